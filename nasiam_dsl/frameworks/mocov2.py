@@ -1,0 +1,123 @@
+"""MoCo v2 (Chen et al., 2020): InfoNCE against a momentum encoder and a queue of keys.
+
+Symmetric by default (MoCo v2+ / the MoCo CIFAR demo `--symmetric`): the loss is the sum of
+both directions and both key sets are enqueued. The queue and its pointer are registered
+buffers, so they are saved in `state_dict` (lightly keeps its bank out of checkpoints; a
+resumed run would restart from a random queue). The queue only changes in `on_step_end`.
+
+Official MoCo applies the EMA *before* the key forward of each iteration; applying it after
+each weight step, as here, gives the same sequence of key encoders.
+
+Shuffle-BN: the key batch is permuted before the momentum forward and un-permuted after, so a
+backbone with split BatchNorm (`bn_splits > 1`, emulating several GPUs) cannot match queries
+and keys through batch statistics. With plain BatchNorm the permutation changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from pydantic import BaseModel, Field
+from torch import Tensor, nn
+
+from nasiam_dsl.frameworks.base import (
+    Encoded,
+    Framework,
+    FrameworkConfig,
+    StepOutput,
+    head_out_dim,
+)
+from nasiam_dsl.frameworks.losses import infonce_queue_loss
+from nasiam_dsl.frameworks.registry import register_framework
+
+__all__ = ["MoCoV2", "MoCoV2Config"]
+
+
+class MoCoV2Config(FrameworkConfig):
+    """Defaults of the MoCo CIFAR demo: T 0.1, K 4096, constant m 0.99, symmetric."""
+
+    temperature: float = Field(0.1, gt=0.0)
+    queue_size: int = Field(4096, gt=0)
+    momentum: float = Field(0.99, ge=0.0, le=1.0)
+    symmetric: bool = True
+    shuffle_bn: bool = True
+
+
+@register_framework
+class MoCoV2(Framework):
+    """`q = projector(f)`; keys `k = n(projector'(backbone'(x)))` (EMA, constant m).
+
+    `L = InfoNCE(q1, sg k2, queue) + InfoNCE(q2, sg k1, queue)`.
+    """
+
+    name = "mocov2"
+    head_slots = ("projector",)
+    default_genotype = "mocov2.nas"
+    momentum_slots = ("backbone", "projector")
+    Config = MoCoV2Config
+
+    queue: Tensor
+    queue_ptr: Tensor
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        heads: Mapping[str, nn.Module],
+        config: BaseModel | Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(backbone, heads, config)
+        dim = head_out_dim(self.heads["projector"], self.feature_dim)
+        ref = next(iter(self.parameters()), None)
+        device = ref.device if ref is not None else None
+        queue = torch.randn(self.config.queue_size, dim, device=device)
+        self.register_buffer("queue", F.normalize(queue, dim=1))
+        self.register_buffer("queue_ptr", torch.zeros((), dtype=torch.long, device=device))
+
+    def momentum_at(self, progress: float) -> float:
+        """Constant momentum (MoCo v2)."""
+        del progress
+        return self.config.momentum
+
+    def target_forward(self, x: Tensor, f: Tensor) -> Tensor:
+        """Normalised keys; the batch is shuffled around the forward when `shuffle_bn`."""
+        if not (self.config.shuffle_bn and self.training):
+            return F.normalize(super().target_forward(x, f), dim=1)
+        perm = torch.randperm(x.shape[0], device=x.device)
+        keys = super().target_forward(x[perm], f[perm])
+        return F.normalize(keys[torch.argsort(perm)], dim=1)
+
+    def head_loss(self, enc: Encoded) -> StepOutput:
+        projector = self.heads["projector"]
+        k1, k2 = self.momentum_targets(enc)
+        T = self.config.temperature
+        z1, z2 = projector(enc.f1), projector(enc.f2)
+        if self.config.symmetric:
+            loss = infonce_queue_loss(z1, k2, self.queue, T) + infonce_queue_loss(
+                z2, k1, self.queue, T
+            )
+            keys = torch.cat([k1, k2], dim=0)
+        else:
+            loss = infonce_queue_loss(z1, k2, self.queue, T)
+            keys = k2
+        logs = self._logs(loss, z1)
+        return StepOutput(loss, z1.detach(), z2.detach(), logs, {"keys": keys.detach()})
+
+    @torch.no_grad()
+    def on_step_end(self, out: StepOutput, progress: float) -> None:
+        """EMA update of the key encoder, then enqueue `out.commit["keys"]`."""
+        super().on_step_end(out, progress)
+        self.enqueue(out.commit["keys"])
+
+    @torch.no_grad()
+    def enqueue(self, keys: Tensor) -> None:
+        """Write `keys` (normalised, (n, d)) at the pointer, wrapping around the queue."""
+        size = self.queue.shape[0]
+        n = keys.shape[0]
+        kept = keys[-size:].to(self.queue.dtype)
+        start = self.queue_ptr + (n - kept.shape[0])
+        index = (start + torch.arange(kept.shape[0], device=self.queue.device)) % size
+        self.queue.index_copy_(0, index, kept)
+        self.queue_ptr.copy_((self.queue_ptr + n) % size)
