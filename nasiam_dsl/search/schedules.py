@@ -118,8 +118,10 @@ class WarmupGate:
     @classmethod
     def from_epochs(cls, warmup_epochs: int, total_epochs: int) -> WarmupGate:
         if total_epochs <= 0 or not 0 <= warmup_epochs <= total_epochs:
-            raise ValueError(f"need 0 <= warmup_epochs <= total_epochs, total_epochs > 0; "
-                             f"got {warmup_epochs}, {total_epochs}")
+            raise ValueError(
+                f"need 0 <= warmup_epochs <= total_epochs, total_epochs > 0; "
+                f"got {warmup_epochs}, {total_epochs}"
+            )
         return cls(warmup_epochs / total_epochs)
 
     def frozen(self, progress: float) -> bool:
