@@ -1,0 +1,282 @@
+"""The typed syntax tree of nasiam text: one pydantic model per construct.
+
+Every node keeps its source position (`pos`), which is ignored by equality, so
+`parse(print(ast)) == ast` compares meaning, not layout. Sequences are tuples so
+that nodes are immutable and hashable.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Scalar = Union[bool, int, float, str]
+
+
+class Pos(BaseModel):
+    """A 1-based source span."""
+
+    model_config = ConfigDict(frozen=True)
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class Node(BaseModel):
+    """Base of all syntax nodes: immutable, strict, position-carrying."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    pos: Pos | None = Field(default=None, exclude=True, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return NotImplemented
+        return self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(
+            (name, getattr(self, name)) for name in type(self).model_fields if name != "pos"
+        )
+
+
+# ---- widths, sets and annotations -------------------------------------------------
+
+
+class IntLit(Node):
+    """An integer (a width, a count); `prob` is a genotype's annotation."""
+
+    kind: Literal["int"] = "int"
+    value: int
+    prob: float | None = None
+
+
+class Term(Node):
+    """A bare name with keyword options, e.g. `relu`, `bn(affine=false)`."""
+
+    kind: Literal["term"] = "term"
+    name: str
+    kwargs: tuple[KwArg, ...] = ()
+    prob: float | None = None
+
+
+class KwArg(Node):
+    """`name=value` option of a call or term."""
+
+    name: str
+    value: Scalar
+
+
+SetItem = Union[IntLit, Term]
+
+
+class SetLiteral(Node):
+    """`{a, b, c}`: candidates written in place."""
+
+    kind: Literal["literal"] = "literal"
+    items: tuple[SetItem, ...]
+
+
+class SetRef(Node):
+    """`(name)`: a set bound by `let`."""
+
+    kind: Literal["ref"] = "ref"
+    name: str
+
+
+SetExpr = Union[SetLiteral, SetRef]
+
+
+class WidthName(Node):
+    """A width given by name: `backbone`, or an integer bound by `let`."""
+
+    kind: Literal["name"] = "name"
+    name: str
+
+
+class WidthChoice(Node):
+    """`width{256, 512}`: a choice of output width (weights shared by masking)."""
+
+    kind: Literal["choice"] = "choice"
+    options: SetExpr
+    label: str | None = None
+
+
+Width = Union[IntLit, WidthName, WidthChoice]
+Argument = Union[IntLit, WidthName, WidthChoice, KwArg]
+
+
+# ---- inputs ------------------------------------------------------------------------
+
+
+class Ref(Node):
+    """A reference to a node or to the head input."""
+
+    kind: Literal["ref"] = "ref"
+    name: str
+    prob: float | None = None
+
+
+class Combine(Node):
+    """`sum(a, b)`, or `sum(pick 2 of {a, b, c})` when `pick` is set (an input choice)."""
+
+    kind: Literal["combine"] = "combine"
+    mode: Literal["sum", "mean", "concat"]
+    inputs: tuple[Ref, ...]
+    pick: int | None = None
+    label: str | None = None
+
+
+Input = Union[Ref, Combine]
+
+
+# ---- ops and pipelines --------------------------------------------------------------
+
+
+class Call(Node):
+    """One op: `linear(2048, bias=false)`, `bn`, `relu`, `avgpool`, `identity`, ..."""
+
+    kind: Literal["call"] = "call"
+    name: str
+    args: tuple[Argument, ...] = ()
+
+
+class ActChoice(Node):
+    """`act{relu, gelu}` or `act(acts)`: a choice of activation."""
+
+    kind: Literal["act"] = "act"
+    options: SetExpr
+    label: str | None = None
+
+
+class NormChoice(Node):
+    """`norm{bn, layernorm, none}`: a choice of normalisation."""
+
+    kind: Literal["norm"] = "norm"
+    options: SetExpr
+    label: str | None = None
+
+
+Stage = Union[Call, ActChoice, NormChoice]
+
+
+class Pipeline(Node):
+    """`source | stage | stage`: an input (or an op choice) followed by unary stages."""
+
+    source: Ref | Combine | Choose
+    stages: tuple[Stage, ...] = ()
+    prob: float | None = None
+
+
+class Choose(Node):
+    """`choose(p1, p2, ...)`: a choice among whole pipelines (DARTS mixed op)."""
+
+    kind: Literal["choose"] = "choose"
+    candidates: tuple[Pipeline, ...]
+    label: str | None = None
+
+
+# ---- statements ---------------------------------------------------------------------
+
+
+class Comments(Node):
+    """Comments attached to a statement, kept so that `nasiam fmt` loses none."""
+
+    leading: tuple[str, ...] = ()
+    trailing: str | None = None
+
+
+class NodeDef(Node):
+    """`name = pipeline`: one node of a head's DAG."""
+
+    name: str
+    expr: Pipeline
+    comments: Comments = Comments()
+
+
+class Head(Node):
+    """`head name(input: source) { nodes }`; the last node is the head's output.
+
+    `source` is `backbone`, the name of another head, or an explicit width.
+    """
+
+    name: str
+    input: str
+    source: str | int
+    nodes: tuple[NodeDef, ...]
+    comments: Comments = Comments()
+    closing: tuple[str, ...] = ()
+
+
+class LetDef(Node):
+    """`let name = {...}` or `let name = 2048`."""
+
+    name: str
+    value: SetLiteral | IntLit
+    comments: Comments = Comments()
+
+
+class Constraint(Node):
+    """`constraint count(identity) <= 2 per head`, `constraint params <= 5M`, ...
+
+    `metric` is `count` (with op names in `ops`), `params` or `flops` (with an
+    optional head in `target`); `scope` is `per_head`, a head name, or None (whole).
+    """
+
+    metric: Literal["count", "params", "flops"]
+    ops: tuple[str, ...] = ()
+    target: str | None = None
+    cmp: Literal["<=", "<", ">=", ">", "=="]
+    bound: int | float
+    scope: str | None = None
+    comments: Comments = Comments()
+
+
+class MetaEntry(Node):
+    """`key = value` in a `meta { }` block."""
+
+    key: str
+    value: Scalar
+    comments: Comments = Comments()
+
+
+class Meta(Node):
+    """Provenance and free-form facts: source space, hash, framework, dataset, seed, ..."""
+
+    entries: tuple[MetaEntry, ...]
+    comments: Comments = Comments()
+    closing: tuple[str, ...] = ()
+
+    def get(self, key: str, default: Scalar | None = None) -> Scalar | None:
+        for entry in self.entries:
+            if entry.key == key:
+                return entry.value
+        return default
+
+
+class Document(Node):
+    """A whole file: a `space` (open choices) or a `genotype` (all choices closed)."""
+
+    kind: Literal["space", "genotype"]
+    name: str
+    framework: str | None = None
+    meta: Meta | None = None
+    lets: tuple[LetDef, ...] = ()
+    heads: tuple[Head, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    comments: Comments = Comments()
+    closing: tuple[str, ...] = ()
+
+    def head(self, name: str) -> Head:
+        for head in self.heads:
+            if head.name == name:
+                return head
+        raise KeyError(name)
+
+
+for _model in (Term, Pipeline, Choose):
+    _model.model_rebuild()

@@ -1,0 +1,82 @@
+"""One error type for everything wrong with nasiam text, rendered like a compiler.
+
+spaces/x.nas:12:7: error: unknown op 'gelu2'
+   12 |     h = linear(x, 512) | gelu2
+      |                          ^^^^^
+   = help: did you mean 'gelu'?
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from nasiam_dsl.lang.ast import Pos
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding: where, what, and how to fix it."""
+
+    message: str
+    pos: Pos | None = None
+    severity: Severity = "error"
+    hint: str | None = None
+    code: str = "syntax"
+
+    def render(self, source: str | None = None, filename: str = "<text>") -> str:
+        line = self.pos.line if self.pos else 1
+        column = self.pos.column if self.pos else 1
+        out = [f"{filename}:{line}:{column}: {self.severity}: {self.message}"]
+        lines = source.splitlines() if source is not None else []
+        if self.pos and 0 < line <= len(lines):
+            text = lines[line - 1].replace("\t", " ")
+            width = 1
+            if self.pos.end_line == line and self.pos.end_column > column:
+                width = self.pos.end_column - column
+            width = max(1, min(width, len(text) - column + 1))
+            gutter = f"{line:>5} | "
+            out.append(gutter + text)
+            out.append(" " * (len(gutter) - 2) + "| " + " " * (column - 1) + "^" * width)
+        if self.hint:
+            out.append(f"      = help: {self.hint}")
+        return "\n".join(out)
+
+
+@dataclass
+class DSLError(Exception):
+    """Raised for bad nasiam text; carries every diagnostic of the file at once."""
+
+    diagnostics: Sequence[Diagnostic]
+    source: str | None = None
+    filename: str = "<text>"
+    warnings: Sequence[Diagnostic] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.render())
+
+    @property
+    def first(self) -> Diagnostic:
+        return self.diagnostics[0]
+
+    def render(self) -> str:
+        parts = [d.render(self.source, self.filename) for d in self.diagnostics]
+        errors = sum(d.severity == "error" for d in self.diagnostics)
+        if errors > 1:
+            parts.append(f"{errors} errors in {self.filename}")
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A 'did you mean' hint from the closest known names, or None."""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    if not close:
+        return None
+    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

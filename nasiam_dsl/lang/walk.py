@@ -1,0 +1,102 @@
+"""Walks over the choices of a document, in one order that every room shares.
+
+Every open choice gets a stable key named after the DSL: `head.node.kind`
+(`projector.h2.op`, `predictor.h.width`), numbered when a node has several of one
+kind (`projector.h2.act`, `projector.h2.act2`), or `shared.LABEL` when labelled, so
+that choices with the same label share one decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Union
+
+from nasiam_dsl.lang import ast
+
+ChoiceNode = Union[ast.Choose, ast.Combine, ast.ActChoice, ast.NormChoice, ast.WidthChoice]
+
+KIND_OF = {
+    ast.Choose: "op",
+    ast.Combine: "inputs",
+    ast.ActChoice: "act",
+    ast.NormChoice: "norm",
+    ast.WidthChoice: "width",
+}
+
+
+@dataclass(frozen=True)
+class ChoiceSite:
+    """One choice in a document: its decision key and where it sits."""
+
+    key: str
+    kind: str
+    choice: ChoiceNode
+    head: ast.Head
+    node: ast.NodeDef
+
+
+def choice_key(head: str, node: str, kind: str, ordinal: int, label: str | None) -> str:
+    if label is not None:
+        return f"shared.{label}"
+    return f"{head}.{node}.{kind}" + (str(ordinal) if ordinal > 1 else "")
+
+
+def pipeline_choices(p: ast.Pipeline) -> Iterator[ChoiceNode]:
+    """Choice nodes of a pipeline, pre-order, left to right (candidates included)."""
+    src = p.source
+    if isinstance(src, ast.Choose):
+        yield src
+        for cand in src.candidates:
+            yield from pipeline_choices(cand)
+    elif isinstance(src, ast.Combine) and src.pick is not None:
+        yield src
+    for stage in p.stages:
+        if isinstance(stage, (ast.ActChoice, ast.NormChoice)):
+            yield stage
+        elif isinstance(stage, ast.Call):
+            for arg in stage.args:
+                if isinstance(arg, ast.WidthChoice):
+                    yield arg
+
+
+def node_choices(head: ast.Head, node: ast.NodeDef) -> list[ChoiceSite]:
+    counts: dict[str, int] = {}
+    sites = []
+    for choice in pipeline_choices(node.expr):
+        kind = KIND_OF[type(choice)]
+        counts[kind] = counts.get(kind, 0) + 1
+        key = choice_key(head.name, node.name, kind, counts[kind], choice.label)
+        sites.append(ChoiceSite(key, kind, choice, head, node))
+    return sites
+
+
+def iter_choices(doc: ast.Document) -> Iterator[ChoiceSite]:
+    for head in doc.heads:
+        for node in head.nodes:
+            yield from node_choices(head, node)
+
+
+def resolve_set(options: ast.SetExpr, lets: dict[str, ast.LetDef]) -> tuple[ast.SetItem, ...]:
+    """The items of a set literal, or of the `let` set it names (empty if unknown)."""
+    if isinstance(options, ast.SetLiteral):
+        return options.items
+    let = lets.get(options.name)
+    if let is None or not isinstance(let.value, ast.SetLiteral):
+        return ()
+    return let.value.items
+
+
+def candidate_count(choice: ChoiceNode, lets: dict[str, ast.LetDef]) -> int:
+    if isinstance(choice, ast.Choose):
+        return len(choice.candidates)
+    if isinstance(choice, ast.Combine):
+        return len(choice.inputs)
+    return len(resolve_set(choice.options, lets))
+
+
+def is_open(choice: ChoiceNode, lets: dict[str, ast.LetDef]) -> bool:
+    """A choice is open when it still has more than one way to go."""
+    if isinstance(choice, ast.Combine):
+        return choice.pick is not None and choice.pick < len(choice.inputs)
+    return candidate_count(choice, lets) > 1

@@ -1,0 +1,122 @@
+"""Dataset registry: names, metadata, ImageFolder trees, CIFAR paths and their errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torchvision.datasets as tvd
+from PIL import Image
+
+from nasiam_dsl.data import DatasetError, dataset_info, get_dataset, list_datasets
+
+
+def _write_tree(root: Path, classes: dict[str, int], size: int = 12) -> None:
+    rng = np.random.default_rng(0)
+    for name, count in classes.items():
+        (root / name).mkdir(parents=True)
+        for i in range(count):
+            pixels = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{i}.png")
+
+
+def test_registry_lists_the_builtin_datasets() -> None:
+    assert {"embedded", "cifar10", "cifar100", "imagefolder", "imagenet"} <= set(list_datasets())
+
+
+def test_default_dataset_is_the_embedded_one() -> None:
+    assert len(get_dataset()) == 4000
+    assert dataset_info().name == "embedded"
+
+
+def test_unknown_name_suggests_the_closest() -> None:
+    with pytest.raises(DatasetError, match=r"unknown dataset 'cifar-10'; did you mean 'cifar10'"):
+        get_dataset("cifar-10")
+    with pytest.raises(DatasetError, match="known: cifar10, cifar100, embedded"):
+        dataset_info("zzz")
+
+
+def test_unknown_split_is_rejected() -> None:
+    with pytest.raises(DatasetError, match="'valid'"):
+        get_dataset("embedded", split="valid")
+
+
+@pytest.mark.parametrize(
+    ("name", "classes", "mean0", "std0"),
+    [("cifar10", 10, 0.4914, 0.2470), ("cifar100", 100, 0.5071, 0.2673)],
+)
+def test_cifar_metadata(name: str, classes: int, mean0: float, std0: float) -> None:
+    info = dataset_info(name)
+    assert (info.num_classes, info.channels, info.image_size) == (classes, 3, 32)
+    assert (info.mean[0], info.std[0]) == (mean0, std0)
+
+
+def test_imagenet_metadata() -> None:
+    info = dataset_info("imagenet")
+    assert (info.num_classes, info.image_size) == (1000, 224)
+    assert info.mean == (0.485, 0.456, 0.406) and info.std == (0.229, 0.224, 0.225)
+
+
+def test_cifar_without_files_names_the_expected_folder(tmp_path) -> None:
+    with pytest.raises(DatasetError, match=r"cifar-10-batches-py.*download=True"):
+        get_dataset("cifar10", root=tmp_path)
+    with pytest.raises(DatasetError, match="cifar-100-python"):
+        get_dataset("cifar100", root=tmp_path, split="test")
+    with pytest.raises(DatasetError, match="root directory is required"):
+        get_dataset("cifar10")
+
+
+def test_cifar_download_is_forwarded_to_torchvision(tmp_path, monkeypatch) -> None:
+    calls = []
+
+    class FakeCIFAR10:
+        def __init__(self, root, train, transform, download):
+            calls.append((root, train, transform, download))
+            self.targets = [0, 1]
+
+    monkeypatch.setattr(tvd, "CIFAR10", FakeCIFAR10)
+    ds = get_dataset("cifar10", root=tmp_path, split="test", download=True)
+    assert isinstance(ds, FakeCIFAR10)
+    assert calls == [(str(tmp_path), False, None, True)]
+
+
+def test_corrupt_cifar_files_raise_dataset_error(tmp_path) -> None:
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    (folder / "data_batch_1").write_bytes(b"garbage")
+    with pytest.raises(DatasetError, match=r"cifar-10-batches-py: cifar10 files missing or corrupt"):
+        get_dataset("cifar10", root=tmp_path)
+
+
+def test_imagefolder_with_splits(tmp_path) -> None:
+    _write_tree(tmp_path / "train", {"cat": 3, "dog": 2})
+    _write_tree(tmp_path / "val", {"cat": 1, "dog": 1})
+    train = get_dataset("imagefolder", root=tmp_path, split="train")
+    test = get_dataset("imagefolder", root=tmp_path, split="test")  # falls back to val/
+    assert (len(train), len(test)) == (5, 2)
+    assert sorted(train.targets) == [0, 0, 0, 1, 1]
+    image, label = train[0]
+    assert image.size == (12, 12) and label == 0
+    info = dataset_info("imagefolder", root=tmp_path)
+    assert (info.num_classes, info.channels, info.image_size) == (2, 3, 224)
+
+
+def test_bare_imagefolder_is_a_training_set_only(tmp_path) -> None:
+    _write_tree(tmp_path, {"a": 2, "b": 2, "c": 1})
+    assert len(get_dataset("imagefolder", root=tmp_path)) == 5
+    assert dataset_info("imagefolder", root=tmp_path).num_classes == 3
+    with pytest.raises(DatasetError, match=r"no 'test' split"):
+        get_dataset("imagefolder", root=tmp_path, split="test")
+
+
+def test_imagefolder_errors_name_the_path(tmp_path) -> None:
+    missing = tmp_path / "nowhere"
+    with pytest.raises(DatasetError, match=r"nowhere: directory not found"):
+        get_dataset("imagefolder", root=missing)
+    (tmp_path / "empty" / "train" / "cat").mkdir(parents=True)
+    (tmp_path / "empty" / "train" / "cat" / "notes.txt").write_text("no image here")
+    with pytest.raises(DatasetError, match=r"train: no images found.*\.png"):
+        get_dataset("imagefolder", root=tmp_path / "empty")
+    with pytest.raises(DatasetError, match="root directory is required"):
+        get_dataset("imagenet")
