@@ -261,7 +261,12 @@ class _Checker:
     def choose(self, choose: ast.Choose, ctx: _NodeCtx) -> tuple[Width, Cost]:
         results = [self.pipeline(c, ctx) for c in choose.candidates]
         self.duplicates(
-            [_pipeline_text(c) for c in choose.candidates], choose.candidates, "candidate"
+            [_pipeline_text(c) for c in choose.candidates],
+            choose.candidates,
+            "candidate",
+            severity="warning",
+            hint="equal candidates of an op choice differ only by their random init: the "
+            "choice cannot learn which is better (the seed's expanding layers, lesson M3)",
         )
         widths = [w for w, _ in results]
         width = self.same_width(widths, choose.pos, "candidates of this choice")
@@ -518,15 +523,19 @@ class _Checker:
                     f"expected {allowed}",
                 )
 
-    def duplicates(self, texts: list[str], nodes: Iterable[ast.Node], what: str) -> None:
+    def duplicates(
+        self,
+        texts: list[str],
+        nodes: Iterable[ast.Node],
+        what: str,
+        severity: str = "error",
+        hint: str = "a choice among equal candidates cannot learn which is better",
+    ) -> None:
         seen: set[str] = set()
+        report = self.warn if severity == "warning" else self.error
         for text, node in zip(texts, nodes, strict=False):
             if text in seen:
-                self.error(
-                    f"duplicate {what} '{text}'",
-                    node.pos,
-                    "a choice among equal candidates cannot learn which is better",
-                )
+                report(f"duplicate {what} '{text}'", node.pos, hint, code="duplicate")
             seen.add(text)
 
     def same_width(self, widths: list[Width], pos, what: str) -> Width:
