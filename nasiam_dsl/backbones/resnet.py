@@ -53,9 +53,7 @@ def build_resnet(
     if arch not in _ARCHS:
         raise ValueError(f"unknown ResNet {arch!r}; choose from {sorted(_ARCHS)}")
     norm_layer = partial(SplitBatchNorm2d, num_splits=bn_splits) if bn_splits > 1 else None
-    model = _ARCHS[arch](
-        weights=None, zero_init_residual=zero_init_residual, norm_layer=norm_layer
-    )
+    model = _ARCHS[arch](weights=None, zero_init_residual=zero_init_residual, norm_layer=norm_layer)
     if cifar_stem:
         model.conv1 = _stem_conv(in_channels, 3, 1, 1)
         model.maxpool = nn.Identity()

@@ -28,9 +28,7 @@ def test_simsiam_identical_inputs_is_minus_one(g: torch.Generator) -> None:
 
 def test_simsiam_matches_formula_and_stops_gradient_on_z(g: torch.Generator) -> None:
     p1, p2, z1, z2 = (torch.randn(4, 3, generator=g, requires_grad=True) for _ in range(4))
-    expected = sum(
-        -0.5 * _cos(p1[i], z2[i]) / 4 - 0.5 * _cos(p2[i], z1[i]) / 4 for i in range(4)
-    )
+    expected = sum(-0.5 * _cos(p1[i], z2[i]) / 4 - 0.5 * _cos(p2[i], z1[i]) / 4 for i in range(4))
     loss = L.simsiam_loss(p1, p2, z1, z2)
     assert loss.item() == pytest.approx(expected, abs=1e-6)
     loss.backward()
@@ -43,9 +41,9 @@ def test_byol_matches_formula_range_and_stop_gradient(g: torch.Generator) -> Non
 
     def direction(p: torch.Tensor, t: torch.Tensor) -> float:
         p, t = p.detach(), t.detach()
-        return sum(
-            float(((p[i] / p[i].norm() - t[i] / t[i].norm()) ** 2).sum()) for i in range(5)
-        ) / 5
+        return (
+            sum(float(((p[i] / p[i].norm() - t[i] / t[i].norm()) ** 2).sum()) for i in range(5)) / 5
+        )
 
     loss = L.byol_loss(p1, p2, t1, t2)
     assert loss.item() == pytest.approx(direction(p1, t2) + direction(p2, t1), abs=1e-5)
@@ -119,9 +117,7 @@ def test_barlow_matches_formula(g: torch.Generator) -> None:
 
     c = standardise(z1).T @ standardise(z2) / n
     expected = sum(
-        (1 - c[i, i]) ** 2 if i == j else lambd * c[i, j] ** 2
-        for i in range(3)
-        for j in range(3)
+        (1 - c[i, i]) ** 2 if i == j else lambd * c[i, j] ** 2 for i in range(3) for j in range(3)
     )
     assert L.barlow_twins_loss(z1, z2, lambd).item() == pytest.approx(float(expected), abs=1e-5)
 
