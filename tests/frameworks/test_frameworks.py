@@ -272,3 +272,16 @@ def test_config_validation(make_framework: MakeFramework) -> None:
         make_framework("simclr", temperature=-1.0)
     with pytest.raises(TypeError):
         cls.make_config(get_framework("vicreg").Config())
+
+
+@pytest.mark.parametrize("name", ["mocov2", "byol"])
+def test_dtype_and_device_follow_the_module(
+    name: str, make_framework: MakeFramework, views: Views
+) -> None:
+    """No hard-coded device or dtype: `.to()` moves the queue and the momentum branch too."""
+    fw = make_framework(name).to(torch.float64)
+    assert all(t.dtype == torch.float64 for t in fw.state_dict().values() if t.is_floating_point())
+    out = fw.training_step(*(v.double() for v in views))
+    out.loss.backward()
+    fw.on_step_end(out, 0.5)
+    assert out.loss.dtype == torch.float64
