@@ -50,6 +50,10 @@ def attach_comments(doc: ast.Document, comments: Sequence[Comment]) -> ast.Docum
         if line > last_line or (line == last_line and not _inside(doc, line, column)):
             closing.setdefault(id(doc), []).append(text)
             continue
+        header = _header_owner(blocks, line, column)
+        if header is not None and id(header) not in trailing:
+            trailing[id(header)] = text
+            continue
         owner = _trailing_owner(statements, line, column)
         if owner is not None and id(owner) not in trailing:
             trailing[id(owner)] = text
@@ -65,6 +69,17 @@ def attach_comments(doc: ast.Document, comments: Sequence[Comment]) -> ast.Docum
 
 def _inside(doc: ast.Document, line: int, column: int) -> bool:
     return line < doc.pos.end_line or column < doc.pos.end_column
+
+
+def _header_owner(blocks, line: int, column: int) -> ast.Node | None:
+    """A comment after the `{` that opens a block, with nothing else ending on its line."""
+    for container, stmts in blocks:
+        if container.pos.line == line and not any(
+            s.pos is not None and s.pos.end_line == line and s.pos.end_column <= column
+            for s in stmts
+        ):
+            return container
+    return None
 
 
 def _trailing_owner(statements: list[ast.Node], line: int, column: int) -> ast.Node | None:
