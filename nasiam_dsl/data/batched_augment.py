@@ -49,6 +49,22 @@ def _per_sample(v: Tensor) -> Tensor:
     return v.view(-1, 1, 1, 1)
 
 
+def _brightness(x: Tensor, f: Tensor) -> Tensor:
+    """Blend with black by per-sample factor ``f``."""
+    return (x * _per_sample(f)).clamp(0.0, 1.0)
+
+
+def _contrast(x: Tensor, f: Tensor) -> Tensor:
+    """Blend with the image's mean luma by per-sample factor ``f``."""
+    mean = _grayscale(x).mean((1, 2, 3), keepdim=True)
+    return (_per_sample(f) * x + (1 - _per_sample(f)) * mean).clamp(0.0, 1.0)
+
+
+def _saturation(x: Tensor, f: Tensor) -> Tensor:
+    """Blend with the grayscale image by per-sample factor ``f``."""
+    return (_per_sample(f) * x + (1 - _per_sample(f)) * _grayscale(x)).clamp(0.0, 1.0)
+
+
 def _adjust_hue(x: Tensor, shift: Tensor) -> Tensor:
     """Rotate hue by ``shift`` (fraction of a turn, per sample) through HSV, as torchvision."""
     r, g, b = x.unbind(1)
@@ -70,6 +86,29 @@ def _adjust_hue(x: Tensor, shift: Tensor) -> Tensor:
     return torch.stack(out, 1).clamp_(0.0, 1.0)
 
 
+def crop_resize_flip(x: Tensor, boxes: Tensor, size: int) -> Tensor:
+    """Crop each sample to its ``(top, left, h, w, flip)`` box, resize to size×size
+    (bilinear) and mirror where ``flip`` is 1 — one ``grid_sample`` for the whole batch.
+
+    Pixel k covers [k, k+1]; with ``align_corners=False`` output pixel centres land where
+    crop-then-resize puts them, and sampling positions are clamped to the box's outer pixel
+    centres, so no value from outside the box leaks in: the result equals torchvision's
+    ``resized_crop`` when upsampling (torchvision antialiases when shrinking; this does not).
+    """
+    n, c, height, width = x.shape
+    top, left, h, w, flip = boxes.to(x.dtype).unbind(1)
+    theta = torch.zeros(n, 2, 3, device=x.device, dtype=x.dtype)
+    theta[:, 0, 0] = torch.where(flip > 0, -w / width, w / width)
+    theta[:, 0, 2] = (2 * left + w) / width - 1
+    theta[:, 1, 1] = h / height
+    theta[:, 1, 2] = (2 * top + h) / height - 1
+    grid = F.affine_grid(theta, [n, c, size, size], align_corners=False)
+    lo = torch.stack([(2 * left + 1) / width, (2 * top + 1) / height], 1) - 1
+    hi = torch.stack([(2 * (left + w) - 1) / width, (2 * (top + h) - 1) / height], 1) - 1
+    grid = torch.maximum(torch.minimum(grid, hi.view(n, 1, 1, 2)), lo.view(n, 1, 1, 2))
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
 def _gaussian_blur(x: Tensor, sigma: Tensor, apply: Tensor, size: int) -> Tensor:
     """Separable Gaussian blur, one σ per sample (delta kernel where ``apply`` is false)."""
     n, c, h, w = x.shape
@@ -87,6 +126,9 @@ def _gaussian_blur(x: Tensor, sigma: Tensor, apply: Tensor, size: int) -> Tensor
         F.pad(y, (0, 0, pad, pad), mode="reflect"), kernel.view(n * c, 1, size, 1), groups=n * c
     )
     return y.view(n, c, h, w)
+
+
+_JITTER_OPS = (_brightness, _contrast, _saturation, _adjust_hue)
 
 
 class BatchedTwoViewAugment(nn.Module):
@@ -117,19 +159,18 @@ class BatchedTwoViewAugment(nn.Module):
     def _uniform(self, n: int, lo: float, hi: float) -> Tensor:
         return lo + (hi - lo) * self._rand(n)
 
-    def crop_params(self, n: int, height: int, width: int) -> Tensor:
-        """Per-sample affine matrices (N×2×3) of RandomResizedCrop + horizontal flip.
+    def crop_boxes(self, n: int, height: int, width: int) -> Tensor:
+        """Per-sample ``(top, left, h, w, flip)`` rows (N×5) of RandomResizedCrop + flip.
 
         Same sampling as torchvision: up to 10 draws of area fraction ~ U(scale) and
         log aspect ratio ~ U(log ratio); the first crop that fits is kept, else a centre crop
-        with the ratio clamped. Then the crop's top-left corner is uniform and a flip mirrors
-        the x axis.
+        with the ratio clamped. Then the top-left corner is uniform over valid positions
+        and ``flip`` is 1 with probability ``flip_p``.
         """
         cfg = self.cfg
         area = height * width
-        scale = cfg.crop_scale[0] + (cfg.crop_scale[1] - cfg.crop_scale[0]) * self._rand(
-            n, _ATTEMPTS
-        )
+        lo, hi = cfg.crop_scale
+        scale = lo + (hi - lo) * self._rand(n, _ATTEMPTS)
         log_lo, log_hi = math.log(cfg.crop_ratio[0]), math.log(cfg.crop_ratio[1])
         ratio = torch.exp(log_lo + (log_hi - log_lo) * self._rand(n, _ATTEMPTS))
         w = torch.round(torch.sqrt(area * scale * ratio))
@@ -150,14 +191,8 @@ class BatchedTwoViewAugment(nn.Module):
         h = torch.where(any_fit, h, float(fh))
         top = torch.where(any_fit, torch.floor(self._rand(n) * (height - h + 1)), (height - h) // 2)
         left = torch.where(any_fit, torch.floor(self._rand(n) * (width - w + 1)), (width - w) // 2)
-        flip = self._rand(n) < cfg.flip_p
-
-        theta = torch.zeros(n, 2, 3)
-        theta[:, 0, 0] = torch.where(flip, -w / width, w / width)
-        theta[:, 0, 2] = (2 * left + w) / width - 1
-        theta[:, 1, 1] = h / height
-        theta[:, 1, 2] = (2 * top + h) / height - 1
-        return theta
+        flip = (self._rand(n) < cfg.flip_p).float()
+        return torch.stack([top, left, h, w, flip], 1)
 
     def view(self, images: Tensor) -> Tensor:
         """One augmented, normalised view of the batch."""
@@ -166,12 +201,11 @@ class BatchedTwoViewAugment(nn.Module):
                 f"expected N×{self.cfg.channels}×H×W images, got {tuple(images.shape)}"
             )
         cfg, device = self.cfg, images.device
-        n, c, height, width = images.shape
+        n, _, height, width = images.shape
         x = to_unit_float(images)
 
-        theta = self.crop_params(n, height, width).to(device, non_blocking=True)
-        grid = F.affine_grid(theta, [n, c, cfg.image_size, cfg.image_size], align_corners=False)
-        x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        boxes = self.crop_boxes(n, height, width).to(device, non_blocking=True)
+        x = crop_resize_flip(x, boxes, cfg.image_size)
 
         x = self._jitter(x)
         if cfg.grayscale_p > 0:
@@ -214,15 +248,7 @@ class BatchedTwoViewAugment(nn.Module):
                     continue
                 chosen = apply & (order[:, step] == op)
                 f = torch.where(chosen, factors[:, op], identity[op])
-                if op == 0:  # brightness: blend with black
-                    x = (x * _per_sample(f)).clamp_(0.0, 1.0)
-                elif op == 1:  # contrast: blend with the mean luma
-                    mean = _grayscale(x).mean((1, 2, 3), keepdim=True)
-                    x = (_per_sample(f) * x + (1 - _per_sample(f)) * mean).clamp_(0.0, 1.0)
-                elif op == 2:  # saturation: blend with the grayscale image
-                    x = (_per_sample(f) * x + (1 - _per_sample(f)) * _grayscale(x)).clamp_(0, 1)
-                else:
-                    x = _adjust_hue(x, f)
+                x = _JITTER_OPS[op](x, f)
         return x
 
     def forward(self, images: Tensor) -> tuple[Tensor, Tensor]:

@@ -85,7 +85,9 @@ def test_corrupt_cifar_files_raise_dataset_error(tmp_path) -> None:
     folder = tmp_path / "cifar-10-batches-py"
     folder.mkdir()
     (folder / "data_batch_1").write_bytes(b"garbage")
-    with pytest.raises(DatasetError, match=r"cifar-10-batches-py: cifar10 files missing or corrupt"):
+    with pytest.raises(
+        DatasetError, match=r"cifar-10-batches-py: cifar10 files missing or corrupt"
+    ):
         get_dataset("cifar10", root=tmp_path)
 
 

@@ -82,7 +82,7 @@ def test_make_embedded_rebuilds_the_same_arrays(tmp_path) -> None:
 def test_corrupt_or_missing_npz_raises_dataset_error(tmp_path) -> None:
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip file")
-    with pytest.raises(DatasetError, match="bad.npz"):
+    with pytest.raises(DatasetError, match=r"bad\.npz: unreadable npz"):
         EmbeddedDataset(path=bad)
     with pytest.raises(DatasetError, match=r"missing\.npz.*not found"):
         get_dataset("embedded", root=tmp_path / "missing.npz")
