@@ -47,12 +47,11 @@ def linear_probe(
         num_classes = int(max(train_labels.max(), test_labels.max())) + 1
 
     generator = torch.Generator().manual_seed(seed)
-    head = nn.Linear(x_train.shape[1], num_classes)
-    with torch.no_grad():
-        bound = 1 / math.sqrt(x_train.shape[1])
-        head.weight.uniform_(-bound, bound, generator=generator)
-        head.bias.zero_()
-    head = head.to(device)
+    bound = 1 / math.sqrt(x_train.shape[1])  # nn.Linear's default init, from our generator
+    weight = torch.empty(num_classes, x_train.shape[1]).uniform_(-bound, bound, generator=generator)
+    head = nn.Linear(x_train.shape[1], num_classes, device="meta")
+    head.weight = nn.Parameter(weight.to(device))
+    head.bias = nn.Parameter(torch.zeros(num_classes, device=device))
     optimiser = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
     steps_per_epoch = math.ceil(len(x_train) / batch_size)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, epochs * steps_per_epoch)
