@@ -138,3 +138,15 @@ def test_fallback_centre_crop_when_no_draw_fits() -> None:
     boxes = BatchedTwoViewAugment(cfg).crop_boxes(5, 16, 16)
     expected = torch.tensor([6.0, 0.0, 4.0, 16.0])  # h = round(16 / 4), centred vertically
     assert torch.equal(boxes[:, :4], expected.expand(5, 4))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_views_on_gpu_equal_views_on_cpu() -> None:
+    """Parameters come from a CPU generator, so the device does not change the views."""
+    cfg = AugmentConfig(image_size=24, blur_p=0.5, solarize_p=0.2)
+    x = _images(n=8, size=32)
+    cpu = BatchedTwoViewAugment(cfg, seed=4)(x)
+    gpu = BatchedTwoViewAugment(cfg, seed=4).to("cuda")(x.to("cuda"))
+    assert gpu[0].device.type == "cuda"
+    for a, b in zip(cpu, gpu, strict=True):
+        torch.testing.assert_close(b.cpu(), a, atol=1e-4, rtol=0)
