@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from nasiam_dsl.lang.comments import attach_comments
 from nasiam_dsl.lang.errors import Diagnostic, DSLError
 
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
-MAX_NESTING = 200
+MAX_NESTING = 100  # deeper trees would exhaust Python's stack in the transformer
 
 _TOKEN_NAMES = {
     "NAME": "a name",
@@ -340,7 +341,16 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str) -> Diagnostic:
         char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else "?"
         message = f"unexpected character {char!r}"
         hint = "names are letters, digits and '_'; '#' starts a comment"
-        pos = ast.Pos(line=line, column=column, end_line=line, end_column=column + 1)
+        end = column + 1
+        if char == '"':
+            message = "unterminated string"
+            hint = "a string ends with '\"' on the line it starts; write \\n for a newline"
+        elif char.isdigit():
+            word = re.match(r"[\w.]+", text[err.pos_in_stream :])
+            shown = word.group() if word else char
+            message, end = f"bad number {shown!r}", column + len(shown)
+            hint = "numbers look like 2048, 2_048, 5k, 2M, 1G, 0.5 or 1e-3"
+        pos = ast.Pos(line=line, column=column, end_line=line, end_column=end)
         return Diagnostic(message, pos, hint=hint)
     if isinstance(err, UnexpectedEOF) or (
         isinstance(err, UnexpectedToken) and err.token.type == "$END"
@@ -363,6 +373,32 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str) -> Diagnostic:
     )
 
 
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+_BRACKETS_SKIPPING_STRINGS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[(){}]')
+
+
+def _too_deep(text: str) -> int | None:
+    """Offset of the first bracket nesting deeper than MAX_NESTING (strings, comments skipped).
+
+    Checked before parsing: deep nesting would otherwise end in a RecursionError
+    while the tree is turned into the AST.
+    """
+    depth = 0
+    for match in _BRACKETS_SKIPPING_STRINGS.finditer(text):
+        ch = match.group()
+        if ch in "({":
+            depth += 1
+            if depth > MAX_NESTING:
+                return match.start()
+        elif ch in ")}":
+            depth -= 1
+    return None
+
+
 def _check_input(text: str, max_bytes: int | None) -> None:
     size = len(text.encode("utf-8", "surrogatepass"))
     if max_bytes is not None and size > max_bytes:
@@ -376,28 +412,22 @@ def _check_input(text: str, max_bytes: int | None) -> None:
                 )
             ],
         )
-    depth = 0
-    deepest = 0
-    for ch in text:
-        if ch in "({":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in ")}":
-            depth -= 1
-    if deepest > MAX_NESTING:
+    too_deep = _too_deep(text)
+    if too_deep is not None:
+        line, column = _line_col(text, too_deep)
         raise DSLError(
             [
                 Diagnostic(
-                    f"brackets nest {deepest} deep, over the limit of {MAX_NESTING}",
-                    ast.Pos(line=1, column=1, end_line=1, end_column=2),
+                    f"brackets nest more than {MAX_NESTING} deep",
+                    ast.Pos(line=line, column=column, end_line=line, end_column=column + 1),
+                    hint="split the expression into several nodes",
                     code="size",
                 )
             ]
         )
     nul = text.find("\x00")
     if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        line, column = _line_col(text, nul)
         raise DSLError(
             [
                 Diagnostic(
