@@ -32,9 +32,9 @@ def print_diagnostics(diagnostics: list[Diagnostic], source: str | None, filenam
         style = "bold red" if d.severity == "error" else "yellow"
         text = d.render(source, filename)
         head, _, rest = text.partition("\n")
-        err.print(head, style=style, markup=False)
+        err.print(head, style=style, markup=False, soft_wrap=True)
         if rest:
-            err.print(rest, markup=False)
+            err.print(rest, markup=False, soft_wrap=True)
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -82,7 +82,7 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
             continue
         from nasiam_dsl.lang import print_document
 
-        original = path.read_text("utf-8")
+        original = path.read_bytes().decode("utf-8")  # untranslated: CRLF is not canonical
         text = print_document(doc)
         if text == original:
             continue
@@ -91,7 +91,7 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
             _write_atomic(path, text)
     for path in changed:
         verb = "would reformat" if check_only else "reformatted"
-        out.print(f"{verb} {path}", markup=False)
+        out.print(f"{verb} {path}", markup=False, soft_wrap=True)
     if failed:
         sys.exit(EXIT_USAGE)
     if check_only and changed:
@@ -135,7 +135,7 @@ def check_cmd(files: tuple[Path, ...], backbone_dim: int | None, strict: bool) -
             worst = EXIT_USAGE
         else:
             note = f" ({len(result.warnings)} warning(s))" if result.warnings else ""
-            out.print(f"{path}: ok, {doc.kind} '{doc.name}'{note}", markup=False)
+            out.print(f"{path}: ok, {doc.kind} '{doc.name}'{note}", markup=False, soft_wrap=True)
     sys.exit(worst)
 
 
