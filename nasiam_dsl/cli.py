@@ -162,6 +162,243 @@ def _show_default(value: Any) -> str:
     return str(value)
 
 
+def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by `search` and `train`."""
+    opts = [
+        click.option(
+            "--framework",
+            default="simsiam",
+            show_default=True,
+            help="Registry name or `module:Class` of a user framework.",
+        ),
+        click.option(
+            "--backbone",
+            default="small_cnn",
+            show_default=True,
+            help="cifar_resnet18/34/50, resnet18/34/50, small_cnn or `module:Class`.",
+        ),
+        click.option(
+            "--dataset",
+            default="embedded",
+            show_default=True,
+            help="embedded (shipped MNIST subset), cifar10, cifar100, imagefolder.",
+        ),
+        click.option("--data-dir", default=None, help="Where the dataset lives."),
+        click.option("--download", is_flag=True, help="Download CIFAR if missing."),
+        click.option("--epochs", type=int, default=3, show_default=True),
+        click.option("--batch-size", type=int, default=128, show_default=True),
+        click.option(
+            "--lr",
+            type=float,
+            default=0.06,
+            show_default=True,
+            help="Base lr of the weights (SGD: scaled by batch/256).",
+        ),
+        click.option("--weight-decay", type=float, default=5e-4, show_default=True),
+        click.option(
+            "--optimizer", type=click.Choice(["sgd", "adamw"]), default="sgd", show_default=True
+        ),
+        click.option(
+            "--steps-per-epoch",
+            type=int,
+            default=None,
+            help="Cap the steps of an epoch (quick runs).",
+        ),
+        click.option("--limit", type=int, default=None, help="Use only N training images."),
+        click.option(
+            "--augment",
+            type=click.Choice(["batched", "per-sample"]),
+            default="batched",
+            show_default=True,
+        ),
+        click.option("--workers", type=int, default=0, show_default=True),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--deterministic", is_flag=True),
+        click.option("--device", default="auto", show_default=True),
+        click.option("--no-amp", is_flag=True, help="No bf16 autocast on CUDA."),
+        click.option("--out", default="runs", show_default=True, help="Parent of run dirs."),
+        click.option("--name", default=None, help="Run directory name."),
+        click.option(
+            "--resume",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Continue the run in RUN_DIR from its last checkpoint.",
+        ),
+        click.option(
+            "--stop-after",
+            type=int,
+            default=None,
+            hidden=True,
+            help="Stop (as if interrupted) after N steps.",
+        ),
+        click.option("--quiet", is_flag=True),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def _positive(name: str, value: int | float | None) -> None:
+    if value is not None and value <= 0:
+        raise click.BadParameter(f"must be positive, got {value}", param_hint=name)
+
+
+def _base_config(command: str, spec: Path, kw: dict[str, Any]) -> dict[str, Any]:
+    for name in ("epochs", "batch_size", "lr", "steps_per_epoch", "limit"):
+        _positive("--" + name.replace("_", "-"), kw.get(name))
+    return {
+        "command": command,
+        "spec": str(spec),
+        "framework": kw["framework"],
+        "backbone": kw["backbone"],
+        "data": {
+            "dataset": kw["dataset"],
+            "data_dir": kw["data_dir"],
+            "download": kw["download"],
+            "augment": kw["augment"],
+            "workers": kw["workers"],
+            "limit": kw["limit"],
+        },
+        "optim": {"optimizer": kw["optimizer"], "lr": kw["lr"], "weight_decay": kw["weight_decay"]},
+        "epochs": kw["epochs"],
+        "batch_size": kw["batch_size"],
+        "steps_per_epoch": kw["steps_per_epoch"],
+        "seed": kw["seed"],
+        "deterministic": kw["deterministic"],
+        "device": kw["device"],
+        "amp": not kw["no_amp"],
+        "out": kw["out"],
+        "name": kw["name"],
+    }
+
+
+def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
+    from pydantic import ValidationError
+
+    from nasiam_dsl.run.config import RunConfig
+    from nasiam_dsl.run.runner import EXIT_INTERRUPTED, Interrupted, start
+    from nasiam_dsl.run.ui import RichUI
+
+    try:
+        config = RunConfig.model_validate(config_dict)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise UsageProblem(f"bad option {where}: {first['msg']}") from None
+    ui = RichUI(out, quiet=kw.get("quiet", False))
+    try:
+        return start(config, ui, resume=kw.get("resume"), max_steps=kw.get("stop_after"))
+    except Interrupted as e:
+        err.print(
+            f"{e}; checkpoint and genotype saved in {e.run_dir}", style="yellow", markup=False
+        )
+        sys.exit(EXIT_INTERRUPTED)
+
+
+@main.command()
+@click.argument("space", type=click.Path(path_type=Path))
+@_run_options
+@click.option(
+    "--train-portion",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Share of the training set for weight steps; the rest moves the architecture.",
+)
+@click.option(
+    "--mode", type=click.Choice(["bilevel", "one-level"]), default="bilevel", show_default=True
+)
+@click.option("--second-order", is_flag=True, help="DARTS unrolled architecture gradient.")
+@click.option("--arch-lr", type=float, default=3e-3, show_default=True)
+@click.option("--arch-weight-decay", type=float, default=1e-3, show_default=True)
+@click.option(
+    "--warmup",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Fraction of the search with the architecture frozen.",
+)
+@click.option(
+    "--sampler",
+    type=click.Choice(["softmax", "gumbel", "dirichlet", "sigmoid"]),
+    default="softmax",
+    show_default=True,
+)
+@click.option("--beta-decay", type=float, default=0.0, help="β-DARTS regulariser weight.")
+@click.option("--param-free-l1", type=float, default=0.0, help="L1 on parameter-free ops.")
+@click.option("--zero-one", type=float, default=0.0, help="FairDARTS zero-one loss weight.")
+@click.option("--aux-skip", type=float, default=0.0, help="DARTS- auxiliary skip β0.")
+@click.option("--partial-k", type=int, default=1, help="PC-DARTS: search 1/K of features.")
+@click.option(
+    "--max-param-free",
+    type=int,
+    default=None,
+    help="Stop early when a head's genotype has more parameter-free ops.",
+)
+@click.option(
+    "--collapse-threshold",
+    type=float,
+    default=0.0,
+    help="Stop early when z_std·√d falls below this.",
+)
+@click.option("--top-k", type=int, default=3, show_default=True)
+@user_errors
+def search(space: Path, **kw: Any) -> None:
+    """Search SPACE inside a framework; write genotype.nas to the run directory."""
+    config = _base_config("search", space, kw)
+    config.update(
+        {
+            "train_portion": kw["train_portion"],
+            "engine": {
+                "mode": kw["mode"].replace("-", "_"),
+                "order": "second" if kw["second_order"] else "first",
+                "arch_lr": kw["arch_lr"],
+                "arch_weight_decay": kw["arch_weight_decay"],
+                "warmup_fraction": kw["warmup"],
+            },
+            "search": {
+                "sampler": kw["sampler"],
+                "beta_decay": kw["beta_decay"],
+                "param_free_l1": kw["param_free_l1"],
+                "zero_one": kw["zero_one"],
+                "aux_skip": kw["aux_skip"],
+                "partial_k": kw["partial_k"],
+                "max_param_free": kw["max_param_free"],
+                "collapse_threshold": kw["collapse_threshold"],
+                "top_k": kw["top_k"],
+            },
+        }
+    )
+    run = _execute(config, kw)
+    if run.dist.is_main:
+        text = (run.run_dir / "genotype.nas").read_text("utf-8")
+        _print_nas(text)
+        note = f" (early stop: {run.stop_reason})" if run.stop_reason else ""
+        out.print(f"run directory: {run.run_dir}{note}", markup=False)
+
+
+@main.command()
+@click.argument("genotype", type=click.Path(path_type=Path))
+@_run_options
+@user_errors
+def train(genotype: Path, **kw: Any) -> None:
+    """Pretrain a backbone with GENOTYPE's heads; weights go to the run directory."""
+    run = _execute(_base_config("train", genotype, kw), kw)
+    if run.dist.is_main:
+        out.print(f"run directory: {run.run_dir}", markup=False)
+
+
+def _print_nas(text: str) -> None:
+    from rich.syntax import Syntax
+
+    try:
+        from nasiam_dsl.highlight import NasiamLexer
+
+        out.print(Syntax(text, NasiamLexer(), theme="ansi_dark", background_color="default"))
+    except Exception:
+        out.print(text, markup=False, highlight=False)
+
+
 def format_file_text(path: Path) -> str:
     """Canonical text of a file (used by tests and `nasiam fmt`)."""
     return format_text(path.read_text("utf-8"), str(path))

@@ -1,0 +1,91 @@
+"""Wires a framework, its views and the architecture into the engine's `SearchProblem`.
+
+BatchNorm during the architecture step: the whole model runs in training mode (batch
+statistics, as the weight step sees them), and every BatchNorm running statistic is
+restored afterwards, so the held-out half never moves the statistics that evaluation
+and the derived network use. Momentum encoders and queues are untouched because
+`Framework.head_loss` is pure and `on_step_end` runs after weight steps only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+
+@contextlib.contextmanager
+def frozen_bn_stats(module: nn.Module) -> Iterator[None]:
+    """Run `module` in its current mode, then restore every BatchNorm running statistic."""
+    saved = []
+    for m in module.modules():
+        if isinstance(m, _BatchNorm) and m.track_running_stats and m.running_mean is not None:
+            saved.append(
+                (m, m.running_mean.clone(), m.running_var.clone(), m.num_batches_tracked.clone())
+            )
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for m, mean, var, count in saved:
+                m.running_mean.copy_(mean)
+                m.running_var.copy_(var)
+                m.num_batches_tracked.copy_(count)
+
+
+class FrameworkProblem:
+    """Loss closures over a framework whose heads may hold architecture choices."""
+
+    def __init__(
+        self,
+        framework: nn.Module,
+        views: Callable[[Any], tuple[Tensor, Tensor]],
+        arch: Any | None,
+        autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+        ddp: nn.Module | None = None,
+    ) -> None:
+        self.framework = framework
+        self.views = views
+        self.arch = arch
+        self.autocast = autocast
+        self.ddp = ddp
+        self.last_out: Any = None
+
+    def _arch_step(self) -> contextlib.AbstractContextManager:
+        return self.arch.step() if self.arch is not None else contextlib.nullcontext()
+
+    def weight_loss(self, batch: Any):
+        x1, x2 = self.views(batch)
+        with self._arch_step(), self.autocast():
+            model = self.ddp if self.ddp is not None else self.framework
+            out = model(x1, x2)
+        out.loss = out.loss.float()
+        self.last_out = out
+        return out
+
+    def arch_loss(self, batch: Any):
+        x1, x2 = self.views(batch)
+        with frozen_bn_stats(self.framework), self._arch_step(), self.autocast():
+            with torch.no_grad():
+                enc = self.framework.encode(x1, x2)
+            out = self.framework.head_loss(enc)
+        out.loss = out.loss.float()
+        return out
+
+    def head_loss_closure(self, batch: Any) -> Callable[[], Tensor]:
+        x1, x2 = self.views(batch)
+        with torch.no_grad(), frozen_bn_stats(self.framework), self.autocast():
+            enc = self.framework.encode(x1, x2)
+
+        def closure() -> Tensor:
+            with frozen_bn_stats(self.framework), self._arch_step(), self.autocast():
+                return self.framework.head_loss(enc).loss.float()
+
+        return closure
+
+    def after_weight_step(self, out: Any, progress: float) -> None:
+        self.framework.on_step_end(out, progress)

@@ -1,0 +1,199 @@
+"""The generic DARTS engine: one architecture step and one weight step per iteration.
+
+The engine sees only parameters and loss closures (NNI's space / strategy / evaluator
+split): a `SearchProblem` supplies the losses, the engine decides when and how the
+architecture and the weights move. No framework name appears here.
+
+Modes:
+- `bilevel` first order (default, DARTS 1st order as in the seed): the architecture
+  gradient is that of the held-out loss at the current weights;
+- `bilevel` second order (`order="second"`): DARTS' unrolled gradient with a
+  finite-difference Hessian-vector product over the head weights;
+- `one_level`: weights and architecture from the same batch and the same backward.
+
+The architecture step never back-propagates through the backbone: the problem's
+`arch_loss` computes backbone features without autograd (architecture weights live
+only in the heads), which is what makes a search iteration cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, Protocol
+
+import torch
+import torch.distributed as dist
+from pydantic import BaseModel, ConfigDict, Field
+from torch import Tensor, nn
+
+from nasiam_dsl.search.architect import first_order_arch_grads, second_order_arch_grads
+from nasiam_dsl.search.regularisers import Regulariser
+
+
+class StepLoss(Protocol):
+    loss: Tensor
+    logs: dict[str, float]
+
+
+class SearchProblem(Protocol):
+    """What the engine needs from the thing being searched."""
+
+    def weight_loss(self, batch: Any) -> StepLoss:
+        """The training loss with gradients for every weight (and, one-level, the arch)."""
+
+    def arch_loss(self, batch: Any) -> StepLoss:
+        """The held-out loss with gradients for the heads only (backbone without autograd)."""
+
+    def head_loss_closure(self, batch: Any) -> Callable[[], Tensor]:
+        """A closure re-evaluating the heads' loss on fixed backbone features (2nd order)."""
+
+    def after_weight_step(self, out: StepLoss, progress: float) -> None:
+        """State updates after a weight step (EMA, queues)."""
+
+
+class EngineConfig(BaseModel):
+    """How the architecture is optimised. Defaults: DARTS first order, Adam (0.5, 0.999)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["bilevel", "one_level"] = "bilevel"
+    order: Literal["first", "second"] = "first"
+    arch_lr: float = Field(3e-4, gt=0)
+    arch_betas: tuple[float, float] = (0.5, 0.999)
+    arch_weight_decay: float = Field(1e-3, ge=0)
+    warmup_fraction: float = Field(0.0, ge=0, lt=1)
+    grad_clip: float | None = Field(5.0, gt=0)
+    unrolled_xi: float | None = Field(None, gt=0, description="2nd order step; default: lr")
+
+
+class DartsEngine:
+    """Steps a search: `step(problem, train_batch, val_batch, progress) -> logs`."""
+
+    def __init__(
+        self,
+        arch_params: Mapping[str, nn.Parameter],
+        weight_optimizer: torch.optim.Optimizer,
+        head_weight_params: Sequence[nn.Parameter],
+        config: EngineConfig | None = None,
+        regularisers: Sequence[Regulariser] = (),
+        on_progress: Callable[[float], None] | None = None,
+    ) -> None:
+        self.config = config or EngineConfig()
+        self.arch_params = dict(arch_params)
+        self.weight_optimizer = weight_optimizer
+        self.head_weight_params = [p for p in head_weight_params if p.requires_grad]
+        self.regularisers = list(regularisers)
+        self.on_progress = on_progress
+        self.arch_optimizer = torch.optim.Adam(
+            list(self.arch_params.values()),
+            lr=self.config.arch_lr,
+            betas=self.config.arch_betas,
+            weight_decay=self.config.arch_weight_decay,
+        )
+
+    # ---- pieces ------------------------------------------------------------------
+    def arch_frozen(self, progress: float) -> bool:
+        return progress < self.config.warmup_fraction or not self.arch_params
+
+    def regularisation(self, progress: float) -> Tensor | None:
+        if not self.regularisers:
+            return None
+        return sum(r(self.arch_params, progress) for r in self.regularisers)
+
+    def _weight_grads_step(self, loss: Tensor) -> None:
+        params = [p for g in self.weight_optimizer.param_groups for p in g["params"]]
+        if self.config.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(params, self.config.grad_clip)
+        self.weight_optimizer.step()
+
+    def _arch_update(self) -> None:
+        params = list(self.arch_params.values())
+        if dist.is_available() and dist.is_initialized():
+            world = dist.get_world_size()
+            for p in params:
+                if p.grad is None:
+                    p.grad = torch.zeros_like(p)
+                dist.all_reduce(p.grad)
+                p.grad.div_(world)
+        self.arch_optimizer.step()
+
+    # ---- the step ------------------------------------------------------------------
+    def step(self, problem: SearchProblem, train_batch: Any, val_batch: Any, progress: float):
+        """One iteration; returns a dict of scalar logs."""
+        if self.on_progress is not None:
+            self.on_progress(progress)
+        logs: dict[str, float] = {}
+        frozen = self.arch_frozen(progress)
+        if self.config.mode == "one_level":
+            return self._one_level(problem, train_batch, progress, frozen)
+        if not frozen:
+            logs.update(self._arch_step(problem, train_batch, val_batch, progress))
+        self.weight_optimizer.zero_grad(set_to_none=True)
+        out = problem.weight_loss(train_batch)
+        out.loss.backward()
+        for p in self.arch_params.values():  # weight steps never move the architecture
+            p.grad = None
+        self._weight_grads_step(out.loss)
+        problem.after_weight_step(out, progress)
+        logs.update({f"train/{k}": v for k, v in out.logs.items()})
+        return logs
+
+    def _arch_step(self, problem, train_batch, val_batch, progress) -> dict[str, float]:
+        self.arch_optimizer.zero_grad(set_to_none=True)
+        params = list(self.arch_params.values())
+        reg_value = 0.0
+        held: dict[str, float] = {}
+        if self.config.order == "second":
+            val_closure = problem.head_loss_closure(val_batch)
+            train_closure = problem.head_loss_closure(train_batch)
+
+            def val_loss() -> Tensor:
+                loss = val_closure()
+                reg = self.regularisation(progress)
+                return loss if reg is None else loss + reg
+
+            xi = self.config.unrolled_xi or self.weight_optimizer.param_groups[0]["lr"]
+            loss = second_order_arch_grads(
+                train_closure, val_loss, self.head_weight_params, params, xi=xi
+            )
+            held["loss"] = float(loss)
+        else:
+
+            def val_loss() -> Tensor:
+                nonlocal reg_value
+                out = problem.arch_loss(val_batch)
+                held.update(out.logs)
+                reg = self.regularisation(progress)
+                if reg is None:
+                    return out.loss
+                reg_value = float(reg.detach())
+                return out.loss + reg
+
+            first_order_arch_grads(val_loss, params)
+        self._arch_update()
+        logs = {f"heldout/{k}": v for k, v in held.items()}
+        if self.regularisers:
+            logs["heldout/regulariser"] = reg_value
+        return logs
+
+    def _one_level(self, problem, batch, progress, frozen) -> dict[str, float]:
+        self.weight_optimizer.zero_grad(set_to_none=True)
+        self.arch_optimizer.zero_grad(set_to_none=True)
+        out = problem.weight_loss(batch)
+        loss = out.loss
+        reg = None if frozen else self.regularisation(progress)
+        if reg is not None:
+            loss = loss + reg
+        loss.backward()
+        self._weight_grads_step(loss)
+        if not frozen:
+            self._arch_update()
+        problem.after_weight_step(out, progress)
+        return {f"train/{k}": v for k, v in out.logs.items()}
+
+    # ---- state ----------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {"arch_optimizer": self.arch_optimizer.state_dict()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.arch_optimizer.load_state_dict(state["arch_optimizer"])
