@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pygments.lexer import RegexLexer, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Text
 
@@ -10,10 +12,10 @@ from nasiam_dsl import registry
 
 class NasiamLexer(RegexLexer):
     name = "nasiam"
-    aliases = ["nasiam", "nas"]
-    filenames = ["*.nas"]
+    aliases: ClassVar[list[str]] = ["nasiam", "nas"]
+    filenames: ClassVar[list[str]] = ["*.nas"]
 
-    tokens = {
+    tokens: ClassVar[dict] = {
         "root": [
             (r"\s+", Text),
             (r"#.*$", Comment.Single),

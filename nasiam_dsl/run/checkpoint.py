@@ -80,7 +80,7 @@ def rng_state() -> dict[str, Any]:
             "has_gauss": int(np_state[3]),
             "gauss": float(np_state[4]),
         },
-        "python": list(random.getstate()[1]) + [random.getstate()[2] or 0],
+        "python": [*random.getstate()[1], random.getstate()[2] or 0],
         "python_version": random.getstate()[0],
     }
     if torch.cuda.is_available():

@@ -102,7 +102,7 @@ def test_state_dict_round_trip():
     toy, engine = make()
     engine.step(toy, (1.0, 2.0), (1.0, -3.0), 0.0)
     state = engine.state_dict()
-    toy2, engine2 = make()
+    _, engine2 = make()
     engine2.load_state_dict(state)
     assert (
         engine2.arch_optimizer.state_dict()["state"].keys()
