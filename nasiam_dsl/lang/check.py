@@ -277,7 +277,9 @@ class _Checker:
         if isinstance(inp, ast.Ref):
             return self.ref(inp, ctx)
         widths = [self.ref(r, ctx) for r in inp.inputs]
-        self.duplicates([r.name for r in inp.inputs], inp.inputs, "input")
+        self.duplicates(
+            [r.name for r in inp.inputs], inp.inputs, "input", hint="name each input once"
+        )
         if inp.pick is not None:
             n = len(inp.inputs)
             if not 1 <= inp.pick <= n:

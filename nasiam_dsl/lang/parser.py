@@ -360,6 +360,9 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str) -> Diagnostic:
         col = len(lines[-1]) + 1
         expected = getattr(err, "expected", None) or getattr(err, "accepts", set())
         pos = ast.Pos(line=last, column=col, end_line=last, end_column=col + 1)
+        if set(expected) == {"SPACE", "GENOTYPE"}:  # nothing but blanks and comments
+            hint = "a file holds one `space NAME { ... }` or `genotype NAME { ... }`"
+            return Diagnostic("empty file: no space or genotype in it", pos, hint=hint)
         hint = f"expected {_describe_expected(set(expected))}" if expected else None
         return Diagnostic("unexpected end of file (is a '}' missing?)", pos, hint=hint)
     assert isinstance(err, UnexpectedToken)
