@@ -1,0 +1,223 @@
+"""Architecture parameters: one logit vector per decision, and the relaxation that mixes them.
+
+`ArchParameters` is the single owner of every architecture logit of a supernet. Logits are
+`nn.Parameter`s in nested containers named after the DSL keys, so `state_dict` reads
+`arch.projector.h2.op` or `arch.shared.hidden_act`, they move with `.to(device)` and DDP keeps
+them in sync. Mixed modules hold the object through an unregistered attribute, and
+`__deepcopy__` returns `self`: a momentum (EMA) copy of a head shares the decisions of the
+online head while copying only its weights.
+
+The relaxation is pluggable: a `sampler` turns logits into mixing weights (`weights`) and into
+deterministic scores for derivation and logs (`probabilities`). The default here is DARTS'
+softmax with a temperature; `nasiam_dsl.search.samplers` has Gumbel, Dirichlet and sigmoid
+samplers of the same shape.
+
+Init: 1e-3 * N(0, 1) per logit (DARTS), so that equal candidates are not tied at derivation;
+`init="zeros"` gives uniform mixing weights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Literal, Protocol, runtime_checkable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = ["ArchParameters", "Sampler", "SoftmaxSampler"]
+
+
+@runtime_checkable
+class Sampler(Protocol):
+    """What a relaxation provides: mixing weights and deterministic probabilities."""
+
+    normalised: bool
+
+    def weights(self, alpha: Tensor) -> Tensor: ...
+
+    def probabilities(self, alpha: Tensor) -> Tensor: ...
+
+
+class SoftmaxSampler:
+    """DARTS: `softmax(alpha / temperature)`; deterministic, weights sum to 1."""
+
+    normalised = True
+
+    def __init__(self, temperature: float = 1.0) -> None:
+        if temperature <= 0:
+            raise ValueError(f"temperature must be positive, got {temperature}")
+        self.temperature = float(temperature)
+
+    def probabilities(self, alpha: Tensor) -> Tensor:
+        return F.softmax(alpha / self.temperature, dim=-1)
+
+    def weights(self, alpha: Tensor) -> Tensor:
+        return self.probabilities(alpha)
+
+    def __repr__(self) -> str:
+        return f"SoftmaxSampler(temperature={self.temperature})"
+
+
+class _Scope(nn.Module):
+    """A plain container: one level of a dotted key."""
+
+
+Decision = tuple[int, ...]
+
+
+class ArchParameters(nn.Module):
+    """The architecture logits of a supernet, keyed by DSL choice keys.
+
+    Args:
+        choices: decision key -> number of candidates.
+        kinds: decision key -> choice kind (`op`, `act`, `norm`, `width`, `inputs`).
+        picks: decision key -> how many candidates an `inputs` choice keeps (default 1).
+        sampler: the relaxation; DARTS softmax (temperature 1) when None.
+        init: `"normal"` (1e-3 * N(0, 1), DARTS) or `"zeros"`.
+        generator: RNG of the normal init (the global RNG when None).
+
+    Engine hooks (plain attributes, read by the mixed modules on every forward):
+        aux_skip: DARTS- auxiliary skip weight beta, added as `beta * input` to the output of
+            each op choice whose input and output widths match; 0 disables it.
+        partial_k: PC-DARTS partial channels on features: 1/K of the features go through an
+            eligible op choice, the rest bypass it, then a fixed feature shuffle; 1 disables.
+    """
+
+    def __init__(
+        self,
+        choices: Mapping[str, int],
+        *,
+        kinds: Mapping[str, str] | None = None,
+        picks: Mapping[str, int] | None = None,
+        sampler: Sampler | None = None,
+        init: Literal["normal", "zeros"] = "normal",
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        if init not in ("normal", "zeros"):
+            raise ValueError(f"unknown init {init!r}: use 'normal' or 'zeros'")
+        self.sampler: Sampler = sampler if sampler is not None else SoftmaxSampler()
+        self.kinds: dict[str, str] = dict(kinds or {})
+        self.picks: dict[str, int] = dict(picks or {})
+        self.aux_skip: float = 0.0
+        self.partial_k: int = 1
+        self._sizes: dict[str, int] = {}
+        self._masks: dict[str, Tensor] = {}
+        self._cache: dict[str, Tensor] | None = None
+        self._pinned: dict[str, Tensor] | None = None
+        for key, n in choices.items():
+            value = torch.zeros(n)
+            if init == "normal":
+                value = 1e-3 * torch.randn(n, generator=generator)
+            self._register(key, nn.Parameter(value))
+            self._sizes[key] = n
+
+    def _register(self, key: str, param: nn.Parameter) -> None:
+        *path, leaf = key.split(".")
+        scope: nn.Module = self
+        for part in path:
+            child = scope._modules.get(part)
+            if child is None:
+                if hasattr(scope, part):
+                    raise ValueError(f"choice key {key!r}: '{part}' is a reserved name")
+                child = _Scope()
+                scope.add_module(part, child)
+            scope = child
+        if hasattr(scope, leaf):
+            raise ValueError(f"choice key {key!r} clashes with another key or a reserved name")
+        scope.register_parameter(leaf, param)
+
+    def __deepcopy__(self, memo: dict) -> ArchParameters:
+        return self  # copies of heads share the architecture decisions
+
+    # ---- access -----------------------------------------------------------------------
+    def keys(self) -> list[str]:
+        """Decision keys, in the document's choice order."""
+        return list(self._sizes)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._sizes
+
+    def __len__(self) -> int:
+        return len(self._sizes)
+
+    def num_candidates(self, key: str) -> int:
+        return self._sizes[key]
+
+    def alpha(self, key: str) -> nn.Parameter:
+        """The logits of one decision."""
+        if key not in self._sizes:
+            raise KeyError(f"no open choice {key!r}; choices: {', '.join(self._sizes)}")
+        return self.get_parameter(key)
+
+    def alphas(self) -> dict[str, nn.Parameter]:
+        """Every decision's logits by key (what regularisers take)."""
+        return {key: self.alpha(key) for key in self._sizes}
+
+    # ---- weights ----------------------------------------------------------------------
+    def weights(self, key: str) -> Tensor:
+        """Mixing weights of one decision for this forward pass.
+
+        Inside `with arch.step():` each key is sampled once and reused, so both views and
+        the momentum branch of a step see the same architecture; outside, every call samples.
+        """
+        if self._pinned is not None and key in self._pinned:
+            alpha = self.alpha(key)
+            return self._pinned[key].to(device=alpha.device, dtype=alpha.dtype)
+        if self._cache is not None:
+            cached = self._cache.get(key)
+            if cached is None:
+                cached = self._cache[key] = self.sampler.weights(self.alpha(key))
+            return cached
+        return self.sampler.weights(self.alpha(key))
+
+    @contextlib.contextmanager
+    def step(self) -> Iterator[ArchParameters]:
+        """Compute each decision's weights once for the enclosed forward passes (re-entrant)."""
+        if self._cache is not None:
+            yield self
+            return
+        self._cache = {}
+        try:
+            yield self
+        finally:
+            self._cache = None
+
+    @contextlib.contextmanager
+    def pinned(self, decisions: Mapping[str, int | Decision]) -> Iterator[ArchParameters]:
+        """Force one-hot (k-hot for `inputs`) weights on the given decisions, e.g. to run
+        one architecture of the supernet."""
+        previous = self._pinned
+        pins = dict(previous or {})
+        for key, chosen in decisions.items():
+            idx = (chosen,) if isinstance(chosen, int) else tuple(chosen)
+            hot = torch.zeros(self.num_candidates(key))
+            hot[list(idx)] = 1.0
+            pins[key] = hot
+        self._pinned = pins
+        try:
+            yield self
+        finally:
+            self._pinned = previous
+
+    @torch.no_grad()
+    def probabilities(self) -> dict[str, Tensor]:
+        """Deterministic per-candidate probabilities of every decision (detached)."""
+        return {k: self.sampler.probabilities(a).detach() for k, a in self.alphas().items()}
+
+    # ---- regulariser support ------------------------------------------------------------
+    def set_param_free_mask(self, key: str, mask: Tensor) -> None:
+        """Record which candidates of an op choice are parameter-free (done by the compiler)."""
+        if mask.shape != (self.num_candidates(key),):
+            raise ValueError(f"mask of {key!r} must have {self.num_candidates(key)} entries")
+        self._masks[key] = mask.to(torch.bool)
+
+    def param_free_masks(self) -> dict[str, Tensor]:
+        """Op choice key -> bool mask of its parameter-free candidates (no linear layer:
+        identity, zero, pools, even when a norm follows them as in the seed's `maxpool | bn`)."""
+        return {k: m.clone() for k, m in self._masks.items()}
+
+    def extra_repr(self) -> str:
+        return f"decisions={len(self)}, sampler={self.sampler!r}"

@@ -1,0 +1,269 @@
+"""Compile a space into a `Supernet`, a genotype into a `FixedNet`.
+
+Both are a `heads` ModuleDict (one module per DSL head, (N, in) -> (N, out), in dependency
+order) built from the same blocks; a supernet also owns `arch`, the `ArchParameters` of every
+open choice. A head that reads another head takes that head's output as its input: the
+framework wires heads; `forward(features)` here is a convenience that runs them all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from nasiam_dsl.compile.arch import ArchParameters, Sampler
+from nasiam_dsl.compile.fused import FusedOp
+from nasiam_dsl.compile.mixed import (
+    CombineSource,
+    HeadModule,
+    MixedInputs,
+    MixedOp,
+    MixedSet,
+    PipelineModule,
+    RefSource,
+    WidthMask,
+)
+from nasiam_dsl.compile.ops import Dense, is_per_feature, make_layer, narrowable
+from nasiam_dsl.compile.plan import (
+    BACKBONE,
+    Choose,
+    HeadPlan,
+    Inputs,
+    Linear,
+    Op,
+    Pipeline,
+    Plan,
+    Ref,
+    SetChoice,
+    plan_document,
+)
+from nasiam_dsl.lang import ast
+from nasiam_dsl.lang.check import check_or_raise
+from nasiam_dsl.lang.parser import parse
+
+__all__ = ["FixedNet", "HeadNet", "Supernet", "compile_genotype", "compile_space"]
+
+
+class HeadNet(nn.Module):
+    """Compiled heads of one document; `doc` and `plan` ride along (unregistered)."""
+
+    def __init__(self, heads: dict[str, HeadModule], plan: Plan, doc: ast.Document) -> None:
+        super().__init__()
+        self.heads = nn.ModuleDict(heads)
+        self.plan = plan
+        self.doc = doc
+        self.backbone_dim = plan.backbone_dim
+        self.sources = {h.name: h.source for h in plan.heads}
+
+    def forward(self, features: Tensor) -> dict[str, Tensor]:
+        """Every head's output; a head reading another head gets that head's output."""
+        outs: dict[str, Tensor] = {}
+        for name, head in self.heads.items():
+            src = self.sources[name]
+            outs[name] = head(outs[src] if isinstance(src, str) and src in outs else features)
+        return outs
+
+
+class Supernet(HeadNet):
+    """The heads of a space with every open choice relaxed, plus their `arch` parameters."""
+
+    def __init__(
+        self, heads: dict[str, HeadModule], arch: ArchParameters, plan: Plan,
+        doc: ast.Document, fused: bool,
+    ) -> None:
+        super().__init__(heads, plan, doc)
+        self.arch = arch
+        self.fused = fused
+
+    def arch_parameters(self) -> list[nn.Parameter]:
+        """The architecture logits, in decision order."""
+        return list(self.arch.alphas().values())
+
+    def weight_parameters(self) -> list[nn.Parameter]:
+        """Every other parameter (disjoint from `arch_parameters`, together all of them)."""
+        arch = {id(p) for p in self.arch.parameters()}
+        return [p for p in self.parameters() if id(p) not in arch]
+
+
+class FixedNet(HeadNet):
+    """The heads of a genotype: ordinary modules, no architecture parameters."""
+
+
+@contextlib.contextmanager
+def _seeded(seed: int | None) -> Iterator[None]:
+    if seed is None:
+        yield
+        return
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def _as_document(doc: ast.Document | str) -> ast.Document:
+    return parse(doc) if isinstance(doc, str) else doc
+
+
+def compile_space(
+    doc: ast.Document | str,
+    backbone_dim: int,
+    *,
+    fused: bool = True,
+    seed: int | None = None,
+    sampler: Sampler | None = None,
+    arch_init: Literal["normal", "zeros"] = "normal",
+) -> Supernet:
+    """Build the supernet of a space (or of any document; closed choices compile fixed).
+
+    Raises `DSLError` when `check` finds errors. `seed` makes weights and logits
+    reproducible without touching the global RNG; `fused=False` builds the plain per-candidate
+    loop (the reference the fused form is tested against).
+    """
+    doc = _as_document(doc)
+    check_or_raise(doc, backbone_dim=backbone_dim)
+    plan = plan_document(doc, backbone_dim)
+    with _seeded(seed):
+        arch = ArchParameters(
+            {k: c.size for k, c in plan.choices.items()},
+            kinds={k: c.kind for k, c in plan.choices.items()},
+            picks={k: c.pick for k, c in plan.choices.items()},
+            sampler=sampler,
+            init=arch_init,
+        )
+        for key, info in plan.choices.items():
+            if info.param_free is not None:
+                arch.set_param_free_mask(key, torch.tensor(info.param_free))
+        heads = _Builder(plan, arch, fused).build()
+    return Supernet(heads, arch, plan, doc, fused)
+
+
+def compile_genotype(
+    doc: ast.Document | str, backbone_dim: int, *, seed: int | None = None
+) -> FixedNet:
+    """Build the fixed heads of a genotype (every choice closed); raises on open choices."""
+    doc = _as_document(doc)
+    check_or_raise(doc, backbone_dim=backbone_dim)
+    plan = plan_document(doc, backbone_dim)
+    if plan.choices:
+        raise ValueError(
+            f"'{doc.name}' still has open choices ({', '.join(plan.choices)}): "
+            "compile it with compile_space, or derive a genotype first"
+        )
+    with _seeded(seed):
+        heads = _Builder(plan, None, fused=False).build()
+    return FixedNet(heads, plan, doc)
+
+
+class _Builder:
+    def __init__(self, plan: Plan, arch: ArchParameters | None, fused: bool) -> None:
+        self.plan = plan
+        self.arch = arch
+        self.fused = fused
+
+    def build(self) -> dict[str, HeadModule]:
+        out_widths: dict[str, int] = {}
+        heads: dict[str, HeadModule] = {}
+        for hp in self.plan.heads:
+            in_width = self.input_width(hp, out_widths)
+            widths = {hp.input: in_width}
+            nodes: dict[str, nn.Module] = {}
+            for node in hp.nodes:
+                module, widths[node.name] = self.pipeline(node.pipeline, widths)
+                nodes[node.name] = module
+            out_widths[hp.name] = widths[hp.output]
+            heads[hp.name] = HeadModule(hp.name, hp.input, nodes, in_width, widths[hp.output])
+        return heads
+
+    def input_width(self, hp: HeadPlan, out_widths: dict[str, int]) -> int:
+        if isinstance(hp.source, int):
+            return hp.source
+        if hp.source == BACKBONE:
+            return self.plan.backbone_dim
+        return out_widths[hp.source]
+
+    def need_arch(self) -> ArchParameters:
+        if self.arch is None:  # pragma: no cover - compile_genotype refuses open choices
+            raise ValueError("an open choice needs architecture parameters")
+        return self.arch
+
+    # ---- pipelines --------------------------------------------------------------------
+    def pipeline(self, p: Pipeline, widths: dict[str, int]) -> tuple[PipelineModule, int]:
+        src = p.source
+        source: nn.Module
+        if isinstance(src, Ref):
+            source, width = RefSource(src.name), widths[src.name]
+        elif isinstance(src, Inputs):
+            source, width = self.inputs(src, widths)
+        elif src.key is None:
+            source, width = self.pipeline(src.candidates[0], widths)
+        else:
+            source, width = self.choose(src, widths)
+        stages, width = self.stages(p.stages, width)
+        return PipelineModule(source, stages, width), width
+
+    def inputs(self, src: Inputs, widths: dict[str, int]) -> tuple[nn.Module, int]:
+        ws = [widths[n] for n in src.names]
+        if src.key is None:
+            width = sum(ws) if src.mode == "concat" else ws[0]
+            return CombineSource(src.mode, src.names), width
+        width = ws[0] * src.pick if src.mode == "concat" else ws[0]
+        return MixedInputs(src.key, self.need_arch(), src.mode, src.names, src.pick), width
+
+    def choose(self, src: Choose, widths: dict[str, int]) -> tuple[nn.Module, int]:
+        assert src.key is not None
+        built = [self.pipeline(c, widths) for c in src.candidates]
+        cands = [m for m, _ in built]
+        width = max(w for _, w in built)
+        names = {c.source.name if isinstance(c.source, Ref) else None for c in src.candidates}
+        skip = next(iter(names)) if len(names) == 1 else None
+        if skip is not None and widths[skip] != width:
+            skip = None
+        partial = skip is not None and all(
+            isinstance(m.source, RefSource) and all(narrowable(s) for s in m.stages)
+            for m in cands
+        )
+        op = MixedOp(
+            src.key, self.need_arch(), cands, [c.is_zero for c in src.candidates], width,
+            skip_input=skip, partial=partial,
+        )
+        return (FusedOp.from_loop(op) if self.fused else op), width
+
+    def stages(self, stages: tuple, width: int) -> tuple[list[nn.Module], int]:
+        """Build the stages; place width masks (see `mixed` module docs)."""
+        out: list[nn.Module] = []
+        mask: tuple[str, tuple[int, ...]] | None = None
+        state: str | None = None  # "pending" (soft mask due), "clean", "dirty" (support due)
+
+        def settle() -> None:
+            nonlocal state
+            if mask is not None and state in ("pending", "dirty"):
+                out.append(WidthMask(mask[0], self.need_arch(), mask[1], hard=state == "dirty"))
+                state = "clean"
+
+        for stage in stages:
+            if isinstance(stage, Linear):
+                settle()
+                out.append(Dense(width, max(stage.widths), stage.bias))
+                width = max(stage.widths)
+                mask = (stage.key, stage.widths) if stage.key is not None else None
+                state = "pending" if mask is not None else None
+                continue
+            module = self.unary(stage, width)
+            if not is_per_feature(module):
+                settle()
+            out.append(module)
+            if state == "clean":
+                state = "dirty"
+        settle()
+        return out, width
+
+    def unary(self, stage: Op | SetChoice, width: int) -> nn.Module:
+        if isinstance(stage, Op):
+            return make_layer(stage, width)
+        items = [make_layer(op, width) for op in stage.items]
+        if stage.key is None:
+            return items[0]
+        return MixedSet(stage.key, self.need_arch(), items)

@@ -1,0 +1,206 @@
+"""Building blocks: the torch module of each registry op, fixed or inside a choice.
+
+Semantics follow the NASiam seed (reference §1.1) where it defines them:
+
+* `linear(width, bias=frozen)`: the bias exists but never trains (`requires_grad=False`), as
+  the seed's `fc` before `BN(affine=False)`.
+* `avgpool` / `maxpool`: 1-D pools along the *feature* axis of each sample, stride 1,
+  padding kernel // 2 (same size), `count_include_pad=True` for the average: edge features
+  are divided by the full window. Samples never mix.
+* activations are never in place: a choice feeds one input to several candidates.
+
+`narrow_forward` runs a block on the first `n` features only (PC-DARTS partial channels),
+slicing weights and BatchNorm statistics instead of building smaller modules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from nasiam_dsl import registry
+from nasiam_dsl.compile.plan import Linear, Op
+
+__all__ = [
+    "Dense",
+    "FeaturePool",
+    "Zero",
+    "is_per_feature",
+    "make_act",
+    "make_layer",
+    "make_norm",
+    "narrow_forward",
+]
+
+
+class Dense(nn.Linear):
+    """`nn.Linear` whose bias may be frozen (kept at its init, `requires_grad=False`)."""
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool | str = True, **factory: Any
+    ) -> None:
+        super().__init__(in_features, out_features, bias=bias is not False, **factory)
+        self.bias_mode = bias
+        if bias == "frozen":
+            assert self.bias is not None
+            self.bias.requires_grad_(False)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + (", bias=frozen" if self.bias_mode == "frozen" else "")
+
+
+class FeaturePool(nn.Module):
+    """1-D pool along the features of each sample: (N, C) -> (N, C), stride 1, same size."""
+
+    def __init__(self, kind: str, kernel: int = 3) -> None:
+        super().__init__()
+        if kind not in ("avg", "max"):
+            raise ValueError(f"unknown pool {kind!r}")
+        self.kind = kind
+        self.kernel = int(kernel)
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = x.unsqueeze(1)
+        pad = self.kernel // 2
+        if self.kind == "avg":
+            y = F.avg_pool1d(y, self.kernel, 1, pad, count_include_pad=True)
+        else:
+            y = F.max_pool1d(y, self.kernel, 1, pad)
+        return y.squeeze(1)
+
+    def extra_repr(self) -> str:
+        return f"{self.kind}, kernel={self.kernel}"
+
+
+class Zero(nn.Module):
+    """Outputs zeros of its input's shape (a removed edge)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.zeros_like(x)
+
+
+_ACTS = {
+    "relu": lambda o: nn.ReLU(),
+    "gelu": lambda o: nn.GELU(approximate=o.get("approximate", "none")),
+    "silu": lambda o: nn.SiLU(),
+    "elu": lambda o: nn.ELU(alpha=float(o.get("alpha", 1.0))),
+    "hardswish": lambda o: nn.Hardswish(),
+    "leaky_relu": lambda o: nn.LeakyReLU(float(o.get("negative_slope", 0.01))),
+    "mish": lambda o: nn.Mish(),
+    "tanh": lambda o: nn.Tanh(),
+    "sigmoid": lambda o: nn.Sigmoid(),
+    "identity": lambda o: nn.Identity(),
+}
+
+
+def _spec(op: Op) -> registry.OpSpec:
+    spec = registry.get_op(op.name)
+    if spec is None:
+        raise KeyError(f"unknown op {op.name!r}")
+    return spec
+
+
+def make_act(op: Op) -> nn.Module:
+    """An activation module (never in place); user activations via their `factory`."""
+    spec = _spec(op)
+    if spec.factory is not None:
+        return spec.factory(**op.opts)
+    return _ACTS[op.name](op.opts)
+
+
+def make_norm(op: Op, width: int) -> nn.Module:
+    """`bn` -> BatchNorm1d, `layernorm` -> LayerNorm, `none` -> Identity; user norms are
+    built as `factory(width, **options)`."""
+    spec = _spec(op)
+    o = op.opts
+    if spec.factory is not None:
+        return spec.factory(width, **o)
+    if op.name == "bn":
+        return nn.BatchNorm1d(width, eps=o["eps"], momentum=o["momentum"], affine=o["affine"])
+    if op.name == "layernorm":
+        return nn.LayerNorm(width, eps=o["eps"], elementwise_affine=o["affine"])
+    if op.name == registry.NO_NORM:
+        return nn.Identity()
+    raise KeyError(f"{op.name!r} is not a norm")
+
+
+def make_layer(op: Op, width: int) -> nn.Module:
+    """Any non-linear-layer op of a pipeline (layers, norms, activations)."""
+    if op.kind == "act":
+        return make_act(op)
+    if op.kind == "norm":
+        return make_norm(op, width)
+    spec = _spec(op)
+    if spec.factory is not None:
+        return spec.factory(**op.opts)
+    if op.name == "identity":
+        return nn.Identity()
+    if op.name == "zero":
+        return Zero()
+    if op.name in ("avgpool", "maxpool"):
+        return FeaturePool(op.name[:3], op.opts.get("kernel", 3))
+    raise KeyError(f"no module for op {op.name!r}")
+
+
+def make_dense(stage: Linear, in_width: int) -> Dense:
+    return Dense(in_width, max(stage.widths), stage.bias)
+
+
+_PER_FEATURE = (nn.BatchNorm1d, nn.Identity, Zero, *(type(f({})) for f in _ACTS.values()))
+
+
+def is_per_feature(module: nn.Module) -> bool:
+    """True when output feature j depends on input feature j only (masks commute with it)."""
+    return isinstance(module, _PER_FEATURE) or bool(getattr(module, "per_feature", False))
+
+
+def bn_forward(
+    bn: nn.BatchNorm1d, x: Tensor, start: int, n: int, *, count: bool = True
+) -> Tensor:
+    """`bn` applied to features `start:start+n` of its width, as `BatchNorm1d.forward` does
+    (running statistics of those features updated in place; `count`: advance the batch count)."""
+    sl = slice(start, start + n)
+    factor = 0.0 if bn.momentum is None else bn.momentum
+    if bn.training and bn.track_running_stats and bn.num_batches_tracked is not None:
+        if count:
+            bn.num_batches_tracked.add_(1)
+        if bn.momentum is None:
+            factor = 1.0 / float(bn.num_batches_tracked)
+    batch_stats = bn.training or (bn.running_mean is None and bn.running_var is None)
+    keep = not bn.training or bn.track_running_stats
+    rm = bn.running_mean[sl] if keep and bn.running_mean is not None else None
+    rv = bn.running_var[sl] if keep and bn.running_var is not None else None
+    w = bn.weight[sl] if bn.weight is not None else None
+    b = bn.bias[sl] if bn.bias is not None else None
+    return F.batch_norm(x, rm, rv, w, b, batch_stats, factor, bn.eps)
+
+
+def narrow_forward(module: nn.Module, x: Tensor, n: int) -> Tensor:
+    """Run `module` on `x` of width `n` <= its width, using its first `n` features."""
+    if isinstance(module, Dense):
+        bias = module.bias[:n] if module.bias is not None else None
+        return F.linear(x, module.weight[:n, :n], bias)
+    if isinstance(module, nn.BatchNorm1d):
+        return bn_forward(module, x, 0, n)
+    if isinstance(module, nn.LayerNorm):
+        w = module.weight[:n] if module.weight is not None else None
+        b = module.bias[:n] if module.bias is not None else None
+        return F.layer_norm(x, (n,), w, b, module.eps)
+    narrow = getattr(module, "narrow", None)
+    if narrow is not None:
+        return narrow(x, n)
+    return module(x)
+
+
+def narrowable(module: nn.Module) -> bool:
+    """Whether `narrow_forward` handles `module` (partial channels are allowed through it)."""
+    if isinstance(module, Dense):
+        return module.in_features == module.out_features
+    if isinstance(module, (nn.BatchNorm1d, nn.LayerNorm, FeaturePool)):
+        return True
+    if hasattr(module, "narrow"):
+        return bool(getattr(module, "can_narrow", True))
+    return is_per_feature(module)
