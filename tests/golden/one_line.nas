@@ -1,0 +1,1 @@
+genotype oneline for byol { head projector(x: backbone) { h = linear(x, 4096) | bn | relu z = linear(h, 256) } head predictor(z: projector) { h = linear(z, 4096) | bn | relu p = linear(h, 256) } }
