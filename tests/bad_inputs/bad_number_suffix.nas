@@ -1,0 +1,6 @@
+space s {
+  head projector(x: 512) {
+    z = linear(x, 256)
+  }
+  constraint params <= 5x
+}

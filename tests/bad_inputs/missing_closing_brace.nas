@@ -1,0 +1,4 @@
+space s {
+  head projector(x: 512) {
+    z = linear(x, 256)
+  }

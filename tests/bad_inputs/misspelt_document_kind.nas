@@ -1,0 +1,5 @@
+spaec s {
+  head projector(x: 512) {
+    z = linear(x, 256)
+  }
+}

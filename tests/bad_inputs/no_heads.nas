@@ -1,0 +1,4 @@
+# a space needs at least one head
+space empty {
+  let acts = {relu}
+}

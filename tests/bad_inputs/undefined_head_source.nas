@@ -1,0 +1,8 @@
+space s {
+  head projector(x: backbone) {
+    z = linear(x, 256)
+  }
+  head predictor(z: projecter) {
+    p = linear(z, 256)
+  }
+}

@@ -1,0 +1,5 @@
+space s {
+  head projector(x: 512) {
+    z = linear(x, 256) | bn(afine=false)
+  }
+}

@@ -1,0 +1,6 @@
+space s {
+  let dim = 2048
+  head projector(x: backbone) {
+    z = linear(x, dim) | act(dim)
+  }
+}
