@@ -388,6 +388,31 @@ def train(genotype: Path, **kw: Any) -> None:
         out.print(f"run directory: {run.run_dir}", markup=False)
 
 
+@main.command(name="eval")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--random-init", is_flag=True, help="Evaluate the same backbone at random init.")
+@click.option("--k", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--probe-epochs", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@user_errors
+def eval_cmd(run_dir: Path, random_init: bool, k: int, probe_epochs: int, as_json: bool) -> None:
+    """Report kNN and linear-probe accuracy of RUN_DIR's backbone."""
+    import json
+
+    from nasiam_dsl.run.evaluation import evaluate_run
+
+    result = evaluate_run(run_dir, random_init=random_init, k=k, probe_epochs=probe_epochs)
+    if as_json:
+        out.print(json.dumps(result.as_dict(), indent=2), markup=False)
+        return
+    table = Table(title=f"evaluation of {run_dir}")
+    for col in ("weights", "kNN top-1", "linear probe top-1", "train / test images"):
+        table.add_column(col)
+    table.add_row(result.weights, f"{result.knn:.4f}", f"{result.linear_probe:.4f}",
+                  f"{result.train_images} / {result.test_images}")
+    out.print(table)
+
+
 def _print_nas(text: str) -> None:
     from rich.syntax import Syntax
 
