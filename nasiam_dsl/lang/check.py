@@ -449,11 +449,12 @@ class _Checker:
         return options.items
 
     def check_set_literal(self, s: ast.SetLiteral, kind: str | None, report_pos=None) -> None:
-        where = report_pos or s.pos
         if not s.items:
-            self.error("empty choice: a set needs at least one candidate", where)
+            if report_pos is None:  # a `let` set is reported once, where it is defined
+                self.error("empty choice: a set needs at least one candidate", s.pos)
             return
-        self.duplicates([_item_text(i) for i in s.items], s.items, "candidate")
+        if report_pos is None:
+            self.duplicates([_item_text(i) for i in s.items], s.items, "candidate")
         if kind is None:
             kinds = {self.item_kind(i) for i in s.items}
             if len(kinds) > 1 and None not in kinds:
