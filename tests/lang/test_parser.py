@@ -35,7 +35,7 @@ def one_node(expr: str, source: str = "512") -> ast.Pipeline:
     return doc.heads[0].nodes[0].expr
 
 
-# ---- positions ---------------------------------------------------------------------
+# ---- positions ---------------------------------------------------------------------------
 
 
 def test_every_statement_knows_its_line_and_column():
@@ -88,7 +88,7 @@ def test_positions_do_not_count_for_equality():
     assert hash(a) == hash(b)
 
 
-# ---- names and keywords ----------------------------------------------------------------
+# ---- names and keywords ------------------------------------------------------------------
 
 
 def test_keywords_are_names_where_no_keyword_fits():
@@ -137,7 +137,7 @@ def test_unicode_names():
     assert doc.heads[0].nodes[0].name == "ширина"
 
 
-# ---- numbers ---------------------------------------------------------------------------
+# ---- numbers -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -206,7 +206,7 @@ def test_a_number_with_a_bad_suffix():
     assert "5k" in err.first.hint and "2M" in err.first.hint
 
 
-# ---- syntax errors ---------------------------------------------------------------------
+# ---- syntax errors -----------------------------------------------------------------------
 
 
 def test_missing_closing_brace_is_unexpected_end_of_file():
