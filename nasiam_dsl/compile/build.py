@@ -72,8 +72,12 @@ class Supernet(HeadNet):
     """The heads of a space with every open choice relaxed, plus their `arch` parameters."""
 
     def __init__(
-        self, heads: dict[str, HeadModule], arch: ArchParameters, plan: Plan,
-        doc: ast.Document, fused: bool,
+        self,
+        heads: dict[str, HeadModule],
+        arch: ArchParameters,
+        plan: Plan,
+        doc: ast.Document,
+        fused: bool,
     ) -> None:
         super().__init__(heads, plan, doc)
         self.arch = arch
@@ -222,12 +226,16 @@ class _Builder:
         if skip is not None and widths[skip] != width:
             skip = None
         partial = skip is not None and all(
-            isinstance(m.source, RefSource) and all(narrowable(s) for s in m.stages)
-            for m in cands
+            isinstance(m.source, RefSource) and all(narrowable(s) for s in m.stages) for m in cands
         )
         op = MixedOp(
-            src.key, self.need_arch(), cands, [c.is_zero for c in src.candidates], width,
-            skip_input=skip, partial=partial,
+            src.key,
+            self.need_arch(),
+            cands,
+            [c.is_zero for c in src.candidates],
+            width,
+            skip_input=skip,
+            partial=partial,
         )
         return (FusedOp.from_loop(op) if self.fused else op), width
 

@@ -173,8 +173,9 @@ class FusedOp(MixedOp):
         self.singles = nn.ModuleDict(
             {str(i): c for i, c in enumerate(loop.candidates) if i not in grouped}
         )
-        self._where = {i: (g, j) for g, grp in enumerate(self.groups) for j, i in
-                       enumerate(grp.members)}  # type: ignore[attr-defined]
+        self._where = {
+            i: (g, j) for g, grp in enumerate(self.groups) for j, i in enumerate(grp.members)
+        }  # type: ignore[attr-defined]
 
     @classmethod
     def from_loop(cls, loop: MixedOp) -> MixedOp:

@@ -301,4 +301,3 @@ class HeadModule(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.name}: {self.in_dim} -> {self.out_dim}"
-

@@ -157,9 +157,7 @@ def is_per_feature(module: nn.Module) -> bool:
     return isinstance(module, _PER_FEATURE) or bool(getattr(module, "per_feature", False))
 
 
-def bn_forward(
-    bn: nn.BatchNorm1d, x: Tensor, start: int, n: int, *, count: bool = True
-) -> Tensor:
+def bn_forward(bn: nn.BatchNorm1d, x: Tensor, start: int, n: int, *, count: bool = True) -> Tensor:
     """`bn` applied to features `start:start+n` of its width, as `BatchNorm1d.forward` does
     (running statistics of those features updated in place; `count`: advance the batch count)."""
     sl = slice(start, start + n)

@@ -101,8 +101,10 @@ class Pipeline:
     @property
     def is_zero(self) -> bool:
         """Ends in `zero`: its output is exactly 0, so a choice can skip it."""
-        return bool(self.stages) and isinstance(self.stages[-1], Op) and (
-            self.stages[-1].name == "zero"
+        return (
+            bool(self.stages)
+            and isinstance(self.stages[-1], Op)
+            and (self.stages[-1].name == "zero")
         )
 
     @property

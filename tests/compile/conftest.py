@@ -34,8 +34,8 @@ space small_dag for simsiam {
     h2 = choose(linear(h1, 16, bias=false) | bn | act{relu, elu}, identity(h1), avgpool(h1) | bn,
                 zero(h1))
     h3 = sum(pick 1 of {h1, h2})
-    h4 = linear(h3, width{8, 12, 16}, bias=false) | bn | relu
-    h5 = concat(pick 2 of {h3, h4, h1})
+    h4 = concat(pick 2 of {h3, h2, h1})
+    h5 = linear(h4, width{8, 12, 16}, bias=false) | bn | relu
     z = linear(h5, 24, bias=frozen) | norm{bn, layernorm, none}
   }
   head predictor(z: projector) {

@@ -35,8 +35,8 @@ def test_arch_keys_follow_the_dsl(dag_doc) -> None:
         "arch.projector.h2.op",
         "arch.projector.h2.act",
         "arch.projector.h3.inputs",
-        "arch.projector.h4.width",
-        "arch.projector.h5.inputs",
+        "arch.projector.h4.inputs",
+        "arch.projector.h5.width",
         "arch.projector.z.norm",
         "arch.predictor.h.width",
     ]

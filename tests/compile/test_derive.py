@@ -1,0 +1,143 @@
+"""derive / top_k / load_chosen_weights: genotypes in the language, round trips, constraints."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from nasiam_dsl.compile import (
+    compile_genotype,
+    compile_space,
+    derive,
+    derive_decisions,
+    load_chosen_weights,
+    top_k,
+)
+from nasiam_dsl.lang.check import check
+from nasiam_dsl.lang.parser import parse
+from nasiam_dsl.lang.printer import print_document
+
+from .conftest import BACKBONE, DAG, seed_text
+
+
+def _randomise(net, seed: int = 0) -> None:
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for a in net.arch_parameters():
+            a.copy_(torch.randn(a.shape, generator=g))
+
+
+def _train_a_little(net, steps: int = 2) -> None:
+    """Move weights and BN statistics away from their init."""
+    opt = torch.optim.SGD(net.weight_parameters(), lr=0.1)
+    net.train()
+    for _ in range(steps):
+        out = net(torch.randn(16, BACKBONE))
+        loss = sum(o.pow(2).mean() for o in out.values())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+@pytest.mark.parametrize("text", [DAG, seed_text()], ids=["dag", "seed"])
+@pytest.mark.parametrize("fused", [True, False])
+def test_round_trip_equals_the_pinned_supernet(text: str, fused: bool) -> None:
+    net = compile_space(text, BACKBONE, seed=1, fused=fused)
+    _randomise(net)
+    _train_a_little(net)
+    genotype = derive(net, meta={"dataset": "cifar10", "seed": 1, "epochs": 2})
+    text_out = print_document(genotype)
+    reparsed = parse(text_out)
+    assert reparsed == genotype and reparsed.kind == "genotype"
+    assert check(reparsed, backbone_dim=BACKBONE).ok
+    fixed = compile_genotype(reparsed, BACKBONE)
+    decisions = load_chosen_weights(fixed, net)
+    assert decisions == derive_decisions(net)
+    net.eval()
+    fixed.eval()
+    x = torch.randn(7, BACKBONE)
+    with torch.no_grad(), net.arch.pinned(decisions):
+        expected = net(x)
+    got = fixed(x)
+    for head in expected:
+        torch.testing.assert_close(got[head], expected[head], atol=1e-5, rtol=1e-5)
+
+
+def test_genotype_text_annotations_and_meta() -> None:
+    net = compile_space(DAG, BACKBONE, seed=0)
+    _randomise(net, 3)
+    probs = net.arch.probabilities()
+    text = print_document(derive(net, meta={"dataset": "cifar10", "epochs": 5}, name="g1"))
+    assert text.startswith("genotype g1 for simsiam {")
+    act = probs["shared.hidden_act"]
+    best = ["relu", "gelu", "silu"][int(act.argmax())]
+    assert f"act{{{best} @{round(float(act.max()), 4)}}} as hidden_act" in text
+    assert text.count("as hidden_act") == 2  # labels kept, one decision
+    assert 'source_space = "small_dag"' in text and "space_hash = " in text
+    assert 'dataset = "cifar10"' in text and "epochs = 5" in text
+    assert "width{" in text and "pick 2 of {" in text and "pick 1 of {" in text
+
+
+SEED_WITH_CONSTRAINTS = seed_text().replace(
+    "  head predictor", "  constraint count(identity) <= 1 per head\n  head predictor"
+)
+
+
+def _prefer_identity(net) -> None:
+    with torch.no_grad():
+        for i in range(1, 7):
+            a = net.arch.alpha(f"projector.h{i}.op")
+            a.zero_()
+            a[2] = 2.0 + 0.1 * i  # identity, most probable in every projector layer
+            a[3] = 1.0 + 0.01 * i  # then linear+relu
+
+
+def test_derive_respects_count_constraints() -> None:
+    net = compile_space(SEED_WITH_CONSTRAINTS, BACKBONE, seed=0)
+    _prefer_identity(net)
+    genotype = derive(net)
+    projector = print_document(genotype).split("head predictor")[0]
+    assert projector.count("identity(") == 1
+    assert "identity(h5)" in projector  # greedy kept the most probable identity (h6 > h5 ...)
+    # the identity kept is the most probable one: h6 has the largest logit
+    decisions = derive_decisions(net)
+    kept = [i for i in range(1, 7) if decisions[f"projector.h{i}.op"] == (2,)]
+    assert kept == [6]
+
+
+def test_derive_respects_params_budget() -> None:
+    text = seed_text().replace(
+        "  head predictor", "  constraint params(projector) <= 2000\n  head predictor"
+    )
+    net = compile_space(text, BACKBONE, seed=0)
+    with torch.no_grad():
+        for i in range(1, 7):
+            net.arch.alpha(f"projector.h{i}.op").copy_(torch.tensor([0, 0, 0, 3.0, 0, 0, 0]))
+    decisions = derive_decisions(net)
+    linear = sum(decisions[f"projector.h{i}.op"][0] >= 3 for i in range(1, 7))
+    # each linear layer costs 16*16 + 32 params, z costs 16*32 + 32 + 0: at most 5 linears
+    assert linear == 5
+
+
+def test_top_k_is_ranked_distinct_and_feasible() -> None:
+    net = compile_space(SEED_WITH_CONSTRAINTS, BACKBONE, seed=0)
+    _prefer_identity(net)
+    ranked = top_k(net, k=5)
+    assert len(ranked) == 5
+    probs = [r.probability for r in ranked]
+    assert probs == sorted(probs, reverse=True)
+    texts = {print_document(r.genotype.model_copy(update={"name": "x"})) for r in ranked}
+    assert len(texts) == 5
+    for r in ranked:
+        identities = sum(r.decisions[f"projector.h{i}.op"] == (2,) for i in range(1, 7))
+        assert identities <= 1
+    assert ranked[0].decisions == derive_decisions(net)
+
+
+def test_load_chosen_weights_refuses_a_foreign_genotype() -> None:
+    net = compile_space(DAG, BACKBONE, seed=0)
+    other = parse(DAG.replace("linear(h, 24)", "linear(h, 24) | relu"))
+    _randomise(net)
+    g = derive(net, other)
+    with pytest.raises(ValueError, match="not in the space"):
+        load_chosen_weights(compile_genotype(g, BACKBONE), net)
