@@ -7,6 +7,7 @@ exit 2; other user errors print one message naming the option or file and exit 2
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -48,13 +49,20 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             print_diagnostics([*e.diagnostics, *e.warnings], e.source, e.filename)
             sys.exit(EXIT_USAGE)
         except UsageProblem as e:
-            err.print(f"error: {e}", style="bold red", markup=False)
+            err.print(f"error: {e}", style="bold red", markup=False, soft_wrap=True)
             if e.hint:
-                err.print(f"  = help: {e.hint}", markup=False)
+                err.print(f"  = help: {e.hint}", markup=False, soft_wrap=True)
             sys.exit(EXIT_USAGE)
         except KeyboardInterrupt:
             err.print("interrupted", style="yellow")
             sys.exit(130)
+        except Exception as e:  # a bug of ours: say so plainly, traceback on request
+            if os.environ.get("NASIAM_DEBUG"):
+                raise
+            err.print(f"internal error: {type(e).__name__}: {e}", style="bold red", markup=False)
+            err.print("  = help: this is a bug in nasiam; rerun with NASIAM_DEBUG=1 for the "
+                      "traceback and report it", markup=False)
+            sys.exit(1)
 
     return wrapper
 
@@ -232,66 +240,133 @@ def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="Stop (as if interrupted) after N steps.",
         ),
         click.option("--quiet", is_flag=True),
+        click.option("--config", type=click.Path(path_type=Path), default=None,
+                      help="A TOML file with any option (flags given here override it)."),
+        click.option("--print-config", is_flag=True, help="Print the resolved config and exit."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
     return fn
 
 
-def _positive(name: str, value: int | float | None) -> None:
-    if value is not None and value <= 0:
-        raise click.BadParameter(f"must be positive, got {value}", param_hint=name)
+# where each flag lands in a RunConfig; flags the user typed override the --config file
+FLAG_PATHS: dict[str, tuple[str, ...]] = {
+    "framework": ("framework",),
+    "backbone": ("backbone",),
+    "dataset": ("data", "dataset"),
+    "data_dir": ("data", "data_dir"),
+    "download": ("data", "download"),
+    "augment": ("data", "augment"),
+    "workers": ("data", "workers"),
+    "limit": ("data", "limit"),
+    "optimizer": ("optim", "optimizer"),
+    "lr": ("optim", "lr"),
+    "weight_decay": ("optim", "weight_decay"),
+    "epochs": ("epochs",),
+    "batch_size": ("batch_size",),
+    "steps_per_epoch": ("steps_per_epoch",),
+    "seed": ("seed",),
+    "deterministic": ("deterministic",),
+    "device": ("device",),
+    "out": ("out",),
+    "name": ("name",),
+    "train_portion": ("train_portion",),
+    "mode": ("engine", "mode"),
+    "second_order": ("engine", "order"),
+    "arch_lr": ("engine", "arch_lr"),
+    "arch_weight_decay": ("engine", "arch_weight_decay"),
+    "warmup": ("engine", "warmup_fraction"),
+    "sampler": ("search", "sampler"),
+    "beta_decay": ("search", "beta_decay"),
+    "param_free_l1": ("search", "param_free_l1"),
+    "zero_one": ("search", "zero_one"),
+    "aux_skip": ("search", "aux_skip"),
+    "partial_k": ("search", "partial_k"),
+    "max_param_free": ("search", "max_param_free"),
+    "collapse_threshold": ("search", "collapse_threshold"),
+    "top_k": ("search", "top_k"),
+    "no_amp": ("amp",),
+}
+FLAG_VALUES = {
+    "mode": lambda v: v.replace("-", "_"),
+    "second_order": lambda v: "second" if v else "first",
+    "no_amp": lambda v: not v,
+}
 
 
-def _base_config(command: str, spec: Path, kw: dict[str, Any]) -> dict[str, Any]:
-    for name in ("epochs", "batch_size", "lr", "steps_per_epoch", "limit"):
-        _positive("--" + name.replace("_", "-"), kw.get(name))
-    return {
-        "command": command,
-        "spec": str(spec),
-        "framework": kw["framework"],
-        "backbone": kw["backbone"],
-        "data": {
-            "dataset": kw["dataset"],
-            "data_dir": kw["data_dir"],
-            "download": kw["download"],
-            "augment": kw["augment"],
-            "workers": kw["workers"],
-            "limit": kw["limit"],
-        },
-        "optim": {"optimizer": kw["optimizer"], "lr": kw["lr"], "weight_decay": kw["weight_decay"]},
-        "epochs": kw["epochs"],
-        "batch_size": kw["batch_size"],
-        "steps_per_epoch": kw["steps_per_epoch"],
-        "seed": kw["seed"],
-        "deterministic": kw["deterministic"],
-        "device": kw["device"],
-        "amp": not kw["no_amp"],
-        "out": kw["out"],
-        "name": kw["name"],
-    }
+def _load_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise UsageProblem(f"--config: cannot read {path}: {e.strerror or e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise UsageProblem(f"--config {path}: invalid TOML: {e}") from None
 
 
-def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
+def _set_path(d: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        d = d.setdefault(key, {})
+        if not isinstance(d, dict):
+            raise UsageProblem(f"config key '{key}' must be a table")
+    d[path[-1]] = value
+
+
+def _config_dict(command: str, spec: Path | None, kw: dict[str, Any]) -> dict[str, Any]:
+    """The config file (if any), then every flag typed on the command line, on top."""
+    ctx = click.get_current_context()
+    config: dict[str, Any] = _load_toml(kw["config"]) if kw.get("config") else {}
+    config["command"] = command
+    if spec is not None:
+        config["spec"] = str(spec)
+    for flag, path in FLAG_PATHS.items():
+        if flag not in kw:
+            continue
+        source = ctx.get_parameter_source(flag)
+        if source is None or source.name not in ("COMMANDLINE", "ENVIRONMENT"):
+            continue
+        value = FLAG_VALUES.get(flag, lambda v: v)(kw[flag])
+        _set_path(config, path, value)
+    return config
+
+
+def _validated(config: dict[str, Any], kw: dict[str, Any]):
     from pydantic import ValidationError
 
     from nasiam_dsl.run.config import RunConfig
+
+    try:
+        return RunConfig.model_validate(config)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "config"
+        origin = f" in {kw['config']}" if kw.get("config") else ""
+        if first["type"] == "extra_forbidden":
+            raise UsageProblem(f"unknown config key '{where}'{origin}",
+                               "`--print-config` shows every key") from None
+        if where == "spec" and first["type"] == "missing":
+            raise UsageProblem("no spec file given", "name it on the command line") from None
+        flags = [f for f, path in FLAG_PATHS.items() if path == tuple(map(str, first["loc"]))]
+        name = f"--{flags[0].replace('_', '-')} ({where})" if flags else f"'{where}'"
+        raise UsageProblem(f"bad value for {name}{origin}: {first['msg']}") from None
+
+
+def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
     from nasiam_dsl.run.runner import EXIT_INTERRUPTED, Interrupted, start
     from nasiam_dsl.run.ui import RichUI
 
-    try:
-        config = RunConfig.model_validate(config_dict)
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise UsageProblem(f"bad option {where}: {first['msg']}") from None
+    config = _validated(config_dict, kw)
+    if kw.get("print_config"):
+        out.print(config.model_dump_json(indent=2), markup=False, highlight=False)
+        sys.exit(0)
     ui = RichUI(out, quiet=kw.get("quiet", False))
     try:
         return start(config, ui, resume=kw.get("resume"), max_steps=kw.get("stop_after"))
     except Interrupted as e:
-        err.print(
-            f"{e}; checkpoint and genotype saved in {e.run_dir}", style="yellow", markup=False
-        )
+        err.print(f"{e}; checkpoint and genotype saved in {e.run_dir}", style="yellow",
+                  markup=False)
         sys.exit(EXIT_INTERRUPTED)
 
 
@@ -309,7 +384,7 @@ def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
     "--mode", type=click.Choice(["bilevel", "one-level"]), default="bilevel", show_default=True
 )
 @click.option("--second-order", is_flag=True, help="DARTS unrolled architecture gradient.")
-@click.option("--arch-lr", type=float, default=3e-3, show_default=True)
+@click.option("--arch-lr", type=float, default=1e-3, show_default=True)
 @click.option("--arch-weight-decay", type=float, default=1e-3, show_default=True)
 @click.option(
     "--warmup",
@@ -345,30 +420,7 @@ def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
 @user_errors
 def search(space: Path, **kw: Any) -> None:
     """Search SPACE inside a framework; write genotype.nas to the run directory."""
-    config = _base_config("search", space, kw)
-    config.update(
-        {
-            "train_portion": kw["train_portion"],
-            "engine": {
-                "mode": kw["mode"].replace("-", "_"),
-                "order": "second" if kw["second_order"] else "first",
-                "arch_lr": kw["arch_lr"],
-                "arch_weight_decay": kw["arch_weight_decay"],
-                "warmup_fraction": kw["warmup"],
-            },
-            "search": {
-                "sampler": kw["sampler"],
-                "beta_decay": kw["beta_decay"],
-                "param_free_l1": kw["param_free_l1"],
-                "zero_one": kw["zero_one"],
-                "aux_skip": kw["aux_skip"],
-                "partial_k": kw["partial_k"],
-                "max_param_free": kw["max_param_free"],
-                "collapse_threshold": kw["collapse_threshold"],
-                "top_k": kw["top_k"],
-            },
-        }
-    )
+    config = _config_dict("search", space, kw)
     run = _execute(config, kw)
     if run.dist.is_main:
         text = (run.run_dir / "genotype.nas").read_text("utf-8")
@@ -383,7 +435,7 @@ def search(space: Path, **kw: Any) -> None:
 @user_errors
 def train(genotype: Path, **kw: Any) -> None:
     """Pretrain a backbone with GENOTYPE's heads; weights go to the run directory."""
-    run = _execute(_base_config("train", genotype, kw), kw)
+    run = _execute(_config_dict("train", genotype, kw), kw)
     if run.dist.is_main:
         out.print(f"run directory: {run.run_dir}", markup=False)
 

@@ -58,7 +58,7 @@ class EngineConfig(BaseModel):
 
     mode: Literal["bilevel", "one_level"] = "bilevel"
     order: Literal["first", "second"] = "first"
-    arch_lr: float = Field(3e-4, gt=0)
+    arch_lr: float = Field(1e-3, gt=0)
     arch_betas: tuple[float, float] = (0.5, 0.999)
     arch_weight_decay: float = Field(1e-3, ge=0)
     warmup_fraction: float = Field(0.0, ge=0, lt=1)
@@ -84,11 +84,16 @@ class DartsEngine:
         self.head_weight_params = [p for p in head_weight_params if p.requires_grad]
         self.regularisers = list(regularisers)
         self.on_progress = on_progress
-        self.arch_optimizer = torch.optim.Adam(
-            list(self.arch_params.values()),
-            lr=self.config.arch_lr,
-            betas=self.config.arch_betas,
-            weight_decay=self.config.arch_weight_decay,
+        # a genotype (training) has no architecture: the engine then only steps weights
+        self.arch_optimizer = (
+            torch.optim.Adam(
+                list(self.arch_params.values()),
+                lr=self.config.arch_lr,
+                betas=self.config.arch_betas,
+                weight_decay=self.config.arch_weight_decay,
+            )
+            if self.arch_params
+            else None
         )
 
     # ---- pieces ------------------------------------------------------------------
@@ -178,7 +183,8 @@ class DartsEngine:
 
     def _one_level(self, problem, batch, progress, frozen) -> dict[str, float]:
         self.weight_optimizer.zero_grad(set_to_none=True)
-        self.arch_optimizer.zero_grad(set_to_none=True)
+        if self.arch_optimizer is not None:
+            self.arch_optimizer.zero_grad(set_to_none=True)
         out = problem.weight_loss(batch)
         loss = out.loss
         reg = None if frozen else self.regularisation(progress)
@@ -186,14 +192,17 @@ class DartsEngine:
             loss = loss + reg
         loss.backward()
         self._weight_grads_step(loss)
-        if not frozen:
+        if not frozen and self.arch_optimizer is not None:
             self._arch_update()
         problem.after_weight_step(out, progress)
         return {f"train/{k}": v for k, v in out.logs.items()}
 
     # ---- state ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
+        if self.arch_optimizer is None:
+            return {}
         return {"arch_optimizer": self.arch_optimizer.state_dict()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        self.arch_optimizer.load_state_dict(state["arch_optimizer"])
+        if self.arch_optimizer is not None:
+            self.arch_optimizer.load_state_dict(state["arch_optimizer"])
