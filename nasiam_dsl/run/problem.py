@@ -1,8 +1,8 @@
 """Wires a framework, its views and the architecture into the engine's `SearchProblem`.
 
 BatchNorm during the architecture step: the whole model runs in training mode (batch
-statistics, as the weight step sees them), and every BatchNorm running statistic is
-restored afterwards, so the held-out half never moves the statistics that evaluation
+statistics, as the weight step sees them), and no BatchNorm running statistic moves,
+so the held-out half never moves the statistics that evaluation
 and the derived network use. Momentum encoders and queues are untouched because
 `Framework.head_loss` is pure and `on_step_end` runs after weight steps only.
 """
@@ -20,20 +20,23 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 @contextlib.contextmanager
 def frozen_bn_stats(module: nn.Module) -> Iterator[None]:
-    """Run `module` in its current mode, then restore every BatchNorm running statistic."""
+    """Run `module` in its current mode without moving any BatchNorm running statistic.
+
+    Momentum 0 makes the in-kernel update `running = 1·running + 0·batch` a no-op, so the
+    statistics autograd saved stay valid for a backward after the context; the
+    `num_batches_tracked` counters are put back on exit.
+    """
     saved = []
     for m in module.modules():
         if isinstance(m, _BatchNorm) and m.track_running_stats and m.running_mean is not None:
-            saved.append(
-                (m, m.running_mean.clone(), m.running_var.clone(), m.num_batches_tracked.clone())
-            )
+            saved.append((m, m.momentum, m.num_batches_tracked.clone()))
+            m.momentum = 0.0
     try:
         yield
     finally:
         with torch.no_grad():
-            for m, mean, var, count in saved:
-                m.running_mean.copy_(mean)
-                m.running_var.copy_(var)
+            for m, momentum, count in saved:
+                m.momentum = momentum
                 m.num_batches_tracked.copy_(count)
 
 

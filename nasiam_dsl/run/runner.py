@@ -9,7 +9,6 @@ everything needed to repeat the run: the spec text, `config.json`, `metrics.json
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import signal
@@ -21,7 +20,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from nasiam_dsl import __version__
 from nasiam_dsl.lang import DSLError, ast, check_or_raise, parse
 from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.run.checkpoint import (
@@ -438,15 +436,9 @@ class _Signals:
             signal.signal(sig, old)
 
 
-def space_hash(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
 def provenance(r: Run) -> dict[str, Any]:
     c = r.config
-    return {
-        "space": r.doc.name,
-        "space_hash": space_hash(r.spec_text),
+    return {  # derive adds source_space, space_hash and version
         "framework": c.framework,
         "dataset": c.data.dataset,
         "backbone": c.backbone,
@@ -454,7 +446,6 @@ def provenance(r: Run) -> dict[str, Any]:
         "epochs": r.epoch,
         "steps": r.step,
         "sampler": c.search.sampler,
-        "nasiam": __version__,
     }
 
 
@@ -470,10 +461,20 @@ def write_genotypes(r: Run) -> str:
     if r.dist.is_main:
         atomic_write_text(r.run_dir / "genotype.nas", text)
         if r.config.search.top_k > 1:
-            for i, g in enumerate(top_k(r.supernet, r.doc, r.config.search.top_k, meta=meta), 1):
+            ranked = top_k(r.supernet, r.doc, r.config.search.top_k, meta=meta)
+            for i, g in enumerate(ranked, 1):
                 if i > 1:
-                    atomic_write_text(r.run_dir / f"genotype-top{i}.nas", print_document(g))
+                    text_i = print_document(_with_meta(g.genotype, rank=i,
+                                                       joint_probability=round(g.probability, 6)))
+                    atomic_write_text(r.run_dir / f"genotype-top{i}.nas", text_i)
     return text
+
+
+def _with_meta(doc: ast.Document, **entries: Any) -> ast.Document:
+    extra = tuple(ast.MetaEntry(key=k, value=v) for k, v in entries.items())
+    meta = doc.meta or ast.Meta(entries=())
+    meta = meta.model_copy(update={"entries": meta.entries + extra})
+    return doc.model_copy(update={"meta": meta})
 
 
 def _choice_labels(doc: ast.Document) -> dict[str, list[str]]:

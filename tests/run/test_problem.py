@@ -24,3 +24,12 @@ def test_frozen_bn_stats_uses_batch_statistics_in_train_mode():
     with frozen_bn_stats(bn):
         y = bn(x)
     assert torch.allclose(y.mean(0), torch.zeros(3), atol=1e-5)
+
+
+def test_backward_after_the_context_works():
+    net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+    with frozen_bn_stats(net):
+        loss = net(torch.randn(16, 4)).pow(2).mean()
+    loss.backward()
+    assert net[0].weight.grad is not None
+    assert net[1].momentum == 0.1
