@@ -50,7 +50,7 @@ def attach_comments(doc: ast.Document, comments: Sequence[Comment]) -> ast.Docum
         if line > last_line or (line == last_line and not _inside(doc, line, column)):
             closing.setdefault(id(doc), []).append(text)
             continue
-        header = _header_owner(blocks, line, column)
+        header = _header_owner(blocks, statements, line, column)
         if header is not None and id(header) not in trailing:
             trailing[id(header)] = text
             continue
@@ -71,13 +71,13 @@ def _inside(doc: ast.Document, line: int, column: int) -> bool:
     return line < doc.pos.end_line or column < doc.pos.end_column
 
 
-def _header_owner(blocks, line: int, column: int) -> ast.Node | None:
-    """A comment after the `{` that opens a block, with nothing else ending on its line."""
-    for container, stmts in blocks:
-        if container.pos.line == line and not any(
-            s.pos is not None and s.pos.end_line == line and s.pos.end_column <= column
-            for s in stmts
-        ):
+def _header_owner(blocks, statements, line: int, column: int) -> ast.Node | None:
+    """A comment after the `{` that opens a block, with no statement (of any block) ending
+    before it on its line: in `space s { head p(x: 8) { z = x  # c`, `# c` is z's."""
+    if any(s.pos.end_line == line and s.pos.end_column <= column for s in statements):
+        return None
+    for container, _ in blocks:
+        if container.pos.line == line:
             return container
     return None
 
