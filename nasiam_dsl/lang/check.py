@@ -202,18 +202,24 @@ class _Checker:
         self.result.head_widths[head.name] = scope.get(out)
         total = sum(costs.values(), Cost())
         self.result.head_costs[head.name] = total
-        self.check_reachable(head)
+        live = self.check_reachable(head)
+        # what the output can cost: nodes that never reach it cannot keep it from collapsing
+        out_cost = sum((c for n, c in costs.items() if n in live), Cost())
         for site in (s for node in head.nodes for s in node_choices(head, node)):
             self.check_label(site.key, site.kind, site.choice)
-        if total.min_params == 0 and head.name.startswith("pred") and total.max_params > 0:
-            if not self.has_param_floor(head.name):
-                self.warn(
-                    f"head '{head.name}' can become parameter-free (identity/pool ops only)",
-                    head.pos,
-                    "a SimSiam-style predictor that is the identity collapses; add "
-                    f"`constraint params({head.name}) > 0` or fewer parameter-free candidates",
-                    code="identity-predictor",
-                )
+        if (
+            out_cost.min_params == 0
+            and out_cost.max_params > 0
+            and head.name.startswith("pred")
+            and not self.has_param_floor(head.name)
+        ):
+            self.warn(
+                f"head '{head.name}' can become parameter-free (identity/pool ops only)",
+                head.pos,
+                "a SimSiam-style predictor that is the identity collapses; add "
+                f"`constraint params({head.name}) > 0` or fewer parameter-free candidates",
+                code="identity-predictor",
+            )
 
     def has_param_floor(self, head: str) -> bool:
         for c in self.doc.constraints:
@@ -226,7 +232,8 @@ class _Checker:
                 return True
         return False
 
-    def check_reachable(self, head: ast.Head) -> None:
+    def check_reachable(self, head: ast.Head) -> set[str]:
+        """Warn about nodes that never reach the last one; return those that do."""
         reads = self.node_reads.get(head.name, {})
         live = set()
         todo = [head.nodes[-1].name]
@@ -245,6 +252,7 @@ class _Checker:
                     "are part of the head's output",
                     code="unused",
                 )
+        return live
 
     # ---- pipelines ----------------------------------------------------------------------
     def pipeline(self, p: ast.Pipeline, ctx: _NodeCtx) -> tuple[Width, Cost]:
