@@ -468,6 +468,18 @@ def test_predictor_that_can_become_parameter_free_is_warned():
     assert "constraint params(predictor) > 0" in w.hint
 
 
+def test_an_unused_node_does_not_hide_a_parameter_free_predictor():
+    text = (
+        "space s {\n  head predictor(x: 512) {\n    h = linear(x, 256)\n"
+        "    p = choose(linear(x, 512), identity(x))\n  }\n}"
+    )
+    res = result(text)
+    assert sorted(w.message for w in res.warnings) == [
+        "head 'predictor' can become parameter-free (identity/pool ops only)",
+        "node 'h' is never used",
+    ]
+
+
 def test_parameter_floor_silences_the_predictor_warning():
     text = (
         "space s {\n  head predictor(x: 512) {\n    p = choose(linear(x, 512), identity(x))\n  }\n"
