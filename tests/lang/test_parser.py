@@ -456,3 +456,30 @@ def test_hash_inside_a_string_is_not_a_comment():
     doc = parse('space s { meta { a = "x # y" } head p(x: 8) { z = x } }')
     assert doc.meta.get("a") == "x # y"
     assert doc.meta.entries[0].comments == ast.Comments()
+
+
+# ---- scale ---------------------------------------------------------------------------------
+
+
+def test_the_scaling_benchmark_runs(capsys):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "parse_scaling.py"
+    spec = importlib.util.spec_from_file_location("parse_scaling", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--sizes", "10,40", "--repeat", "1"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:2] == ["nodes", "KiB"]
+    assert [row.split()[0] for row in table[2:4]] == ["10", "40"]
+
+
+def test_a_thousand_node_space_parses_into_a_thousand_nodes():
+    lines = [f"    n{i} = linear(n{i - 1}, 64) | bn | relu" for i in range(1, 1000)]
+    text = (
+        "space big {\n  head p(x: 64) {\n    n0 = identity(x)\n" + "\n".join(lines) + "\n  }\n}\n"
+    )
+    doc = parse(text)
+    assert len(doc.heads[0].nodes) == 1000
+    assert doc.heads[0].nodes[-1].pos.line == 1002
+    assert check(doc).ok
