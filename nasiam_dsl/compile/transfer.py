@@ -31,7 +31,13 @@ from nasiam_dsl.lang import ast
 
 Decisions = dict[str, tuple[int, ...]]
 
-__all__ = ["copy_module_state", "load_chosen_weights", "match_genotype", "transfer_chosen"]
+__all__ = [
+    "copy_module_state",
+    "copy_supernet_weights",
+    "load_chosen_weights",
+    "match_genotype",
+    "transfer_chosen",
+]
 
 
 @torch.no_grad()
@@ -44,6 +50,22 @@ def copy_module_state(dst: nn.Module, src: nn.Module) -> None:
     for name, t in d.items():
         v = s[name]
         t.copy_(v[tuple(slice(0, n) for n in t.shape)] if t.dim() else v)
+
+
+def copy_supernet_weights(dst: nn.Module, src: nn.Module) -> None:
+    """Copy every weight between two supernets of one space, fused or loop in either one."""
+    if isinstance(src, MixedOp) and isinstance(dst, MixedOp):
+        for i in range(len(src.zero)):
+            copy_supernet_weights(dst.candidate(i), src.candidate(i))
+    elif isinstance(src, PipelineModule) and isinstance(dst, PipelineModule):
+        copy_supernet_weights(dst.source, src.source)
+        for a, b in zip(dst.stages, src.stages, strict=True):
+            copy_supernet_weights(a, b)
+    elif len(list(src.children())) and type(src) is type(dst) and not isinstance(src, MixedOp):
+        for a, b in zip(dst.children(), src.children(), strict=True):
+            copy_supernet_weights(a, b)
+    else:
+        copy_module_state(dst, src)
 
 
 def transfer_chosen(
