@@ -20,10 +20,17 @@ from nasiam_dsl.compile.count import (
 )
 from nasiam_dsl.compile.derive import Ranked, derive, derive_decisions, genotype_document, top_k
 from nasiam_dsl.compile.plan import Plan, plan_document
-from nasiam_dsl.compile.transfer import copy_module_state, load_chosen_weights, match_genotype
+from nasiam_dsl.compile.report import CompileReport, build_report, render_report
+from nasiam_dsl.compile.transfer import (
+    copy_module_state,
+    copy_supernet_weights,
+    load_chosen_weights,
+    match_genotype,
+)
 
 __all__ = [
     "ArchParameters",
+    "CompileReport",
     "FixedNet",
     "HeadNet",
     "Plan",
@@ -33,9 +40,11 @@ __all__ = [
     "SpaceCounts",
     "Supernet",
     "Tally",
+    "build_report",
     "compile_genotype",
     "compile_space",
     "copy_module_state",
+    "copy_supernet_weights",
     "count_architectures",
     "count_params",
     "count_plan",
@@ -46,5 +55,6 @@ __all__ = [
     "match_genotype",
     "module_node_params",
     "plan_document",
+    "render_report",
     "top_k",
 ]
