@@ -410,7 +410,7 @@ def _check_input(text: str, max_bytes: int | None) -> None:
                 Diagnostic(
                     f"file is {size:,} bytes, over the {max_bytes:,}-byte limit",
                     ast.Pos(line=1, column=1, end_line=1, end_column=2),
-                    hint="raise the limit with --max-bytes if this file is meant to be this big",
+                    hint="is this the right file? (the Python API takes parse(text, max_bytes=N))",
                     code="size",
                 )
             ],
