@@ -322,6 +322,7 @@ def test_crlf_errors_point_at_the_right_place():
 def test_size_limit():
     err = syntax_error(SMALL, max_bytes=50)
     assert err.first.message == f"file is {len(SMALL)} bytes, over the 50-byte limit"
+    assert "--max-bytes" not in err.first.hint, "the CLI has no such option"
     assert parse(SMALL, max_bytes=len(SMALL)) == parse(SMALL)
     assert parse(SMALL, max_bytes=None) == parse(SMALL)
     with pytest.raises(DSLError):
