@@ -1,0 +1,57 @@
+"""Two processes on gloo (CPU): weights and architecture weights stay bit-identical.
+
+BatchNorm running statistics are not compared: DDP broadcasts them from rank 0 before each
+forward, so between broadcasts every rank holds its own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import torch
+import torch.multiprocessing as mp
+
+from nasiam_dsl.run.config import RunConfig
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _QuietUI:
+    def epoch_start(self, run): ...
+    def step_done(self, run, logs): ...
+    def epoch_done(self, run, record): ...
+
+
+def _worker(rank: int, world: int, port: int, config_json: str, out: str) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE=str(world),
+                      RANK=str(rank), LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    from nasiam_dsl.run.runner import start
+
+    run = start(RunConfig.model_validate_json(config_json), _QuietUI())
+    # parameters only: BatchNorm running statistics are per rank between DDP's broadcasts
+    params = {k: p.detach() for k, p in run.model.named_parameters()}
+    torch.save(params, Path(out) / f"rank{rank}.pt")
+    torch.distributed.destroy_process_group()
+
+
+def test_two_ranks_stay_identical(tiny_config, tmp_path):
+    config = tiny_config(name="ddp", epochs=1, steps_per_epoch=3, knn_k=5)
+    mp.spawn(_worker, args=(2, _free_port(), config.model_dump_json(), str(tmp_path)), nprocs=2)
+    a = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    b = torch.load(tmp_path / "rank1.pt", weights_only=True)
+    arch = [k for k in a if k.startswith("arch.")]
+    assert arch, "the tiny space has architecture weights"
+    moved = False
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    for key in arch:
+        moved |= bool((a[key] - a[key].mean()).abs().max() > 0)
+    assert moved, "the architecture weights moved during the search"
+    assert (Path(config.out) / "ddp" / "genotype.nas").is_file()

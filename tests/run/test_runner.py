@@ -1,0 +1,107 @@
+"""Runs as a user has them: run directory contents, resume, interrupts, non-finite losses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from nasiam_dsl.lang import parse_file
+from nasiam_dsl.run import runner
+from nasiam_dsl.run.checkpoint import load_checkpoint
+from nasiam_dsl.run.runner import Interrupted, start
+from nasiam_dsl.usage import UsageProblem
+
+
+class QuietUI:
+    def epoch_start(self, run): ...
+    def step_done(self, run, logs): ...
+    def epoch_done(self, run, record): ...
+
+
+def _arch(run_dir: Path) -> dict[str, torch.Tensor]:
+    state = load_checkpoint(run_dir / "checkpoint.pt")
+    return {k: v for k, v in state["model"].items() if k.startswith("arch.")}
+
+
+def test_search_writes_a_complete_run_directory(tiny_config):
+    run = start(tiny_config(name="full"), QuietUI())
+    d = run.run_dir
+    for name in ("tiny.nas", "config.json", "metrics.jsonl", "alphas.jsonl", "checkpoint.pt",
+                 "genotype.nas", "genotype-top2.nas", "backbone.pt", "model.pt"):
+        assert (d / name).is_file(), name
+    genotype = parse_file(d / "genotype.nas")
+    assert genotype.kind == "genotype"
+    assert genotype.meta.get("framework") == "simsiam" and genotype.meta.get("seed") == 0
+    metrics = [json.loads(x) for x in (d / "metrics.jsonl").read_text().splitlines()]
+    assert [m["epoch"] for m in metrics] == [1, 2]
+    assert {"train/loss", "heldout/loss", "z_std", "rankme", "lr"} <= metrics[0].keys()
+    assert "knn" in metrics[-1]
+    alphas = [json.loads(x) for x in (d / "alphas.jsonl").read_text().splitlines()]
+    assert set(alphas[-1]["probabilities"]) == {"projector.h.op", "projector.h.act",
+                                                "predictor.h.width"}
+    state = torch.load(d / "backbone.pt", weights_only=True)
+    assert all(isinstance(v, torch.Tensor) for v in state.values())
+
+
+def test_architecture_moves_and_weights_train(tiny_config):
+    run = start(tiny_config(name="moves"), QuietUI())
+    probs = run.supernet.arch.probabilities()
+    assert any(float((p - 1 / len(p)).abs().max()) > 1e-3 for p in probs.values())
+
+
+def test_resume_after_interrupt_is_bit_exact(tiny_config):
+    full = start(tiny_config(name="uninterrupted"), QuietUI())
+    with pytest.raises(Interrupted):
+        start(tiny_config(name="stopped"), QuietUI(), max_steps=4)
+    stopped_dir = full.run_dir.parent / "stopped"
+    assert load_checkpoint(stopped_dir / "checkpoint.pt")["interrupted"] is True
+    assert (stopped_dir / "genotype.nas").is_file()
+    resumed = start(tiny_config(), QuietUI(), resume=stopped_dir)
+    assert resumed.step == full.step == 6
+    a, b = _arch(full.run_dir), _arch(stopped_dir)
+    assert a.keys() == b.keys() and a
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    wa = load_checkpoint(full.run_dir / "checkpoint.pt")["model"]
+    wb = load_checkpoint(stopped_dir / "checkpoint.pt")["model"]
+    for key in wa:
+        assert torch.equal(wa[key], wb[key]), key
+
+
+def test_non_finite_loss_stops_with_a_message_and_keeps_the_last_checkpoint(
+    tiny_config, monkeypatch
+):
+    calls = {"n": 0}
+    original = runner.FrameworkProblem.weight_loss
+
+    def poisoned(self, batch):
+        out = original(self, batch)
+        calls["n"] += 1
+        if calls["n"] > 4:
+            out.loss = out.loss * float("nan")
+        return out
+
+    monkeypatch.setattr(runner.FrameworkProblem, "weight_loss", poisoned)
+    with pytest.raises(UsageProblem, match="not finite"):
+        start(tiny_config(name="nan"), QuietUI())
+    d = Path(tiny_config().out) / "nan"
+    state = load_checkpoint(d / "checkpoint.pt")
+    assert state["epoch"] == 1  # the good one, written after epoch 1
+    assert (d / "genotype.nas").is_file()
+
+
+def test_genotype_given_to_search_is_refused(tiny_config, tmp_path):
+    geno = tmp_path / "g.nas"
+    geno.write_text("genotype g for simsiam { head projector(x: backbone) { z = linear(x, 8) } "
+                    "head predictor(z: projector) { p = linear(z, 8) } }")
+    with pytest.raises(UsageProblem, match="needs a space"):
+        start(tiny_config(spec=str(geno)), QuietUI())
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
+    (tmp_path / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(UsageProblem, match="cannot load checkpoint"):
+        load_checkpoint(tmp_path / "checkpoint.pt")
