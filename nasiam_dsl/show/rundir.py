@@ -1,0 +1,164 @@
+"""Reading a run directory back: config, spec copy, genotype, alphas and metrics.
+
+Every problem names the file (and line) it comes from and is a `UsageProblem`, so the
+CLI shows it without a traceback. A last line cut short by a killed run (no newline at
+the end of the file) is skipped, not an error: the run may still be writing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nasiam_dsl.lang import DSLError, ast, parse
+from nasiam_dsl.usage import UsageProblem
+
+CONFIG = "config.json"
+ALPHAS = "alphas.jsonl"
+METRICS = "metrics.jsonl"
+GENOTYPE = "genotype.nas"
+
+__all__ = ["ALPHAS", "CONFIG", "GENOTYPE", "METRICS", "RunDir", "load_run", "read_jsonl"]
+
+
+@dataclass(frozen=True)
+class RunDir:
+    """What a run directory holds, parsed. Absent files give None / empty lists."""
+
+    path: Path
+    config: dict[str, Any]
+    spec: ast.Document | None = None
+    genotype: ast.Document | None = None
+    alphas: list[dict[str, Any]] = field(default_factory=list)
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def space(self) -> ast.Document | None:
+        """The searched space (the spec copy when it is a space)."""
+        return self.spec if self.spec is not None and self.spec.kind == "space" else None
+
+    @property
+    def seed(self) -> int | None:
+        seed = self.config.get("seed")
+        return seed if isinstance(seed, int) else None
+
+    def final_probabilities(self) -> dict[str, list[float]]:
+        """The architecture probabilities of the last `alphas.jsonl` line ({} if none)."""
+        return dict(self.alphas[-1]["probabilities"]) if self.alphas else {}
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a `.jsonl` file, one per line; bad lines name `file:line`."""
+    return [record for _, record in _numbered_jsonl(path)]
+
+
+def _numbered_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageProblem(f"{path}: cannot be read ({e})") from None
+    lines = text.split("\n")
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            if number == len(lines):  # no newline after it: a write cut short
+                continue
+            raise UsageProblem(
+                f"{path}:{number}: not a JSON line ({e.msg})",
+                "the file is corrupt; fix or remove that line",
+            ) from None
+        if not isinstance(record, dict):
+            raise UsageProblem(f"{path}:{number}: expected a JSON object, found {line[:40]!r}")
+        records.append((number, record))
+    return records
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _alphas(path: Path) -> list[dict[str, Any]]:
+    records = _numbered_jsonl(path)
+    for line, record in records:
+        probs = record.get("probabilities")
+        ok = isinstance(probs, dict) and all(
+            isinstance(v, list) and v and all(_number(x) for x in v) for v in probs.values()
+        )
+        if not ok or not _number(record.get("epoch", 0)):
+            raise UsageProblem(
+                f"{path}:{line}: not an architecture record "
+                '({"epoch", "step", "probabilities": {key: [p0, p1, ...]}})'
+            )
+    return [record for _, record in records]
+
+
+def _metrics(path: Path) -> list[dict[str, Any]]:
+    records = _numbered_jsonl(path)
+    for line, record in records:
+        if not _number(record.get("epoch")):
+            raise UsageProblem(f"{path}:{line}: a metrics record without a numeric 'epoch'")
+    return [record for _, record in records]
+
+
+def _parse(path: Path) -> ast.Document:
+    try:
+        text = path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageProblem(f"{path}: cannot be read ({e})") from None
+    try:
+        return parse(text, str(path))
+    except DSLError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else "syntax error"
+        raise UsageProblem(
+            f"{path}: not valid nasiam text: {first}", f"`nasiam check {path}` shows why"
+        ) from None
+
+
+def _spec_path(path: Path, config: dict[str, Any]) -> Path | None:
+    spec = config.get("spec")
+    if isinstance(spec, str) and spec:
+        copy = path / Path(spec).name
+        if copy.is_file():
+            return copy
+    return None
+
+
+def load_run(path: str | Path) -> RunDir:
+    """Read a run directory; raise `UsageProblem` if it is not one or a file is corrupt."""
+    path = Path(path)
+    if not path.is_dir():
+        raise UsageProblem(
+            f"{path}: no such directory" if not path.exists() else f"{path}: not a directory",
+            "give a run directory, the one `nasiam search` printed (runs/...)",
+        )
+    config_path = path / CONFIG
+    if not config_path.is_file():
+        raise UsageProblem(
+            f"{path} is not a run directory (it has no {CONFIG})",
+            "give the directory `nasiam search` or `nasiam train` wrote",
+        )
+    try:
+        config = json.loads(config_path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UsageProblem(f"{config_path}: not valid JSON ({e})") from None
+    if not isinstance(config, dict):
+        raise UsageProblem(f"{config_path}: expected a JSON object")
+    spec_path = _spec_path(path, config)
+    spec = _parse(spec_path) if spec_path is not None else None
+    genotype = _parse(path / GENOTYPE) if (path / GENOTYPE).is_file() else None
+    if genotype is not None and genotype.kind != "genotype":
+        raise UsageProblem(f"{path / GENOTYPE}: is a {genotype.kind}, not a genotype")
+    alphas: list[dict[str, Any]] = []
+    if (path / ALPHAS).is_file():
+        alphas = _alphas(path / ALPHAS)
+    metrics: list[dict[str, Any]] = []
+    if (path / METRICS).is_file():
+        metrics = _metrics(path / METRICS)
+    return RunDir(path, config, spec, genotype, alphas, metrics)

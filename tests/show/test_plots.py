@@ -1,0 +1,170 @@
+"""Figures of a fake run: PNG files that exist, are valid and have the expected size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("matplotlib")
+from PIL import Image
+
+from nasiam_dsl.show.plots import (
+    grid_size,
+    heatmap_size,
+    op_count_series,
+    panel_size,
+    plot_choice_curves,
+    plot_collapse,
+    plot_heatmap,
+    plot_heatmaps,
+    plot_losses,
+    render_run,
+)
+from nasiam_dsl.show.rundir import load_run
+from nasiam_dsl.usage import UsageProblem
+from tests.show.conftest import MakeRun, metrics_lines
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """The pixel size of a valid PNG file (fails on anything else)."""
+    assert path.is_file() and path.stat().st_size > 1000
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(path) as image:
+        image.verify()
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        image.load()
+        assert len(image.getcolors(1 << 24) or ()) > 10  # not a blank canvas
+        return image.size
+
+
+def test_sizes_follow_the_content() -> None:
+    assert heatmap_size(4, 3) == (760, 330)
+    assert heatmap_size(3, 2) == (600, 270)
+    assert heatmap_size(4, 3, dpi=50) == (380, 165)
+    assert grid_size(7) == (1120, 1340)
+    assert grid_size(1) == (560, 380)
+    assert panel_size(3) == (1320, 380)
+
+
+def test_render_run_makes_every_figure(make_run: MakeRun) -> None:
+    path = make_run()
+    paths = render_run(path)
+    assert [p.name for p in paths] == [
+        "probabilities-projector.png",
+        "probabilities-predictor.png",
+        "choices.png",
+        "collapse.png",
+        "losses.png",
+    ]
+    assert all(p.parent == path for p in paths)
+    sizes = {p.name: png_size(p) for p in paths}
+    assert sizes == {
+        # projector: h1.act, h2.op, h2.act, h3.inputs; up to 3 candidates
+        "probabilities-projector.png": (760, 330),
+        # predictor: h.width, h.norm, shared.hidden; 2 candidates
+        "probabilities-predictor.png": (600, 270),
+        "choices.png": (1120, 1340),  # 7 choices, 2 a row
+        "collapse.png": (1320, 380),  # z_std·√d, RankMe, op counts
+        "losses.png": (880, 380),  # loss, kNN
+    }
+
+
+def test_out_dir_and_dpi(make_run: MakeRun, tmp_path: Path) -> None:
+    out = tmp_path / "figures"
+    paths = render_run(make_run(), out_dir=out, dpi=50)
+    assert all(p.parent == out for p in paths)
+    assert png_size(out / "probabilities-projector.png") == (380, 165)
+    assert png_size(out / "losses.png") == (440, 190)
+
+
+def test_each_function_returns_its_path(make_run: MakeRun) -> None:
+    run = load_run(make_run())
+    assert plot_heatmap(run, "predictor") == run.path / "probabilities-predictor.png"
+    assert plot_choice_curves(run) == run.path / "choices.png"
+    assert plot_collapse(run) == run.path / "collapse.png"
+    assert plot_losses(str(run.path)) == run.path / "losses.png"
+    assert [p.name for p in plot_heatmaps(run.path)] == [
+        "probabilities-projector.png",
+        "probabilities-predictor.png",
+    ]
+
+
+def test_plots_what_the_metrics_have(make_run: MakeRun) -> None:
+    metrics = [{"epoch": e, "train/loss": -0.1 * e, "rankme": 5.0 + e} for e in range(1, 4)]
+    path = make_run(metrics=metrics)
+    paths = {p.name: p for p in render_run(path)}
+    assert png_size(paths["collapse.png"]) == panel_size(1)  # RankMe only
+    assert png_size(paths["losses.png"]) == panel_size(1)  # train loss only
+
+
+def test_a_run_without_alphas_gets_metric_figures_only(make_run: MakeRun) -> None:
+    path = make_run(space=None, genotype=None, final=None, metrics=metrics_lines(op_counts=False))
+    assert [p.name for p in render_run(path)] == ["collapse.png", "losses.png"]
+    assert png_size(path / "collapse.png") == panel_size(2)
+    with pytest.raises(UsageProblem, match=r"alphas.jsonl is missing or empty"):
+        plot_heatmaps(path)
+    with pytest.raises(UsageProblem, match=r"alphas.jsonl is missing or empty"):
+        plot_choice_curves(path)
+
+
+def test_a_run_without_metrics(make_run: MakeRun) -> None:
+    path = make_run()
+    (path / "metrics.jsonl").unlink()
+    assert [p.name for p in render_run(path)][-1] == "choices.png"
+    with pytest.raises(UsageProblem, match=r"metrics.jsonl is missing or empty"):
+        plot_collapse(path)
+    with pytest.raises(UsageProblem, match=r"metrics.jsonl is missing or empty"):
+        plot_losses(path)
+
+
+def test_metrics_without_what_a_panel_needs(make_run: MakeRun) -> None:
+    path = make_run(metrics=[{"epoch": 1, "lr": 0.1}])
+    with pytest.raises(UsageProblem, match=r"no z_std_normalised, rankme or op counts"):
+        plot_collapse(path)
+    with pytest.raises(UsageProblem, match=r"no train/loss, heldout/loss or knn"):
+        plot_losses(path)
+    assert [p.name for p in render_run(path)][-1] == "choices.png"
+
+
+def test_heatmap_without_the_space_uses_numbers(make_run: MakeRun) -> None:
+    path = make_run(space=None)
+    paths = plot_heatmaps(path)
+    # no space: keys are grouped by their prefix, shared keys on their own
+    assert [p.name for p in paths] == [
+        "probabilities-projector.png",
+        "probabilities-predictor.png",
+        "probabilities-shared.png",
+    ]
+    assert png_size(paths[1]) == heatmap_size(2, 2)
+
+
+def test_unknown_head(make_run: MakeRun) -> None:
+    with pytest.raises(UsageProblem, match=r"head 'nope' has no choices .*projector, predictor"):
+        plot_heatmap(make_run(), "nope")
+
+
+def test_a_space_without_open_choices(make_run: MakeRun) -> None:
+    path = make_run(final={})
+    with pytest.raises(UsageProblem, match=r"no open choice"):
+        plot_choice_curves(path)
+    assert plot_heatmaps(path) == []
+    assert [p.name for p in render_run(path)] == ["collapse.png", "losses.png"]
+
+
+def test_not_a_run_directory(tmp_path: Path) -> None:
+    with pytest.raises(UsageProblem, match=r"not a run directory"):
+        render_run(tmp_path)
+
+
+def test_op_count_shapes() -> None:
+    records = [
+        {"epoch": 1, "op_counts": {"projector": {"param_free": 2}, "predictor": 1}},
+        {"epoch": 2, "op_counts/projector/param_free": 1, "param_free/predictor": 0},
+        {"epoch": 3, "lr": 0.1},
+    ]
+    assert op_count_series(records) == {
+        "projector param_free": ([1.0, 2.0], [2.0, 1.0]),
+        "predictor param_free": ([1.0, 2.0], [1.0, 0.0]),
+    }
