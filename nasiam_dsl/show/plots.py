@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "grid_size",
     "heatmap_size",
+    "op_count_series",
     "panel_size",
     "plot_choice_curves",
     "plot_collapse",
