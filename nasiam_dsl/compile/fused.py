@@ -6,8 +6,11 @@ the group costs one `F.linear` (one GEMM, and one in the backward pass) instead 
 every member follows its linear with an identically configured `bn`, the G BatchNorms are one
 `BatchNorm1d(G*out)`: BN normalises each feature on its own, so this is the same function.
 The output is split into G chunks and each chunk runs the member's remaining stages
-(activations, pools, ...). Candidates outside a group run as in the loop (`MixedOp`), and
-`zero` candidates are never run.
+(activations, pools, ...). Members that are a bare linear (nothing after it) are mixed in
+weight space instead: `(sum_i w_i W_i) x + sum_i w_i b_i` is the same function, and costs
+one GEMM of the batch whatever G (the mixing costs G * out * in once per step, not per sample);
+the seed's expanding predictor layer has five such candidates. Candidates outside a group
+run as in the loop (`MixedOp`), and `zero` candidates are never run.
 
 A `FusedOp` is made *from* the loop candidates (`FusedOp.from_loop`), so a supernet compiled
 with `fused=True` has the same initial weights as one compiled with `fused=False` and the same
@@ -64,10 +67,14 @@ class FusedGroup(nn.Module):
             self.bn = _stack_bn(bns)
             skip = 2
         self.rests = nn.ModuleList([nn.ModuleList(list(c.stages[skip:])) for c in cands])
+        # bare linears: mixed in weight space, (sum_i w_i W_i) x + sum_i w_i b_i, one GEMM
+        self.merged = self.bn is None and all(len(r) == 0 for r in self.rests)
 
     def forward(self, env: Env, w: Tensor, narrow: int | None = None) -> Tensor:
         x = env[self.input_name]
         out, g = self.out_features, len(self.members)
+        if self.merged:
+            return self._merged(x, w, narrow)
         if narrow is None:
             y = F.linear(x, self.weight, self.bias)
             if self.bn is not None:
@@ -91,6 +98,17 @@ class FusedGroup(nn.Module):
         assert acc is not None
         return acc
 
+    def _merged(self, x: Tensor, w: Tensor, narrow: int | None) -> Tensor:
+        g, out = len(self.members), self.out_features
+        wg = w[list(self.members)].to(self.weight.dtype)
+        stacked = self.weight.view(g, out, self.in_features)
+        bias = self.bias.view(g, out) if self.bias is not None else None
+        if narrow is not None:
+            stacked = stacked[:, :narrow, :narrow]
+            bias = bias[:, :narrow] if bias is not None else None
+        weight = torch.einsum("g,goi->oi", wg, stacked)
+        return F.linear(x, weight, wg @ bias if bias is not None else None)
+
     def candidate(self, j: int) -> PipelineModule:
         """Member `j` as a pipeline whose tensors are views of the stacked ones."""
         out = self.out_features
@@ -109,6 +127,7 @@ class FusedGroup(nn.Module):
         return (
             f"members={self.members}, {len(self.members)} x ({self.in_features} -> "
             f"{self.out_features}), bn={'fused' if self.bn is not None else 'no'}"
+            + (", merged in weight space" if self.merged else "")
         )
 
 
@@ -210,4 +229,5 @@ def _group_signature(c: PipelineModule) -> tuple | None:
         return None
     if len(c.stages) > 1 and isinstance(c.stages[1], WidthMask):
         return None
-    return (c.source.name, d.in_features, d.out_features, str(d.bias_mode), d.weight.dtype)
+    bare = len(c.stages) == 1
+    return (c.source.name, d.in_features, d.out_features, str(d.bias_mode), d.weight.dtype, bare)

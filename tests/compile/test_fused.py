@@ -46,6 +46,9 @@ def test_seed_space_is_fused() -> None:
     h1 = net.heads["predictor"].nodes["h1"].source
     assert len(h1.groups) == 1 and h1.groups[0].members == tuple(range(7))
     assert h1.groups[0].bn is not None  # seven BatchNorms became one
+    h4 = net.heads["predictor"].nodes["h4"].source
+    assert [g.members for g in h4.groups] == [(0, 1), (2, 3, 4, 5, 6)]
+    assert [g.merged for g in h4.groups] == [False, True]  # five bare linears: one GEMM
 
 
 def test_fused_equals_loop_outputs_and_gradients() -> None:
