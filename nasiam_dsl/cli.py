@@ -417,16 +417,39 @@ def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
     help="Stop early when z_std·√d falls below this.",
 )
 @click.option("--top-k", type=int, default=3, show_default=True)
+@click.option("--seeds", default=None,
+              help="Comma-separated seeds: one search each, then how often each candidate won.")
 @user_errors
 def search(space: Path, **kw: Any) -> None:
     """Search SPACE inside a framework; write genotype.nas to the run directory."""
     config = _config_dict("search", space, kw)
+    if kw.get("seeds"):
+        _search_seeds(config, kw)
+        return
     run = _execute(config, kw)
     if run.dist.is_main:
         text = (run.run_dir / "genotype.nas").read_text("utf-8")
         _print_nas(text)
         note = f" (early stop: {run.stop_reason})" if run.stop_reason else ""
         out.print(f"run directory: {run.run_dir}{note}", markup=False)
+
+
+def _search_seeds(config: dict[str, Any], kw: dict[str, Any]) -> None:
+    from nasiam_dsl.show import seed_table, seeds_rich_table
+
+    try:
+        seeds = [int(x) for x in kw["seeds"].split(",") if x.strip()]
+    except ValueError:
+        raise UsageProblem(f"--seeds: expected integers like 0,1,2, got {kw['seeds']!r}") from None
+    if not seeds:
+        raise UsageProblem("--seeds: no seed given")
+    runs = []
+    base = config.get("name") or f"seeds-{Path(config['spec']).stem}"
+    for seed in seeds:
+        out.print(f"[bold]seed {seed}[/bold]")
+        run = _execute({**config, "seed": seed, "name": f"{base}/seed{seed}"}, kw)
+        runs.append(run.run_dir)
+    out.print(seeds_rich_table(seed_table(runs)))
 
 
 @main.command()
@@ -463,6 +486,73 @@ def eval_cmd(run_dir: Path, random_init: bool, k: int, probe_epochs: int, as_jso
     table.add_row(result.weights, f"{result.knn:.4f}", f"{result.linear_probe:.4f}",
                   f"{result.train_images} / {result.test_images}")
     out.print(table)
+
+
+@main.command(name="compile")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--backbone-dim", type=click.IntRange(min=1), default=512, show_default=True,
+              help="Width of the backbone feature (512: ResNet-18, 2048: ResNet-50).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@user_errors
+def compile_cmd(file: Path, backbone_dim: int, as_json: bool) -> None:
+    """Compile a space (supernet) or genotype (fixed net) and report its size."""
+    from nasiam_dsl.compile import build_report, render_report
+
+    doc = parse_file(file)
+    try:
+        report = build_report(doc, backbone_dim)
+    except DSLError as e:
+        raise DSLError(e.diagnostics, file.read_text("utf-8-sig"), str(file),
+                       warnings=e.warnings) from None
+    if as_json:
+        out.print(report.to_json(), markup=False, highlight=False, soft_wrap=True)
+    else:
+        render_report(report, out)
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--no-plots", is_flag=True, help="Only print the genotype tree.")
+@user_errors
+def show(target: Path, no_plots: bool) -> None:
+    """Show a run directory (genotype tree, figures, graphs) or a genotype/space file."""
+    from nasiam_dsl.show import document_dot, document_tree, load_run, render_dot, render_run
+
+    if target.is_file():
+        doc = parse_file(target)
+        out.print(document_tree(doc))
+        dot = target.with_suffix(".dot")
+        _write_atomic(dot, document_dot(doc))
+        rendered = render_dot(dot.read_text("utf-8"), target.with_suffix(".png"))
+        out.print(f"graph: {rendered or dot}", markup=False)
+        return
+    run = load_run(target)
+    if run.genotype is not None:
+        out.print(document_tree(run.genotype, probabilities=None))
+    if no_plots:
+        return
+    written = render_run(target)
+    doc = run.genotype or run.space
+    if doc is not None:
+        dot = target / "genotype.dot"
+        _write_atomic(dot, document_dot(doc))
+        rendered = render_dot(dot.read_text("utf-8"), target / "genotype.png")
+        written += [rendered or dot]
+    for path in written:
+        out.print(f"wrote {path}", markup=False)
+
+
+@main.command()
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
+@user_errors
+def diff(a: Path, b: Path) -> None:
+    """What differs between two genotypes or spaces, choice by choice (exit 1 if any)."""
+    from nasiam_dsl.show import diff_documents, diff_table
+
+    differences = diff_documents(parse_file(a), parse_file(b))
+    out.print(diff_table(differences, str(a), str(b)))
+    sys.exit(1 if differences else 0)
 
 
 def _print_nas(text: str) -> None:

@@ -629,6 +629,7 @@ def _epoch_end(r: Run, logs: dict[str, list[float]], started: float, ui) -> None
 
         geno = derive(r.supernet, r.doc, meta=provenance(r))
         observations["op_counts"] = op_counts(geno)
+        record["op_counts"] = observations["op_counts"]
         if r.dist.is_main:
             append_jsonl(r.run_dir / "alphas.jsonl", alphas_record(r))
     for s in r.stoppers:
