@@ -556,14 +556,16 @@ def diff(a: Path, b: Path) -> None:
 
 
 def _print_nas(text: str) -> None:
+    """Print nasiam text, highlighted on a terminal, verbatim (never cropped) elsewhere."""
+    if not out.is_terminal:
+        out.print(text, markup=False, highlight=False, soft_wrap=True, end="")
+        return
     from rich.syntax import Syntax
 
-    try:
-        from nasiam_dsl.highlight import NasiamLexer
+    from nasiam_dsl.highlight import NasiamLexer
 
-        out.print(Syntax(text, NasiamLexer(), theme="ansi_dark", background_color="default"))
-    except Exception:
-        out.print(text, markup=False, highlight=False)
+    out.print(Syntax(text, NasiamLexer(), theme="ansi_dark", background_color="default",
+                     word_wrap=True))
 
 
 def format_file_text(path: Path) -> str:

@@ -1,0 +1,101 @@
+"""Cost of a search iteration relative to a plain SSL training step, as ratios in one run.
+
+CIFAR ResNet-18 stem, 32x32 random views, SimSiam. "plain" trains the standard SimSiam heads
+(spaces/standard/simsiam.nas); "bilevel" is a first-order DARTS iteration on the seed space
+(spaces/nasiam.nas): an architecture step on a held-out batch (backbone without autograd)
+plus a weight step; "one-level" moves weights and architecture from one backward.
+The seed code's iteration cost 2.19x a plain step (batch 32, 1 thread; nasiam-seed.md 5).
+
+    python benchmarks/search_overhead.py [--batch-sizes 32 64] [--rounds 3] [--threads 1]
+    python benchmarks/search_overhead.py --device cuda   # bf16 autocast + channels_last
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from nasiam_dsl.backbones import build_backbone
+from nasiam_dsl.compile import compile_genotype, compile_space
+from nasiam_dsl.frameworks.registry import get_framework
+from nasiam_dsl.lang import parse_file
+from nasiam_dsl.run.problem import FrameworkProblem
+from nasiam_dsl.search.engine import DartsEngine, EngineConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make(kind: str, batch: int, device: torch.device, channels_last: bool):
+    torch.manual_seed(0)
+    backbone = build_backbone("cifar_resnet18")
+    spec = "standard/simsiam.nas" if kind == "plain" else "nasiam.nas"
+    doc = parse_file(ROOT / "spaces" / spec)
+    net = (compile_genotype if kind == "plain" else compile_space)(doc, 512, seed=0)
+    fw_cls = get_framework("simsiam")
+    fw = fw_cls(backbone, {s: net.heads[s] for s in fw_cls.head_slots})
+    arch = getattr(net, "arch", None)
+    modules = [fw] + ([arch] if arch is not None else [])
+    memory = torch.channels_last if channels_last else torch.contiguous_format
+    for m in modules:
+        m.to(device)
+        if channels_last:
+            m.to(memory_format=torch.channels_last)
+    x = torch.randn(2, batch, 3, 32, 32, device=device).contiguous(memory_format=memory)
+    on_cuda = device.type == "cuda"
+
+    def autocast():
+        return torch.autocast("cuda", dtype=torch.bfloat16) if on_cuda else contextlib.nullcontext()
+
+    problem = FrameworkProblem(fw, lambda b: (b[0], b[1]), arch, autocast)
+    opt = torch.optim.SGD(fw.param_groups(0.03), lr=0.03, momentum=0.9, weight_decay=5e-4)
+    mode = "one_level" if kind == "one-level" else "bilevel"
+    engine = DartsEngine(arch.alphas() if arch is not None else {}, opt, [],
+                         EngineConfig(mode=mode, grad_clip=None))
+    return engine, problem, x
+
+
+def timed(engine, problem, x, device) -> float:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    engine.step(problem, x, x, progress=0.5)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    kinds = ("plain", "bilevel", "one-level")
+    print(f"device {device}, threads {args.threads}, rounds {args.rounds} (+1 warm-up), "
+          f"median seconds per step")
+    print(f"{'batch':>5} {'plain':>8} {'bilevel':>8} {'one-level':>9} "
+          f"{'bilevel/plain':>13} {'one-level/plain':>15}")
+    for batch in args.batch_sizes:
+        setups = {k: make(k, batch, device, device.type == "cuda") for k in kinds}
+        times: dict[str, list[float]] = {k: [] for k in kinds}
+        for r in range(args.rounds + 1):
+            for k in kinds:  # interleaved, so drift hits every kind alike
+                t = timed(*setups[k], device)
+                if r:
+                    times[k].append(t)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print(f"{batch:>5} {med['plain']:>8.3f} {med['bilevel']:>8.3f} {med['one-level']:>9.3f} "
+              f"{med['bilevel'] / med['plain']:>13.2f} {med['one-level'] / med['plain']:>15.2f}")
+    print("targets: bilevel <= 1.5x plain (seed: 2.19x), one-level <= 1.1x plain")
+
+
+if __name__ == "__main__":
+    main()
