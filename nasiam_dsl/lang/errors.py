@@ -32,9 +32,11 @@ class Diagnostic:
         line = self.pos.line if self.pos else 1
         column = self.pos.column if self.pos else 1
         out = [f"{filename}:{line}:{column}: {self.severity}: {self.message}"]
-        lines = source.splitlines() if source is not None else []
+        # lines end at '\n' only, as the parser counts them (splitlines also breaks at
+        # '\r', '\f', U+2028..., which would show the wrong line under the position)
+        lines = source.split("\n") if source is not None else []
         if self.pos and 0 < line <= len(lines):
-            text = lines[line - 1].replace("\t", " ")
+            text = lines[line - 1].rstrip("\r").replace("\t", " ")
             width = 1
             if self.pos.end_line == line and self.pos.end_column > column:
                 width = self.pos.end_column - column

@@ -355,9 +355,12 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str) -> Diagnostic:
     if isinstance(err, UnexpectedEOF) or (
         isinstance(err, UnexpectedToken) and err.token.type == "$END"
     ):
-        lines = text.splitlines() or [""]
+        # lines end at '\n' only, as lark counts them ('\r', '\f', U+2028 are not breaks)
+        lines = text.split("\n")
+        if len(lines) > 1 and lines[-1] == "":
+            lines.pop()  # after a final newline, point at the end of the last line
         last = len(lines)
-        col = len(lines[-1]) + 1
+        col = len(lines[-1].rstrip("\r")) + 1
         expected = getattr(err, "expected", None) or getattr(err, "accepts", set())
         pos = ast.Pos(line=last, column=col, end_line=last, end_column=col + 1)
         if set(expected) == {"SPACE", "GENOTYPE"}:  # nothing but blanks and comments
