@@ -514,7 +514,10 @@ def parse_file(path: str | Path, **kwargs: Any) -> ast.Document:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, err.start) + 1
+        # a column counts characters, like every other position: the bytes before the bad
+        # one on its line decode (the first undecodable byte is at err.start)
+        column = len(data[line_start : err.start].decode("utf-8")) + 1
         pos = ast.Pos(line=line, column=column, end_line=line, end_column=column + 1)
         raise DSLError(
             [Diagnostic("file is not valid UTF-8", pos, hint="save it as UTF-8", code="io")],
