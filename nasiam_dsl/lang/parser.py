@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,7 @@ from nasiam_dsl.lang.errors import Diagnostic, DSLError
 
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 MAX_NESTING = 100  # deeper trees would exhaust Python's stack in the transformer
+MAX_DIGITS = 1000  # far past any width or bound; keeps str(int) under Python's 4,300 digits
 
 _TOKEN_NAMES = {
     "NAME": "a name",
@@ -85,10 +87,33 @@ def parse_int(text: str) -> int:
     return int(digits.replace("_", "")) * scale
 
 
+def _int(tok: Token) -> int:
+    """An INT token's value; an absurdly long one is an error, not a crash in int()/str()."""
+    digits = sum(c.isdigit() for c in tok)
+    if digits > MAX_DIGITS:
+        raise _SemanticSyntaxError(
+            f"number too long ({digits:,} digits)",
+            _tok_pos(tok),
+            hint=f"numbers have at most {MAX_DIGITS:,} digits",
+        )
+    return parse_int(tok)
+
+
 def _number(tok: Token) -> int | float:
     if tok.type == "INT":
-        return parse_int(tok)
-    return float(tok.replace("_", ""))
+        return _int(tok)
+    value = float(tok.replace("_", ""))
+    if not math.isfinite(value):  # 1e999: inf would print as `inf`, which does not parse
+        raise _SemanticSyntaxError(
+            f"number too large: {_short(tok)}",
+            _tok_pos(tok),
+            hint="floating-point numbers stay below 1.8e308",
+        )
+    return value
+
+
+def _short(tok: Token) -> str:
+    return str(tok) if len(tok) <= 24 else f"{tok[:20]}..."
 
 
 def _unquote(text: str) -> str:
@@ -172,7 +197,7 @@ class _Builder(Transformer):
     def let(self, meta, children):
         name, value = children
         if isinstance(value, Token):
-            value = ast.IntLit(value=parse_int(value), pos=_tok_pos(value))
+            value = ast.IntLit(value=_int(value), pos=_tok_pos(value))
         return ast.LetDef(name=str(name), value=value, pos=_pos(meta))
 
     def head(self, meta, children):
@@ -189,7 +214,7 @@ class _Builder(Transformer):
         return str(children[0])
 
     def source_width(self, meta, children):
-        return parse_int(children[0])
+        return _int(children[0])
 
     def node(self, meta, children):
         name, expr = children
@@ -229,7 +254,7 @@ class _Builder(Transformer):
     def combine_pick(self, meta, children):
         mode, k, *items, label = children
         return ast.Combine(
-            mode=mode, inputs=tuple(items), pick=parse_int(k), label=label, pos=_pos(meta)
+            mode=mode, inputs=tuple(items), pick=_int(k), label=label, pos=_pos(meta)
         )
 
     def pick_item(self, meta, children):
@@ -256,7 +281,7 @@ class _Builder(Transformer):
         return ast.KwArg(name=str(name), value=value, pos=_pos(meta))
 
     def width_int(self, meta, children):
-        return ast.IntLit(value=parse_int(children[0]), pos=_pos(meta))
+        return ast.IntLit(value=_int(children[0]), pos=_pos(meta))
 
     def width_name(self, meta, children):
         return ast.WidthName(name=str(children[0]), pos=_pos(meta))
@@ -274,7 +299,7 @@ class _Builder(Transformer):
     def set_item(self, meta, children):
         item, prob = children
         if isinstance(item, Token):
-            item = ast.IntLit(value=parse_int(item), pos=_tok_pos(item))
+            item = ast.IntLit(value=_int(item), pos=_tok_pos(item))
         return item.model_copy(update={"prob": prob}) if prob is not None else item
 
     def term(self, meta, children):
@@ -287,7 +312,15 @@ class _Builder(Transformer):
         return str(children[0])
 
     def prob(self, meta, children):
-        return float(_number(children[0]))
+        value = _number(children[0])
+        try:
+            return float(value)
+        except OverflowError:  # an integer past 1.8e308
+            raise _SemanticSyntaxError(
+                f"probability too large: {_short(children[0])}",
+                _tok_pos(children[0]),
+                hint="a probability is between 0 and 1",
+            ) from None
 
     def constraint(self, meta, children):
         (metric, ops, target), cmp, bound, scope = children
