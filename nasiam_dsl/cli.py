@@ -240,6 +240,8 @@ def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="Stop (as if interrupted) after N steps.",
         ),
         click.option("--quiet", is_flag=True),
+        click.option("--tensorboard", is_flag=True,
+                      help="Also log metrics and architecture probabilities to TensorBoard."),
         click.option("--config", type=click.Path(path_type=Path), default=None,
                       help="A TOML file with any option (flags given here override it)."),
         click.option("--print-config", is_flag=True, help="Print the resolved config and exit."),
@@ -286,6 +288,7 @@ FLAG_PATHS: dict[str, tuple[str, ...]] = {
     "collapse_threshold": ("search", "collapse_threshold"),
     "top_k": ("search", "top_k"),
     "no_amp": ("amp",),
+    "tensorboard": ("tensorboard",),
 }
 FLAG_VALUES = {
     "mode": lambda v: v.replace("-", "_"),

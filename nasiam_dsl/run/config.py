@@ -83,6 +83,7 @@ class RunConfig(BaseModel):
     channels_last: bool = True
     knn_every: int = Field(0, ge=0, description="kNN monitor every N epochs (0: at the end)")
     knn_k: int = Field(200, gt=0)
+    tensorboard: bool = Field(False, description="also log to TensorBoard (run_dir/tensorboard)")
     out: str = "runs"
     name: str | None = None
 

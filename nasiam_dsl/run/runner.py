@@ -81,6 +81,7 @@ class Run:
     epoch: int = 0
     step: int = 0
     stop_reason: str | None = None
+    tensorboard: Any | None = None
 
 
 # ---- building -----------------------------------------------------------------------------
@@ -600,6 +601,27 @@ def knn_eval(r: Run, max_bank: int = 5000) -> float | None:
     return float(knn_accuracy(bf, bl, tf_, tl, k=k, t=0.1, num_classes=r.info.num_classes))
 
 
+def open_tensorboard(run_dir: Path) -> Any:
+    """A SummaryWriter in run_dir/tensorboard; the `tensorboard` extra must be installed."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        raise UsageProblem("--tensorboard needs the tensorboard package",
+                           "pip install 'nasiam[tensorboard]'") from None
+    return SummaryWriter(str(run_dir / "tensorboard"))
+
+
+def log_tensorboard(writer: Any, record: dict[str, Any], alphas: dict[str, Any] | None) -> None:
+    """Scalars of an epoch record, and each choice's probabilities as one chart per choice."""
+    step = record["epoch"]
+    for key, value in record.items():
+        if key not in ("epoch", "step") and isinstance(value, (int, float)):
+            writer.add_scalar(key, value, step)
+    for key, probs in (alphas or {}).get("probabilities", {}).items():
+        writer.add_scalars(f"arch/{key}", {str(i): p for i, p in enumerate(probs)}, step)
+    writer.flush()
+
+
 def _epoch_end(r: Run, logs: dict[str, list[float]], started: float, ui) -> None:
     c = r.config
     record: dict[str, Any] = {
@@ -638,6 +660,8 @@ def _epoch_end(r: Run, logs: dict[str, list[float]], started: float, ui) -> None
             r.stop_reason = str(decision)
     if r.dist.is_main:
         append_jsonl(r.run_dir / "metrics.jsonl", record)
+    if r.tensorboard is not None:
+        log_tensorboard(r.tensorboard, record, alphas_record(r) if c.command == "search" else None)
     ui.epoch_done(r, record)
 
 
@@ -712,6 +736,8 @@ def start(config: RunConfig, ui, resume: Path | None = None, max_steps: int | No
         atomic_write_text(run_dir / "config.json", config.model_dump_json(indent=2) + "\n")
     if state is not None:
         restore(r, state)
+    if config.tensorboard and r.dist.is_main:
+        r.tensorboard = open_tensorboard(run_dir)
     try:
         train_loop(r, ui, max_steps)
     except _NonFinite as e:

@@ -105,3 +105,37 @@ def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
     (tmp_path / "checkpoint.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(UsageProblem, match="cannot load checkpoint"):
         load_checkpoint(tmp_path / "checkpoint.pt")
+
+
+def test_tensorboard_gets_scalars_and_probabilities(tiny_config, monkeypatch):
+    calls: list[tuple[str, str]] = []
+
+    class FakeWriter:
+        def add_scalar(self, tag, value, step):
+            calls.append(("scalar", tag))
+
+        def add_scalars(self, tag, values, step):
+            calls.append(("scalars", tag))
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(runner, "open_tensorboard", lambda run_dir: FakeWriter())
+    start(tiny_config(name="tb", tensorboard=True, epochs=1), QuietUI())
+    assert ("scalar", "train/loss") in calls
+    assert ("scalars", "arch/projector.h.op") in calls
+
+
+def test_tensorboard_missing_is_a_clear_error(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_tensorboard(name, *args, **kwargs):
+        if name == "torch.utils.tensorboard":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tensorboard)
+    with pytest.raises(UsageProblem, match="tensorboard"):
+        runner.open_tensorboard(tmp_path)
