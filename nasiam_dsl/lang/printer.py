@@ -92,11 +92,16 @@ def format_stage(stage: ast.Stage, first_input: str | None = None) -> str:
     return f"{stage.name}({', '.join(args)})" if args else stage.name
 
 
+# `x | choose` must not print as `choose(x)`: at a pipeline's start these words are keywords
+_KEYWORD_SOURCES = frozenset({"choose", "sum", "mean", "concat"})
+
+
 def _first_is_call(p: ast.Pipeline) -> bool:
     return (
         not isinstance(p.source, ast.Choose)
         and bool(p.stages)
         and isinstance(p.stages[0], ast.Call)
+        and p.stages[0].name not in _KEYWORD_SOURCES
     )
 
 
