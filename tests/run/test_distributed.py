@@ -55,3 +55,25 @@ def test_two_ranks_stay_identical(tiny_config, tmp_path):
         moved |= bool((a[key] - a[key].mean()).abs().max() > 0)
     assert moved, "the architecture weights moved during the search"
     assert (Path(config.out) / "ddp" / "genotype.nas").is_file()
+
+
+def test_torchrun_cli_search(tmp_path):
+    """The documented multi-GPU command, on CPU with gloo: two ranks, one run directory."""
+    import subprocess
+    import sys
+
+    from tests.run.conftest import TINY_SPACE
+    from tests.test_cli_runs import TINY_TOML
+
+    (tmp_path / "tiny.nas").write_text(TINY_SPACE)
+    (tmp_path / "tiny.toml").write_text(TINY_TOML.replace("epochs = 2", "epochs = 1"))
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           "--master_port", str(_free_port()), "-m", "nasiam_dsl.cli", "search",
+           str(tmp_path / "tiny.nas"), "--config", str(tmp_path / "tiny.toml"),
+           "--out", str(tmp_path / "runs"), "--name", "ddp", "--quiet"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "runs" / "ddp" / "genotype.nas").is_file()
+    assert result.stdout.count("genotype tiny_derived") == 1  # only rank 0 prints
