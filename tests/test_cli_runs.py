@@ -145,3 +145,20 @@ def test_unknown_config_key_names_key_and_file(searched):
     result = CliRunner().invoke(main, ["search", str(tmp / "tiny.nas"), "--config", str(bad)])
     assert result.exit_code == 2
     assert "engine.arch_learning_rate" in result.output and str(bad) in result.output
+
+
+def test_search_per_seed_then_win_counts(searched):
+    tmp, _, _ = searched
+    result = CliRunner().invoke(main, [
+        "search", str(tmp / "tiny.nas"), "--config", str(tmp / "tiny.toml"), "--epochs", "1",
+        "--out", str(tmp / "seeds"), "--seeds", "0,1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    for seed in (0, 1):
+        assert (tmp / "seeds" / "seeds-tiny" / f"seed{seed}" / "genotype.nas").is_file()
+    assert "projector.h.op" in result.output  # the win table names every choice
+
+
+def test_seeds_must_be_integers(searched):
+    tmp, _, _ = searched
+    result = CliRunner().invoke(main, ["search", str(tmp / "tiny.nas"), "--seeds", "a,b"])
+    assert result.exit_code == 2 and "--seeds" in result.output
