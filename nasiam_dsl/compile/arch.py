@@ -26,6 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from nasiam_dsl.compile.keys import module_key
+
 __all__ = ["ArchParameters", "Sampler", "SoftmaxSampler"]
 
 
@@ -107,27 +109,38 @@ class ArchParameters(nn.Module):
         self._masks: dict[str, Tensor] = {}
         self._cache: dict[str, Tensor] | None = None
         self._pinned: dict[str, Tensor] | None = None
+        self._paths: dict[str, tuple[str, ...]] = {}  # key -> registered names, scope by scope
+        parts = [tuple(key.split(".")) for key in choices]
+        scopes = {p[:i] for p in parts for i in range(1, len(p))}
         for key, n in choices.items():
             value = torch.zeros(n)
             if init == "normal":
                 value = 1e-3 * torch.randn(n, generator=generator)
-            self._register(key, nn.Parameter(value))
+            self._register(key, nn.Parameter(value), escape=tuple(key.split(".")) in scopes)
             self._sizes[key] = n
 
-    def _register(self, key: str, param: nn.Parameter) -> None:
+    def _register(self, key: str, param: nn.Parameter, escape: bool) -> None:
+        """Register `param` at the dotted `key`, one scope per part, each part escaped by
+        `module_key` where it clashes with an attribute (a head called `train`); `escape`:
+        the key is also a scope of another key (label `x` beside head `shared`, node `x`)."""
         *path, leaf = key.split(".")
         scope: nn.Module = self
+        names = []
         for part in path:
-            child = scope._modules.get(part)
+            name = module_key(scope, part)
+            names.append(name)
+            child = scope._modules.get(name)
             if child is None:
-                if hasattr(scope, part):
-                    raise ValueError(f"choice key {key!r}: '{part}' is a reserved name")
+                if name in scope._parameters:
+                    raise ValueError(f"choice key {key!r} clashes with another key")
                 child = _Scope()
-                scope.add_module(part, child)
+                scope.add_module(name, child)
             scope = child
-        if hasattr(scope, leaf):
-            raise ValueError(f"choice key {key!r} clashes with another key or a reserved name")
-        scope.register_parameter(leaf, param)
+        name = module_key(scope, leaf, force=escape)
+        if name in scope._modules or name in scope._parameters:
+            raise ValueError(f"choice key {key!r} clashes with another key")
+        scope.register_parameter(name, param)
+        self._paths[key] = (*names, name)
 
     def __deepcopy__(self, memo: dict) -> ArchParameters:
         return self  # copies of heads share the architecture decisions
@@ -150,7 +163,11 @@ class ArchParameters(nn.Module):
         """The logits of one decision."""
         if key not in self._sizes:
             raise KeyError(f"no open choice {key!r}; choices: {', '.join(self._sizes)}")
-        return self.get_parameter(key)
+        *path, leaf = self._paths[key]
+        scope: nn.Module = self
+        for name in path:
+            scope = scope._modules[name]  # type: ignore[assignment]
+        return scope._parameters[leaf]  # type: ignore[return-value]
 
     def alphas(self) -> dict[str, nn.Parameter]:
         """Every decision's logits by key (what regularisers take)."""

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from nasiam_dsl.compile.arch import ArchParameters, Sampler
 from nasiam_dsl.compile.fused import FusedOp
+from nasiam_dsl.compile.keys import NameDict
 from nasiam_dsl.compile.mixed import (
     CombineSource,
     HeadModule,
@@ -53,7 +54,7 @@ class HeadNet(nn.Module):
 
     def __init__(self, heads: dict[str, HeadModule], plan: Plan, doc: ast.Document) -> None:
         super().__init__()
-        self.heads = nn.ModuleDict(heads)
+        self.heads = NameDict(heads)  # user names, escaped where they clash (keys.py)
         self.plan = plan
         self.doc = doc
         self.backbone_dim = plan.backbone_dim

@@ -28,6 +28,7 @@ import torch
 from torch import Tensor, nn
 
 from nasiam_dsl.compile.arch import ArchParameters
+from nasiam_dsl.compile.keys import NameDict
 from nasiam_dsl.compile.ops import is_per_feature, narrow_forward
 
 Env = dict[str, Tensor]
@@ -288,7 +289,7 @@ class HeadModule(nn.Module):
         super().__init__()
         self.name = name
         self.input_name = input_name
-        self.nodes = nn.ModuleDict(nodes)
+        self.nodes = NameDict(nodes)  # user names, escaped where they clash (keys.py)
         self.output = list(nodes)[-1]
         self.in_dim = in_dim
         self.out_dim = out_dim
