@@ -478,24 +478,6 @@ def _with_meta(doc: ast.Document, **entries: Any) -> ast.Document:
     return doc.model_copy(update={"meta": meta})
 
 
-def _choice_labels(doc: ast.Document) -> dict[str, list[str]]:
-    from nasiam_dsl.lang.printer import format_input, format_pipeline, format_set_item
-    from nasiam_dsl.lang.walk import iter_choices, resolve_set
-
-    lets = {let.name: let for let in doc.lets}
-    labels: dict[str, list[str]] = {}
-    for site in iter_choices(doc):
-        c = site.choice
-        if isinstance(c, ast.Choose):
-            names = [format_pipeline(p, width=10**9) for p in c.candidates]
-        elif isinstance(c, ast.Combine):
-            names = [format_input(ref) for ref in c.inputs]
-        else:
-            names = [format_set_item(i) for i in resolve_set(c.options, lets)]
-        labels.setdefault(site.key, names)
-    return labels
-
-
 def op_counts(genotype: ast.Document) -> dict[str, dict[str, int]]:
     """Parameter-free ops per head of a (derived) genotype, for the op-count stopper."""
     from nasiam_dsl.registry import PARAM_FREE_LAYERS

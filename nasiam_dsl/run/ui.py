@@ -29,9 +29,9 @@ class RichUI:
         if arch is None:
             return table
         if not self.labels:
-            from nasiam_dsl.run.runner import _choice_labels
+            from nasiam_dsl.show.choices import candidate_names
 
-            self.labels = _choice_labels(run.doc)
+            self.labels = candidate_names(run.doc)
         for key, probs in arch.probabilities().items():
             i = int(probs.argmax())
             names = self.labels.get(key, [])

@@ -65,14 +65,6 @@ def test_candidate_names_follow_the_walk_and_the_lets() -> None:
     assert set(names) == set(FINAL)  # the keys the fake run logs
 
 
-def test_candidate_names_match_the_runners_labels() -> None:
-    from nasiam_dsl.run.runner import _choice_labels
-
-    for text in (SPACE, DAG_SPACE):
-        doc = parse(text)
-        assert candidate_names(doc) == _choice_labels(doc)
-
-
 def test_open_only_drops_closed_choices() -> None:
     doc = parse(
         "space s for simsiam { head projector(x: 8) { z = linear(x, 8) | act{relu} "
