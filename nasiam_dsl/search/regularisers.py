@@ -24,6 +24,8 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from nasiam_dsl.search.parts import PartRegistry
+
 __all__ = [
     "BetaDecay",
     "ParamFreeNorm",
@@ -171,31 +173,26 @@ class ZeroOneLoss(Regulariser):
         return -(gap.abs() if self.norm == "l1" else gap * gap).mean()
 
 
-_REGISTRY: dict[str, Callable[..., Regulariser]] = {
-    "beta_decay": BetaDecay,
-    "param_free_l1": ParamFreeNorm,
-    "zero_one": ZeroOneLoss,
-}
+_PARTS: PartRegistry[Regulariser] = PartRegistry(
+    "regulariser",
+    {
+        "beta_decay": BetaDecay,
+        "param_free_l1": ParamFreeNorm,
+        "zero_one": ZeroOneLoss,
+    },
+)
 
 
 def register_regulariser(name: str, factory: Callable[..., Regulariser]) -> None:
     """Add a regulariser under ``name``; refuses to overwrite an existing name."""
-    if name in _REGISTRY:
-        raise ValueError(f"regulariser {name!r} is already registered")
-    _REGISTRY[name] = factory
+    _PARTS.register(name, factory)
 
 
 def available_regularisers() -> list[str]:
     """Registered regulariser names, sorted."""
-    return sorted(_REGISTRY)
+    return _PARTS.names()
 
 
 def get_regulariser(name: str, **options: Any) -> Regulariser:
     """Build the regulariser registered as ``name`` (``param_free_l1`` needs ``masks=``)."""
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown regulariser {name!r}; available: {', '.join(available_regularisers())}"
-        ) from None
-    return factory(**options)
+    return _PARTS.build(name, **options)

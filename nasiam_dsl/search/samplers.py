@@ -38,6 +38,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from nasiam_dsl.search.parts import PartRegistry
+
 __all__ = [
     "DirichletSampler",
     "GumbelSampler",
@@ -259,32 +261,27 @@ class SigmoidSampler(Sampler):
         return torch.sigmoid(alpha)
 
 
-_REGISTRY: dict[str, Callable[..., Sampler]] = {
-    "softmax": SoftmaxSampler,
-    "gumbel": GumbelSampler,
-    "dirichlet": DirichletSampler,
-    "sigmoid": SigmoidSampler,
-}
+_PARTS: PartRegistry[Sampler] = PartRegistry(
+    "sampler",
+    {
+        "softmax": SoftmaxSampler,
+        "gumbel": GumbelSampler,
+        "dirichlet": DirichletSampler,
+        "sigmoid": SigmoidSampler,
+    },
+)
 
 
 def register_sampler(name: str, factory: Callable[..., Sampler]) -> None:
     """Add a sampler under ``name``; refuses to overwrite an existing name."""
-    if name in _REGISTRY:
-        raise ValueError(f"sampler {name!r} is already registered")
-    _REGISTRY[name] = factory
+    _PARTS.register(name, factory)
 
 
 def available_samplers() -> list[str]:
     """Registered sampler names, sorted."""
-    return sorted(_REGISTRY)
+    return _PARTS.names()
 
 
 def get_sampler(name: str, **options: Any) -> Sampler:
     """Build the sampler registered as ``name`` with ``options`` (e.g. ``temperature=``)."""
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown sampler {name!r}; available: {', '.join(available_samplers())}"
-        ) from None
-    return factory(**options)
+    return _PARTS.build(name, **options)

@@ -22,9 +22,11 @@ Registry: ``get_stopper(name, **options)`` with ``op_count``, ``collapse``, ``ra
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from nasiam_dsl.search.parts import PartRegistry
 
 __all__ = [
     "CollapseStopper",
@@ -192,24 +194,21 @@ class RankingStableStopper(EarlyStopper):
         self.previous = None if previous is None else {str(k): int(v) for k, v in previous.items()}
 
 
-_REGISTRY: dict[str, Callable[..., EarlyStopper]] = {
-    "op_count": OpCountStopper,
-    "collapse": CollapseStopper,
-    "ranking_stable": RankingStableStopper,
-}
+_PARTS: PartRegistry[EarlyStopper] = PartRegistry(
+    "stopper",
+    {
+        "op_count": OpCountStopper,
+        "collapse": CollapseStopper,
+        "ranking_stable": RankingStableStopper,
+    },
+)
 
 
 def available_stoppers() -> list[str]:
-    """Registered early-stopper names, sorted."""
-    return sorted(_REGISTRY)
+    """Registered stopper names, sorted."""
+    return _PARTS.names()
 
 
 def get_stopper(name: str, **options: Any) -> EarlyStopper:
     """Build the early stopper registered as ``name`` with ``options``."""
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown stopper {name!r}; available: {', '.join(available_stoppers())}"
-        ) from None
-    return factory(**options)
+    return _PARTS.build(name, **options)
