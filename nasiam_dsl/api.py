@@ -1,0 +1,262 @@
+"""The Python API: load a space, print it, compile it, search it, train and evaluate.
+
+Six functions over the rooms below them; each raises what the CLI would print
+(`DSLError` for bad text, `UsageProblem` for a bad option, file or name, pydantic's
+`ValidationError` for a bad config value).
+
+>>> from nasiam_dsl import api
+>>> space = api.load('''
+... space tiny for simsiam {
+...   head projector(x: backbone) {
+...     h = linear(x, 64, bias=false) | bn | act{relu, gelu}
+...     z = linear(h, 32)
+...   }
+... }''')
+>>> space.kind, [h.name for h in space.heads]
+('space', ['projector'])
+>>> print(api.to_text(space), end="")
+space tiny for simsiam {
+  head projector(x: backbone) {
+    h = linear(x, 64, bias=false) | bn | act{relu, gelu}
+    z = linear(h, 32)
+  }
+}
+>>> net = api.compile(space, backbone_dim=16)
+>>> type(net).__name__, sorted(net.arch.probabilities())
+('Supernet', ['projector.h.act'])
+
+`search` and `train` run a whole run directory (see `search` for a complete example);
+`evaluate` measures a run's backbone with kNN and a linear probe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nasiam_dsl.compile import FixedNet, Supernet, compile_genotype, compile_space
+from nasiam_dsl.lang import ast, check_or_raise, parse, parse_file, print_document
+from nasiam_dsl.run.config import RunConfig
+from nasiam_dsl.run.evaluation import EvalResult, evaluate_run
+
+__all__ = [
+    "EvalResult",
+    "SearchResult",
+    "TrainResult",
+    "compile",
+    "evaluate",
+    "load",
+    "search",
+    "to_text",
+    "train",
+]
+
+
+# ---- the language ----------------------------------------------------------------------------
+
+
+def load(source: str | os.PathLike[str], *, backbone_dim: int | None = None) -> ast.Document:
+    """Parse and check a space or genotype; raise one `DSLError` listing every error.
+
+    `source` is nasiam text, or the path of a `.nas` file: a `Path`, or a string with no
+    `{` (every document has one, no file name needs one). `backbone_dim` also checks the
+    widths that read `backbone`.
+
+    >>> load("space s { head h(x: 8) { y = linear(x, 4) | relu } }").name
+    's'
+    >>> load("space s { head h(x: 8) { y = linear(x, 4) | gelu2 } }")
+    Traceback (most recent call last):
+      ...
+    nasiam_dsl.lang.errors.DSLError: <text>:1:45: error: unknown op 'gelu2'
+        1 | space s { head h(x: 8) { y = linear(x, 4) | gelu2 } }
+          |                                             ^^^^^
+          = help: did you mean 'gelu' or 'elu' or 'relu'?
+    """
+    if isinstance(source, str) and "{" in source:
+        doc = parse(source)
+        check_or_raise(doc, source, backbone_dim=backbone_dim)
+        return doc
+    path = Path(source)
+    doc = parse_file(path)
+    check_or_raise(doc, path.read_text("utf-8-sig"), str(path), backbone_dim=backbone_dim)
+    return doc
+
+
+def to_text(doc: ast.Document) -> str:
+    """The canonical text of a document (what `nasiam fmt` writes; comments kept).
+
+    >>> print(to_text(load("genotype g { head h(x: 8) { y = linear(x,4)|act{relu @0.9} } }")))
+    genotype g {
+      head h(x: 8) {
+        y = linear(x, 4) | act{relu @0.9}
+      }
+    }
+    <BLANKLINE>
+    """
+    return print_document(doc)
+
+
+def compile(  # shadows the builtin on purpose: read as `api.compile`
+    doc: ast.Document | str | os.PathLike[str], backbone_dim: int, *, seed: int | None = None
+) -> Supernet | FixedNet:
+    """Torch modules of a document: a `Supernet` of a space, a `FixedNet` of a genotype.
+
+    Both hold one module per head in `.heads` ((N, in) -> (N, out)); a supernet also owns
+    `.arch`, the architecture parameters of its open choices. `doc` may also be text or a
+    path (see `load`); `seed` makes the initial weights reproducible.
+
+    >>> import torch
+    >>> net = compile("genotype g { head h(x: backbone) { y = linear(x, 4) | relu } }", 16)
+    >>> type(net).__name__, net.heads["h"](torch.zeros(2, 16)).shape
+    ('FixedNet', torch.Size([2, 4]))
+    """
+    if not isinstance(doc, ast.Document):
+        doc = load(doc, backbone_dim=backbone_dim)
+    if doc.kind == "space":
+        return compile_space(doc, backbone_dim, seed=seed)
+    return compile_genotype(doc, backbone_dim, seed=seed)
+
+
+# ---- runs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A finished run: its directory, resolved config and per-epoch metrics."""
+
+    run_dir: Path
+    config: RunConfig
+    metrics: list[dict[str, Any]]
+    stop_reason: str | None
+
+
+@dataclass(frozen=True)
+class SearchResult(TrainResult):
+    """A finished search; `genotype` is the derived genotype, `genotype_text` its text."""
+
+    genotype: ast.Document
+    genotype_text: str
+
+
+def search(
+    config: RunConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    **overrides: Any,
+) -> SearchResult:
+    """Search a space, as `nasiam search` does, without printing; return the result.
+
+    `config` is a `RunConfig`, a mapping of its fields, the path of a `.toml` file (the
+    CLI's `--config`) or the path of the space itself. `overrides` are `RunConfig` fields
+    on top; a mapping value (`data={"limit": 256}`) updates that section key by key.
+
+    >>> import tempfile
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "tiny.nas").write_text('''space tiny for simsiam {
+    ...   head projector(x: backbone) { z = linear(x, 16) | act{relu, silu} }
+    ...   head predictor(z: projector) { p = linear(z, 16) }
+    ... }''')
+    >>> result = search(tmp / "tiny.nas", out=tmp / "runs", epochs=1, steps_per_epoch=2,
+    ...                 batch_size=32, data={"limit": 256}, backbone_options={"width": 4},
+    ...                 device="cpu", knn_k=20)
+    >>> result.genotype.kind, result.genotype.name, len(result.metrics)
+    ('genotype', 'tiny_derived', 1)
+    >>> (result.run_dir / "genotype.nas").read_text() == result.genotype_text
+    True
+    >>> import shutil; shutil.rmtree(tmp)
+    """
+    run, cfg = _start("search", config, overrides)
+    text = _read(run.run_dir / "genotype.nas")
+    if text is None:  # another rank of a distributed run: derive what rank 0 wrote
+        from nasiam_dsl.compile import derive
+        from nasiam_dsl.run.runner import provenance
+
+        text = print_document(derive(run.supernet, run.doc, meta=provenance(run)))
+    return SearchResult(run.run_dir, cfg, _metrics(run.run_dir), run.stop_reason, parse(text), text)
+
+
+def train(
+    config: RunConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    **overrides: Any,
+) -> TrainResult:
+    """Pretrain a backbone with a genotype's heads, as `nasiam train` does; arguments as
+    in `search` (a path is the genotype, e.g. a search's `genotype.nas`)."""
+    run, cfg = _start("train", config, overrides)
+    return TrainResult(run.run_dir, cfg, _metrics(run.run_dir), run.stop_reason)
+
+
+def evaluate(
+    run_dir: str | os.PathLike[str],
+    random_init: bool = False,
+    *,
+    k: int = 200,
+    probe_epochs: int = 100,
+    max_train: int | None = None,
+    device: str = "cpu",
+) -> EvalResult:
+    """kNN and linear-probe accuracy of a run's backbone (`random_init`: the same backbone
+    untrained, the baseline), as `nasiam eval` reports them."""
+    return evaluate_run(
+        Path(run_dir),
+        random_init=random_init,
+        k=k,
+        probe_epochs=probe_epochs,
+        max_train=max_train,
+        device=device,
+    )
+
+
+def _start(command: str, config: Any, overrides: Mapping[str, Any]):
+    from nasiam_dsl.run.runner import start
+    from nasiam_dsl.run.ui import RichUI
+
+    cfg = _config(command, config, overrides)
+    return start(cfg, RichUI(quiet=True)), cfg
+
+
+def _config(command: str, config: Any, overrides: Mapping[str, Any]) -> RunConfig:
+    if config is None:
+        data: dict[str, Any] = {}
+    elif isinstance(config, RunConfig):
+        data = config.model_dump()
+    elif isinstance(config, Mapping):
+        data = dict(config)
+    elif Path(config).suffix == ".toml":
+        import tomllib
+
+        with open(config, "rb") as f:
+            data = tomllib.load(f)
+    else:
+        data = {"spec": config}
+    data = _merge(data, {**overrides, "command": command})
+    return RunConfig.model_validate(_plain(data))
+
+
+def _merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Paths as strings, recursively, so `spec=Path(...)` validates."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text("utf-8") if path.exists() else None
+
+
+def _metrics(run_dir: Path) -> list[dict[str, Any]]:
+    text = _read(run_dir / "metrics.jsonl") or ""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
