@@ -42,8 +42,14 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def append_jsonl(path: Path, record: dict[str, Any]) -> None:
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(record, sort_keys=True) + "\n")
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, sort_keys=True) + "\n")
+    except OSError as e:  # a full disk is the user's to fix, not an internal error
+        raise UsageProblem(
+            f"cannot write {path}: {e.strerror or e}",
+            "is the disk full or the directory read-only?",
+        ) from None
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
