@@ -72,7 +72,27 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
         ) from None
     if not isinstance(state, dict) or state.get("format") != "nasiam-checkpoint-1":
         raise UsageProblem(f"{path} is not a nasiam checkpoint")
+    broken = [key for key, kind in _REQUIRED.items() if not isinstance(state.get(key), kind)]
+    if not broken and not isinstance(_json_or_none(state["config"]), dict):
+        broken = ["config"]
+    if broken:  # a tagged file without the parts a resume reads would fail deep in the run
+        raise UsageProblem(
+            f"{path} is an incomplete nasiam checkpoint (missing or bad: {', '.join(broken)})",
+            "the file is corrupt or was not written by nasiam",
+        )
     return state
+
+
+_REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "config": str, "epoch": int, "step": int, "model": dict
+}
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def rng_state() -> dict[str, Any]:
