@@ -299,7 +299,7 @@ class _Checker:
             known = [w for w in widths if isinstance(w, int)]
             if len(known) != len(widths):
                 return None
-            if inp.pick is not None:
+            if inp.pick is not None and inp.pick < len(widths):  # pick n of n: concat of all
                 same = self.same_width(widths, inp.pos, "inputs of a picked concat")
                 return same * inp.pick if isinstance(same, int) else None
             return sum(known)

@@ -141,3 +141,13 @@ def test_load_chosen_weights_refuses_a_foreign_genotype() -> None:
     g = derive(net, other)
     with pytest.raises(ValueError, match="not in the space"):
         load_chosen_weights(compile_genotype(g, BACKBONE), net)
+
+
+def test_check_accepts_a_closed_picked_concat_of_unequal_widths() -> None:
+    head = "head p(x: 8) {{ a = linear(x, 4)  b = linear(x, 6)  c = concat({}) }}"
+    closed = check(parse("genotype g { " + head.format("pick 2 of {a, b}") + " }"), backbone_dim=8)
+    assert closed.ok and closed.node_widths[("p", "c")] == 10
+    opened = check(parse("space s { " + head.format("pick 1 of {a, b}") + " }"), backbone_dim=8)
+    assert [d.message for d in opened.errors] == [
+        "width mismatch: inputs of a picked concat have widths 4, 6"
+    ]
