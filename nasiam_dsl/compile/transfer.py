@@ -6,19 +6,22 @@ the fixed heads of a genotype derived from it, so the genotype starts where the 
 Which candidate each genotype choice came from is found by matching the genotype against the
 space (`match_genotype`); among structurally equal candidates (the seed space has them) the
 most probable is taken, as derivation does. Width choices keep the leading features, so
-every tensor is copied as its leading slice.
+every tensor is copied as its leading slice, except after a concat of inputs whose widths were
+chosen: there the genotype's features are the chosen leading blocks of each input.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from nasiam_dsl.compile.build import HeadNet, Supernet
 from nasiam_dsl.compile.mixed import (
     CombineSource,
+    HeadModule,
     MixedInputs,
     MixedOp,
     MixedSet,
@@ -26,6 +29,7 @@ from nasiam_dsl.compile.mixed import (
     RefSource,
     WidthMask,
 )
+from nasiam_dsl.compile.ops import Dense
 from nasiam_dsl.compile.plan import Choose, Inputs, Linear, Op, Pipeline, Plan, Ref, SetChoice
 from nasiam_dsl.lang import ast
 
@@ -68,23 +72,98 @@ def copy_supernet_weights(dst: nn.Module, src: nn.Module) -> None:
         copy_module_state(dst, src)
 
 
+Features = Tensor | None  # supernet feature index of each genotype feature; None: leading
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """A name of a head's environment: where its genotype features sit in the supernet's."""
+
+    features: Features
+    super_width: int
+    width: int
+
+    def index(self) -> Tensor:
+        return self.features if self.features is not None else torch.arange(self.width)
+
+
+@torch.no_grad()
+def _copy_features(dst: nn.Module, src: nn.Module, features: Features) -> None:
+    """`copy_module_state`, taking the feature axis (dim 0 of a per-feature tensor) at
+    `features` instead of its leading slice."""
+    if features is None:
+        copy_module_state(dst, src)
+        return
+    s = src.state_dict(keep_vars=True)
+    d = dst.state_dict(keep_vars=True)
+    if set(s) != set(d):
+        raise ValueError(f"modules differ: {sorted(set(s) ^ set(d))}")
+    for name, t in d.items():
+        v = s[name]
+        if t.dim() and t.shape[0] == len(features):
+            v = v.index_select(0, features.to(v.device))
+        t.copy_(v[tuple(slice(0, n) for n in t.shape)] if t.dim() else v)
+
+
 def transfer_chosen(
-    src: nn.Module, dst: nn.Module, decisions: Mapping[str, tuple[int, ...]]
-) -> None:
-    """Copy the weights of `src` (a supernet part) along `decisions` into `dst` (fixed)."""
+    src: nn.Module,
+    dst: nn.Module,
+    decisions: Mapping[str, tuple[int, ...]],
+    env: Mapping[str, _Slot] | None = None,
+    features: Features = None,
+) -> Features:
+    """Copy the weights of `src` (a supernet part) along `decisions` into `dst` (fixed).
+
+    `env` says where the genotype's features of each name sit among the supernet's (leading
+    features when absent: width choices keep the first ones; a concat of inputs whose widths
+    were chosen interleaves them), `features` the same for a stage's input. Returns it for
+    the output.
+    """
+    env = env or {}
     if isinstance(src, MixedOp):
-        transfer_chosen(src.candidate(decisions[src.key][0]), dst, decisions)
-    elif isinstance(src, MixedSet):
-        transfer_chosen(src.items[decisions[src.key][0]], dst, decisions)
-    elif isinstance(src, PipelineModule):
+        return transfer_chosen(src.candidate(decisions[src.key][0]), dst, decisions, env, features)
+    if isinstance(src, MixedSet):
+        item = src.items[decisions[src.key][0]]
+        return transfer_chosen(item, dst, decisions, env, features)
+    if isinstance(src, PipelineModule):
         if not isinstance(dst, PipelineModule):
             raise ValueError(f"structure mismatch: {type(dst).__name__} for a pipeline")
-        transfer_chosen(src.source, dst.source, decisions)
+        features = transfer_chosen(src.source, dst.source, decisions, env)
         stages = [s for s in src.stages if not isinstance(s, WidthMask)]
         for a, b in zip(stages, dst.stages, strict=True):
-            transfer_chosen(a, b, decisions)
-    elif not isinstance(src, (RefSource, CombineSource, MixedInputs)):
-        copy_module_state(dst, src)
+            features = transfer_chosen(a, b, decisions, env, features)
+        return features
+    if isinstance(src, RefSource):
+        slot = env.get(src.name)
+        return slot.features if slot is not None else None
+    if isinstance(src, (CombineSource, MixedInputs)):
+        names = dst.names if isinstance(dst, CombineSource) else src.names
+        return _combined(src.mode, names, env)
+    if isinstance(src, Dense) and isinstance(dst, Dense) and features is not None:
+        with torch.no_grad():
+            rows = src.weight[: dst.out_features]
+            dst.weight.copy_(rows.index_select(1, features.to(rows.device)))
+            if dst.bias is not None and src.bias is not None:
+                dst.bias.copy_(src.bias[: dst.out_features])
+        return None
+    _copy_features(dst, src, features)
+    return None if isinstance(src, Dense) else features
+
+
+def _combined(mode: str, names: tuple[str, ...], env: Mapping[str, _Slot]) -> Features:
+    """Features of a combination: a concat lays its inputs' blocks side by side."""
+    slots = [env.get(n) for n in names]
+    if any(s is None for s in slots):
+        return None
+    if mode != "concat":
+        return slots[0].features  # type: ignore[union-attr]
+    pieces, offset = [], 0
+    for slot in slots:
+        assert slot is not None
+        pieces.append(slot.index() + offset)
+        offset += slot.super_width
+    features = torch.cat(pieces)
+    return None if torch.equal(features, torch.arange(len(features))) else features
 
 
 def load_chosen_weights(
@@ -98,9 +177,14 @@ def load_chosen_weights(
     if decisions is None:
         decisions = match_genotype(supernet, fixed.plan)
     for name, head in fixed.heads.items():
-        source = supernet.heads[name]
-        for node, module in head.nodes.items():  # type: ignore[union-attr]
-            transfer_chosen(source.nodes[node], module, decisions)  # type: ignore[index]
+        source: HeadModule = supernet.heads[name]  # type: ignore[assignment]
+        target: HeadModule = head  # type: ignore[assignment]
+        env = {target.input_name: _Slot(None, source.in_dim, target.in_dim)}
+        for node, module in target.nodes.items():
+            origin: PipelineModule = source.nodes[node]  # type: ignore[assignment]
+            features = transfer_chosen(origin, module, decisions, env)
+            width = module.out_width  # type: ignore[union-attr]
+            env[node] = _Slot(features, origin.out_width, width)  # type: ignore[arg-type]
     return dict(decisions)
 
 

@@ -143,6 +143,59 @@ def test_load_chosen_weights_refuses_a_foreign_genotype() -> None:
         load_chosen_weights(compile_genotype(g, BACKBONE), net)
 
 
+CONCAT_OF_CHOSEN_WIDTHS = """
+space s {
+  head p(x: backbone) {
+    a = linear(x, width{4, 8, 16}) | relu
+    b = linear(x, 16) | bn | relu
+    c = concat(pick 2 of {a, b, x}) | silu
+    d = concat(c, a)
+    z = linear(d, 6)
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("width", [0, 1, 2])
+def test_picked_concat_of_chosen_widths_round_trips(width: int) -> None:
+    """A derived genotype closes `concat(pick 2 of ...)` over inputs of unequal chosen widths
+    (pick == number of inputs: the concat of all); its weights are the chosen blocks."""
+    net = compile_space(CONCAT_OF_CHOSEN_WIDTHS, BACKBONE, seed=0)
+    with torch.no_grad():
+        net.arch.alpha("p.a.width").copy_(torch.eye(3)[width])
+        net.arch.alpha("p.c.inputs").copy_(torch.tensor([1.0, 1.0, 0.0]))
+    _train_a_little(net)
+    text = print_document(derive(net))
+    assert "concat(pick 2 of {a @" in text and f"width{{{[4, 8, 16][width]} @" in text
+    assert check(parse(text), backbone_dim=BACKBONE).ok
+    fixed = compile_genotype(parse(text), BACKBONE)
+    decisions = load_chosen_weights(fixed, net)
+    net.eval()
+    x = torch.randn(5, BACKBONE)
+    with torch.no_grad(), net.arch.pinned(decisions):
+        expected = net(x)["p"]
+    torch.testing.assert_close(fixed.eval()(x)["p"], expected, atol=1e-5, rtol=1e-5)
+
+
+def test_per_feature_weights_after_a_concat_of_chosen_widths_are_the_chosen_blocks() -> None:
+    text = CONCAT_OF_CHOSEN_WIDTHS.replace("| silu", "| bn")
+    net = compile_space(text, BACKBONE, seed=0)
+    with torch.no_grad():
+        net.arch.alpha("p.a.width").copy_(torch.tensor([1.0, 0.0, 0.0]))  # a keeps 4 of 16
+        net.arch.alpha("p.c.inputs").copy_(torch.tensor([1.0, 1.0, 0.0]))
+    _train_a_little(net)
+    fixed = compile_genotype(derive(net), BACKBONE)
+    load_chosen_weights(fixed, net)
+    bn_s = net.heads["p"].nodes["c"].stages[0]
+    bn_g = fixed.heads["p"].nodes["c"].stages[0]
+    rows = list(range(4)) + list(range(16, 32))  # a's first 4 features, then all of b's
+    assert torch.equal(bn_g.running_mean, bn_s.running_mean[rows])
+    assert torch.equal(bn_g.weight, bn_s.weight[rows])
+    z_s = net.heads["p"].nodes["z"].stages[0].weight
+    z_g = fixed.heads["p"].nodes["z"].stages[0].weight
+    assert torch.equal(z_g, z_s[:, rows + list(range(32, 36))])  # d = concat(c, a)
+
+
 def test_check_accepts_a_closed_picked_concat_of_unequal_widths() -> None:
     head = "head p(x: 8) {{ a = linear(x, 4)  b = linear(x, 6)  c = concat({}) }}"
     closed = check(parse("genotype g { " + head.format("pick 2 of {a, b}") + " }"), backbone_dim=8)
