@@ -36,12 +36,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nasiam_dsl.compile import FixedNet, Supernet, compile_genotype, compile_space
 from nasiam_dsl.lang import ast, check_or_raise, parse, parse_file, print_document
-from nasiam_dsl.run.config import RunConfig
-from nasiam_dsl.run.evaluation import EvalResult, evaluate_run
+
+if TYPE_CHECKING:  # torch is imported by the functions that need it, not by this module
+    from nasiam_dsl.compile import FixedNet, Supernet
+    from nasiam_dsl.run.config import RunConfig
+    from nasiam_dsl.run.evaluation import EvalResult
 
 __all__ = [
     "EvalResult",
@@ -114,6 +116,8 @@ def compile(  # shadows the builtin on purpose: read as `api.compile`
     >>> type(net).__name__, net.heads["h"](torch.zeros(2, 16)).shape
     ('FixedNet', torch.Size([2, 4]))
     """
+    from nasiam_dsl.compile import compile_genotype, compile_space
+
     if not isinstance(doc, ast.Document):
         doc = load(doc, backbone_dim=backbone_dim)
     if doc.kind == "space":
@@ -198,6 +202,8 @@ def evaluate(
 ) -> EvalResult:
     """kNN and linear-probe accuracy of a run's backbone (`random_init`: the same backbone
     untrained, the baseline), as `nasiam eval` reports them."""
+    from nasiam_dsl.run.evaluation import evaluate_run
+
     return evaluate_run(
         Path(run_dir),
         random_init=random_init,
@@ -217,6 +223,8 @@ def _start(command: str, config: Any, overrides: Mapping[str, Any]):
 
 
 def _config(command: str, config: Any, overrides: Mapping[str, Any]) -> RunConfig:
+    from nasiam_dsl.run.config import RunConfig
+
     if config is None:
         data: dict[str, Any] = {}
     elif isinstance(config, RunConfig):
@@ -260,3 +268,12 @@ def _read(path: Path) -> str | None:
 def _metrics(run_dir: Path) -> list[dict[str, Any]]:
     text = _read(run_dir / "metrics.jsonl") or ""
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def __getattr__(name: str) -> Any:
+    """`EvalResult`, imported on first use (it brings torch)."""
+    if name == "EvalResult":
+        from nasiam_dsl.run.evaluation import EvalResult
+
+        return EvalResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

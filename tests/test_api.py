@@ -139,3 +139,16 @@ def test_compile_space_and_genotype(tmp_path: Path) -> None:
     fixed = api.compile(path, 16)
     assert isinstance(fixed, FixedNet) and not hasattr(fixed, "arch")
     assert fixed.heads["projector"](torch.randn(3, 16)).shape == (3, 8)
+
+
+def test_importing_the_api_leaves_torch_alone() -> None:
+    """`load` and `to_text` work without torch, so the package may re-export them cheaply."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, nasiam_dsl.api as api; "
+        "api.to_text(api.load('space s { head h(x: 8) { y = linear(x, 4) } }')); "
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
