@@ -456,12 +456,23 @@ def _search_seeds(config: dict[str, Any], kw: dict[str, Any]) -> None:
 
 
 @main.command()
-@click.argument("genotype", type=click.Path(path_type=Path))
+@click.argument("genotype", type=click.Path(path_type=Path), required=False)
 @_run_options
 @user_errors
-def train(genotype: Path, **kw: Any) -> None:
-    """Pretrain a backbone with GENOTYPE's heads; weights go to the run directory."""
-    run = _execute(_config_dict("train", genotype, kw), kw)
+def train(genotype: Path | None, **kw: Any) -> None:
+    """Pretrain a backbone with GENOTYPE's heads (default: the framework's standard heads)."""
+    config = _config_dict("train", genotype, kw)
+    if "spec" not in config:
+        from nasiam_dsl.frameworks.registry import get_framework
+        from nasiam_dsl.names import UnknownNameError
+        from nasiam_dsl.resources import standard_genotype
+
+        try:
+            fw = get_framework(config.get("framework", "simsiam"))
+        except UnknownNameError as e:
+            raise UsageProblem(f"--framework: {e}") from None
+        config["spec"] = str(standard_genotype(fw.default_genotype))
+    run = _execute(config, kw)
     if run.dist.is_main:
         out.print(f"run directory: {run.run_dir}", markup=False)
 

@@ -162,3 +162,11 @@ def test_seeds_must_be_integers(searched):
     tmp, _, _ = searched
     result = CliRunner().invoke(main, ["search", str(tmp / "tiny.nas"), "--seeds", "a,b"])
     assert result.exit_code == 2 and "--seeds" in result.output
+
+
+def test_train_without_a_genotype_uses_the_frameworks_standard_heads(searched):
+    tmp, _, _ = searched
+    result = CliRunner().invoke(main, ["train", "--framework", "mocov2", "--config",
+                                       str(tmp / "tiny.toml"), "--print-config"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["spec"].endswith("standard/mocov2.nas")

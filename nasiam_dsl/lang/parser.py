@@ -8,7 +8,6 @@ import gc
 import math
 import re
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +47,9 @@ _TOKEN_NAMES = {
 
 
 def _grammar_text() -> str:
-    try:
-        return resources.files("nasiam_dsl.grammars").joinpath("nasiam.lark").read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):  # running from a source tree
-        root = Path(__file__).resolve().parents[2]
-        return (root / "grammars" / "nasiam.lark").read_text("utf-8")
+    from nasiam_dsl.resources import shipped
+
+    return shipped("grammars", "nasiam.lark").read_text("utf-8")
 
 
 @functools.cache

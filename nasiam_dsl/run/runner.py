@@ -457,7 +457,9 @@ def write_genotypes(r: Run) -> str:
     if r.config.command != "search":
         return ""
     meta = provenance(r)
-    doc = derive(r.supernet, r.doc, meta=meta)
+    # the genotype names the framework it was found in, which may not be the space's
+    framework = {"framework": type(r.framework).name}
+    doc = derive(r.supernet, r.doc, meta=meta).model_copy(update=framework)
     text = print_document(doc)
     if r.dist.is_main:
         atomic_write_text(r.run_dir / "genotype.nas", text)
@@ -465,8 +467,9 @@ def write_genotypes(r: Run) -> str:
             ranked = top_k(r.supernet, r.doc, r.config.search.top_k, meta=meta)
             for i, g in enumerate(ranked, 1):
                 if i > 1:
-                    text_i = print_document(_with_meta(g.genotype, rank=i,
-                                                       joint_probability=round(g.probability, 6)))
+                    ranked_doc = _with_meta(g.genotype, rank=i,
+                                            joint_probability=round(g.probability, 6))
+                    text_i = print_document(ranked_doc.model_copy(update=framework))
                     atomic_write_text(r.run_dir / f"genotype-top{i}.nas", text_i)
     return text
 
