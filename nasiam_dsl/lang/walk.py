@@ -4,6 +4,17 @@ Every open choice gets a stable key named after the DSL: `head.node.kind`
 (`projector.h2.op`, `predictor.h.width`), numbered when a node has several of one
 kind (`projector.h2.act`, `projector.h2.act2`), or `shared.LABEL` when labelled, so
 that choices with the same label share one decision.
+
+Numbering is by depth, then document order: first the choices of the node's own pipeline
+(depth 0), then those inside the candidates of its op choices (depth 1), then those inside
+their candidates, and so on. So a key never depends on what an op choice's candidates hold:
+in `h = choose(linear(x, 8) | act{relu, elu}, identity(x)) | act{relu, gelu}` the outer
+activation is `h.act` and the one inside the first candidate `h.act2`, in the space and in
+every genotype derived from it (which keeps one candidate). The one key that can still
+differ is that of a choice inside a candidate when an earlier candidate of the same op
+choice holds a choice of the same kind (a genotype keeps neither the earlier candidate nor
+its number); `compile.match_genotype` and `show.align_genotype` match a genotype to its
+space by structure, not by key, for that reason.
 """
 
 from __future__ import annotations
@@ -44,31 +55,42 @@ def choice_key(head: str, node: str, kind: str, ordinal: int, label: str | None)
 
 def pipeline_choices(p: ast.Pipeline) -> Iterator[ChoiceNode]:
     """Choice nodes of a pipeline, pre-order, left to right (candidates included)."""
+    for choice, _ in _choices(p, 0):
+        yield choice
+
+
+def _choices(p: ast.Pipeline, depth: int) -> Iterator[tuple[ChoiceNode, int]]:
+    """`pipeline_choices` with each choice's depth (how many candidates enclose it)."""
     src = p.source
     if isinstance(src, ast.Choose):
-        yield src
+        yield src, depth
         for cand in src.candidates:
-            yield from pipeline_choices(cand)
+            yield from _choices(cand, depth + 1)
     elif isinstance(src, ast.Combine) and src.pick is not None:
-        yield src
+        yield src, depth
     for stage in p.stages:
         if isinstance(stage, (ast.ActChoice, ast.NormChoice)):
-            yield stage
+            yield stage, depth
         elif isinstance(stage, ast.Call):
             for arg in stage.args:
                 if isinstance(arg, ast.WidthChoice):
-                    yield arg
+                    yield arg, depth
 
 
 def node_choices(head: ast.Head, node: ast.NodeDef) -> list[ChoiceSite]:
+    """The choices of one node in pre-order, keyed as the module docs say."""
+    found = list(_choices(node.expr, 0))
+    keys: list[str] = [""] * len(found)
     counts: dict[str, int] = {}
-    sites = []
-    for choice in pipeline_choices(node.expr):
+    for i in sorted(range(len(found)), key=lambda i: found[i][1]):  # by depth, then order
+        choice = found[i][0]
         kind = KIND_OF[type(choice)]
         counts[kind] = counts.get(kind, 0) + 1
-        key = choice_key(head.name, node.name, kind, counts[kind], choice.label)
-        sites.append(ChoiceSite(key, kind, choice, head, node))
-    return sites
+        keys[i] = choice_key(head.name, node.name, kind, counts[kind], choice.label)
+    return [
+        ChoiceSite(key, KIND_OF[type(choice)], choice, head, node)
+        for key, (choice, _) in zip(keys, found, strict=True)
+    ]
 
 
 def iter_choices(doc: ast.Document) -> Iterator[ChoiceSite]:
