@@ -8,6 +8,7 @@ Semantics follow the NASiam seed (reference §1.1) where it defines them:
   padding kernel // 2 (same size), `count_include_pad=True` for the average: edge features
   are divided by the full window. Samples never mix.
 * activations are never in place: a choice feeds one input to several candidates.
+* pools and `elu` run through `kernels` on CPU (ATen's CPU kernels for them are slow).
 
 `narrow_forward` runs a block on the first `n` features only (PC-DARTS partial channels),
 slicing weights and BatchNorm statistics instead of building smaller modules.
@@ -22,6 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from nasiam_dsl import registry
+from nasiam_dsl.compile import kernels
 from nasiam_dsl.compile.plan import Linear, Op
 
 __all__ = [
@@ -63,13 +65,9 @@ class FeaturePool(nn.Module):
         self.kernel = int(kernel)
 
     def forward(self, x: Tensor) -> Tensor:
-        y = x.unsqueeze(1)
-        pad = self.kernel // 2
         if self.kind == "avg":
-            y = F.avg_pool1d(y, self.kernel, 1, pad, count_include_pad=True)
-        else:
-            y = F.max_pool1d(y, self.kernel, 1, pad)
-        return y.squeeze(1)
+            return kernels.feature_avg_pool(x, self.kernel)
+        return kernels.feature_max_pool(x, self.kernel)
 
     def extra_repr(self) -> str:
         return f"{self.kind}, kernel={self.kernel}"
@@ -82,11 +80,18 @@ class Zero(nn.Module):
         return torch.zeros_like(x)
 
 
+class ELU(nn.ELU):
+    """`nn.ELU` through `kernels.elu` (ATen's CPU forward is ~7x slower, same function)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return kernels.elu(x, self.alpha)
+
+
 _ACTS = {
     "relu": lambda o: nn.ReLU(),
     "gelu": lambda o: nn.GELU(approximate=o.get("approximate", "none")),
     "silu": lambda o: nn.SiLU(),
-    "elu": lambda o: nn.ELU(alpha=float(o.get("alpha", 1.0))),
+    "elu": lambda o: ELU(alpha=float(o.get("alpha", 1.0))),
     "hardswish": lambda o: nn.Hardswish(),
     "leaky_relu": lambda o: nn.LeakyReLU(float(o.get("negative_slope", 0.01))),
     "mish": lambda o: nn.Mish(),
