@@ -10,7 +10,9 @@ The output is split into G chunks and each chunk runs the member's remaining sta
 weight space instead: `(sum_i w_i W_i) x + sum_i w_i b_i` is the same function, and costs
 one GEMM of the batch whatever G (the mixing costs G * out * in once per step, not per sample);
 the seed's expanding predictor layer has five such candidates. Candidates outside a group
-run as in the loop (`MixedOp`), and `zero` candidates are never run.
+run as in the loop (`MixedOp`), and `zero` candidates are never run. The outputs of all
+candidates (group members and the others) are stacked and weighted by one matrix-vector
+product instead of a multiply and an add each.
 
 A `FusedOp` is made *from* the loop candidates (`FusedOp.from_loop`), so a supernet compiled
 with `fused=True` has the same initial weights as one compiled with `fused=False` and the same
@@ -71,10 +73,20 @@ class FusedGroup(nn.Module):
         self.merged = self.bn is None and all(len(r) == 0 for r in self.rests)
 
     def forward(self, env: Env, w: Tensor, narrow: int | None = None) -> Tensor:
+        """`sum_j w[members[j]] * member_j(env)`."""
+        if self.merged:
+            return self._merged(env[self.input_name], w, narrow)
+        acc = None
+        for i, z in self.outputs(env, narrow):
+            z = z * w[i]
+            acc = z if acc is None else acc + z
+        assert acc is not None
+        return acc
+
+    def outputs(self, env: Env, narrow: int | None = None) -> list[tuple[int, Tensor]]:
+        """(candidate index, output) of every member, unweighted (not for `merged` groups)."""
         x = env[self.input_name]
         out, g = self.out_features, len(self.members)
-        if self.merged:
-            return self._merged(x, w, narrow)
         if narrow is None:
             y = F.linear(x, self.weight, self.bias)
             if self.bn is not None:
@@ -89,14 +101,12 @@ class FusedGroup(nn.Module):
                 chunks = tuple(
                     bn_forward(self.bn, c, j * out, n, count=j == 0) for j, c in enumerate(chunks)
                 )
-        acc = None
+        result = []
         for j, (i, z) in enumerate(zip(self.members, chunks, strict=True)):
             for stage in self.rests[j]:
                 z = stage(z) if narrow is None else narrow_forward(stage, z, narrow)
-            z = z * w[i]
-            acc = z if acc is None else acc + z
-        assert acc is not None
-        return acc
+            result.append((i, z))
+        return result
 
     def _merged(self, x: Tensor, w: Tensor, narrow: int | None) -> Tensor:
         g, out = len(self.members), self.out_features
@@ -209,16 +219,37 @@ class FusedOp(MixedOp):
         return self.singles[str(i)]  # type: ignore[return-value]
 
     def mix(self, env: Env, w: Tensor, narrow: int | None) -> Tensor | None:
+        """Merged groups add their output; every other candidate's output is stacked and
+        weighted in one matrix-vector product (`w @ stack`: one op forward, two backward,
+        where a multiply and an add per candidate cost ~30 small ops per choice)."""
         out = None
+        index: list[int] = []
+        outs: list[Tensor] = []
         for group in self.groups:
-            y = group(env, w, narrow)
-            out = y if out is None else out + y
+            if group.merged:
+                y = group(env, w, narrow)
+                out = y if out is None else out + y
+            else:
+                for i, z in group.outputs(env, narrow):
+                    index.append(i)
+                    outs.append(z)
         for i in self.active:
-            if i in self._where:
-                continue
-            y = self.singles[str(i)](env, narrow) * w[i]
+            if i not in self._where:
+                index.append(i)
+                outs.append(self.singles[str(i)](env, narrow))
+        if outs:
+            y = _weighted_sum(w, index, outs)
             out = y if out is None else out + y
         return out
+
+
+def _weighted_sum(w: Tensor, index: list[int], outs: list[Tensor]) -> Tensor:
+    """`sum_k w[index[k]] * outs[k]` as one matrix-vector product over the stacked outputs."""
+    if len(outs) == 1:
+        return outs[0] * w[index[0]]
+    stacked = torch.stack(outs)
+    weights = w[index].to(stacked.dtype)
+    return (weights @ stacked.view(len(outs), -1)).view(stacked.shape[1:])
 
 
 def _group_signature(c: PipelineModule) -> tuple | None:

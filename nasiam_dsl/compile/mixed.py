@@ -9,7 +9,7 @@ Relaxations, per choice kind:
 
 * op (`MixedOp`): `sum_i w_i * candidate_i(env)`; candidates ending in `zero` are never run.
 * act / norm (`MixedSet`): `sum_i w_i * f_i(x)` on the one shared input (the linear before
-  runs once).
+  runs once; the outputs are stacked and weighted by one matrix-vector product).
 * width (`WidthMask`, FBNetV2): one linear of the largest width; its output is multiplied by
   `sum_i w_i * mask_i` (`mask_i` keeps the first `width_i` features). The soft mask sits after
   the per-feature stages that follow the linear (so a BN cannot normalise it away), i.e.
@@ -141,11 +141,10 @@ class MixedSet(_UsesArch):
         self.per_feature = all(is_per_feature(m) for m in items)
 
     def forward(self, x: Tensor) -> Tensor:
+        """One pass: the items' outputs stacked, weighted by one matrix-vector product."""
         w = self.arch.weights(self.key)
-        out = self.items[0](x) * w[0]
-        for i in range(1, len(self.items)):
-            out = out + self.items[i](x) * w[i]
-        return out
+        stacked = torch.stack([item(x) for item in self.items])
+        return (w.to(stacked.dtype) @ stacked.view(len(self.items), -1)).view(stacked.shape[1:])
 
     def narrow(self, x: Tensor, n: int) -> Tensor:
         w = self.arch.weights(self.key)
