@@ -12,6 +12,10 @@ ratio in the table comes from the same run under the same load.
    the seed's way, one op choice over 4 separate `linear | bn | act` candidates, against one
    shared linear followed by an activation choice, `linear | bn | act{relu, silu, hardswish,
    elu}` (the linear runs once).
+
+Then one profiled step (torch.profiler) of each seed supernet splits its time into matrix
+products (`aten::mm`, `addmm`, `bmm`) and the rest: the fused form already runs the fewest
+GEMMs the space allows, at the CPU's peak, so `loop / fused GEMM time` bounds the ratio.
 """
 
 from __future__ import annotations
@@ -123,6 +127,31 @@ def main() -> None:
     for name, r, target in ratios:
         goal = f">= {target}x {'ok' if r >= target else 'MISSED'}" if target else "-"
         print(f"{name:<30} {r:>6.2f}  {goal}")
+    print()
+    print(f"{'profiled step':<16} {'GEMM (ms)':>10} {'other (ms)':>11}")
+    split = {}
+    for name in ("seed loop", "seed fused"):
+        split[name] = profile_split(nets[name], x)
+        gemm, other = split[name]
+        print(f"{name:<16} {gemm * 1e3:>10.1f} {other * 1e3:>11.1f}")
+    bound = sum(split["seed loop"]) / split["seed fused"][0]
+    print(f"bound on loop / fused (profiled loop step / fused GEMM time): {bound:.2f}x")
+
+
+def profile_split(net: torch.nn.Module, x: torch.Tensor) -> tuple[float, float]:
+    """Seconds of one step in matrix products and in everything else (profiler self times)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    step(net, x)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        step(net, x)
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events) / 1e6
+    gemm = sum(e.self_cpu_time_total for e in events if e.key in GEMM_OPS) / 1e6
+    return gemm, total - gemm
+
+
+GEMM_OPS = {"aten::mm", "aten::addmm", "aten::bmm", "aten::mv", "aten::addmv"}
 
 
 if __name__ == "__main__":
