@@ -13,9 +13,9 @@ ratio in the table comes from the same run under the same load.
    shared linear followed by an activation choice, `linear | bn | act{relu, silu, hardswish,
    elu}` (the linear runs once).
 
-Then one profiled step (torch.profiler) of each seed supernet splits its time into matrix
-products (`aten::mm`, `addmm`, `bmm`) and the rest: the fused form already runs the fewest
-GEMMs the space allows, at the CPU's peak, so `loop / fused GEMM time` bounds the ratio.
+Then profiled steps (torch.profiler, median of 3) of each seed supernet split its time into
+matrix products (`aten::mm`, `addmm`, `bmm`) and the rest: the fused form already runs the
+fewest GEMMs the space allows, at the CPU's peak, so `loop / fused GEMM time` bounds the ratio.
 """
 
 from __future__ import annotations
@@ -129,9 +129,11 @@ def main() -> None:
         print(f"{name:<30} {r:>6.2f}  {goal}")
     print()
     print(f"{'profiled step':<16} {'GEMM (ms)':>10} {'other (ms)':>11}")
+    names = ("seed loop", "seed fused")
+    rounds = [{name: profile_split(nets[name], x) for name in names} for _ in range(3)]
     split = {}
-    for name in ("seed loop", "seed fused"):
-        split[name] = profile_split(nets[name], x)
+    for name in names:  # medians over interleaved rounds, as the timings above
+        split[name] = tuple(statistics.median(r[name][i] for r in rounds) for i in (0, 1))
         gemm, other = split[name]
         print(f"{name:<16} {gemm * 1e3:>10.1f} {other * 1e3:>11.1f}")
     bound = sum(split["seed loop"]) / split["seed fused"][0]
