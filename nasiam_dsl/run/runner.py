@@ -708,8 +708,15 @@ def new_run_dir(config: RunConfig) -> Path:
 def start(config: RunConfig, ui, resume: Path | None = None, max_steps: int | None = None) -> Run:
     """Create (or resume) a run directory and run it to the end."""
     if resume is not None:
-        state = load_checkpoint(Path(resume) / CHECKPOINT)
-        config = RunConfig.model_validate_json(state["config"])
+        path = Path(resume) / CHECKPOINT
+        state = load_checkpoint(path)
+        try:
+            config = RunConfig.model_validate_json(state["config"])
+        except ValueError as e:
+            raise UsageProblem(
+                f"cannot resume from {path}: its config is not one this nasiam reads "
+                f"({str(e).splitlines()[0]})", "was it written by another nasiam version?"
+            ) from None
         run_dir = Path(resume)
     else:
         state = None
@@ -720,21 +727,40 @@ def start(config: RunConfig, ui, resume: Path | None = None, max_steps: int | No
         atomic_write_text(run_dir / Path(config.spec).name, r.spec_text)
         atomic_write_text(run_dir / "config.json", config.model_dump_json(indent=2) + "\n")
     if state is not None:
-        restore(r, state)
+        _restore_or_explain(r, state, Path(resume) / CHECKPOINT)
     if config.tensorboard and r.dist.is_main:
         r.tensorboard = open_tensorboard(run_dir)
     try:
         train_loop(r, ui, max_steps)
     except _NonFinite as e:
-        write_genotypes(r) if (run_dir / CHECKPOINT).exists() else None
-        raise UsageProblem(
-            f"the loss is not finite ({e}) at step {r.step}; stopped. The last good checkpoint "
-            f"and its genotype are in {run_dir}",
-            "lower the learning rate (--lr / --arch-lr) or check the data",
-        ) from None
+        raise UsageProblem(_after_non_finite(r, e),
+                           "lower the learning rate (--lr / --arch-lr) or check the data") from None
     if r.dist.is_main:
         _final_weights(r)
     return r
+
+
+def _restore_or_explain(r: Run, state: dict[str, Any], path: Path) -> None:
+    try:
+        restore(r, state)
+    except (RuntimeError, KeyError, ValueError, TypeError) as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise UsageProblem(
+            f"cannot resume from {path}: it does not match the run its config describes "
+            f"({first[:200]})", "was the space, framework or backbone changed since?"
+        ) from None
+
+
+def _after_non_finite(r: Run, error: Exception) -> str:
+    """Go back to the last good checkpoint (if any) and write its genotype; say what is kept."""
+    stopped = f"the loss is not finite ({error}) at step {r.step}; stopped."
+    path = r.run_dir / CHECKPOINT
+    if not path.exists():
+        return f"{stopped} No checkpoint was written before it (none after epoch 1 yet)."
+    restore(r, load_checkpoint(path))
+    write_genotypes(r)
+    return (f"{stopped} The last good checkpoint (epoch {r.epoch}, step {r.step}) and its "
+            f"genotype are in {r.run_dir}")
 
 
 def _final_weights(r: Run) -> None:

@@ -21,9 +21,8 @@ from typing import Any
 
 import pytest
 import torch
-from pydantic import ValidationError
 
-from nasiam_dsl.lang import DSLError, parse_file
+from nasiam_dsl.lang import parse_file
 from nasiam_dsl.run import checkpoint
 from nasiam_dsl.run.checkpoint import (
     append_jsonl,
@@ -272,13 +271,6 @@ def test_a_non_finite_loss_exits_2_with_a_message_and_keeps_the_last_good_checkp
     assert (run_dir / "genotype.nas").is_file()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DSLError,
-    reason="runner bug: after a non-finite loss the genotype is derived from the poisoned "
-    "in-memory architecture (NaN probabilities print as '@nan', which does not parse), "
-    "not from the last good checkpoint",
-)
 def test_the_genotype_written_after_a_non_finite_loss_is_the_last_good_one(nan_run):
     _, run_dir = nan_run
     saved = load_checkpoint(run_dir / "checkpoint.pt")
@@ -292,12 +284,6 @@ class QuietUI:
     def epoch_done(self, run, record): ...
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="runner bug: a loss that is non-finite before the first checkpoint still says "
-    "'The last good checkpoint and its genotype are in RUN_DIR'",
-)
 def test_a_non_finite_loss_before_any_checkpoint_claims_none(tiny_config):
     from nasiam_dsl.run.runner import start
 
@@ -502,13 +488,6 @@ def test_bad_checkpoints_given_to_resume_exit_2_naming_the_file(tmp_path: Path):
     assert not (tmp_path / "pwned").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(ValidationError, RuntimeError),
-    reason="runner bug: a checkpoint whose config or weights belong to another run or version "
-    "fails in RunConfig validation / load_state_dict: 'internal error', exit 1, not a "
-    "UsageProblem naming the file",
-)
 @pytest.mark.parametrize("what", ["config", "weights"])
 def test_a_checkpoint_of_another_shape_given_to_resume_is_a_usage_problem(
     what: str, tiny_config
