@@ -24,7 +24,7 @@ Then large valid files (1, 2, 4, 8 MB) are parsed with no size limit and timed (
 with and without Python's cyclic GC), and the default limit (4 MB) must refuse the larger
 ones early.
 
-    python benchmarks/fuzz_language.py --n 100000 [--seed S] [--sizes 1,2,4,8]
+    python benchmarks/fuzz_language.py --n 100000 [--seed S] [--sizes 1,2,4,8] [--no-specials]
 
 Exit status 0 when every assertion holds; the table is printed either way.
 """
@@ -448,7 +448,7 @@ class Tally:
     by_source: collections.Counter = field(default_factory=collections.Counter)
     failures: list[tuple[str, str, str | bytes]] = field(default_factory=list)  # source, why, in
     slowest: tuple[float, int, str] = (0.0, 0, "")  # (seconds, bytes, source)
-    slow: list[tuple[float, int, str]] = field(default_factory=list)
+    slow: list[tuple[float, int, str, str | bytes]] = field(default_factory=list)
     total: int = 0
     seconds: float = 0.0
 
@@ -461,7 +461,7 @@ class Tally:
         if outcome.seconds > self.slowest[0] and size < SMALL_INPUT:
             self.slowest = (outcome.seconds, size, source)
         if size < SMALL_INPUT and outcome.seconds > MAX_SECONDS_SMALL:
-            self.slow.append((outcome.seconds, size, source))
+            self.slow.append((outcome.seconds, size, source, data))
         if outcome.problem:
             self.failures.append((source, outcome.problem, data))
 
@@ -478,6 +478,7 @@ def generate(n: int, seed: int, corpus: list[tuple[str, bytes]] | None = None,
     rng = mut.rng
     n_grammar = int(n * grammar_share)
     docs = grammar_documents(max(1, n_grammar // 10), seed) if n_grammar else []
+    gc.collect()  # hypothesis leaves millions of objects: collect them now, not mid-input
     texts = [b.decode("utf-8") for _, b in corpus] + docs
     for i in range(n):
         r = rng.random()
@@ -609,6 +610,10 @@ def report(tally: Tally, rows: list[SizeRow], wall: float) -> list[str]:
             out(f"  {len(failures):>6} x [{source}] {why[:200]}\n         e.g. {data[:160]!r}")
         violations.append(f"{len(tally.failures)} inputs broke the oracle")
     if tally.slow:
+        out("")
+        out(f"inputs under 100 KB over {MAX_SECONDS_SMALL:g} s (slowest 5):")
+        for secs, size, source, data in sorted(tally.slow, key=lambda x: -x[0])[:5]:
+            out(f"  {secs:7.2f} s  {size:,} B [{source}] e.g. {data[:120]!r}")
         violations.append(f"{len(tally.slow)} inputs under 100 KB took over {MAX_SECONDS_SMALL} s")
     if rows:
         out("")
@@ -638,13 +643,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=10_000, help="generated inputs (specials extra)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sizes", default="1,2,4,8", help="MB of the large valid files ('' skips)")
+    p.add_argument("--no-specials", action="store_true", help="skip the special inputs")
     args = p.parse_args(argv)
     started = time.perf_counter()
 
     def progress(i: int) -> None:
         print(f"  ... {i:,} inputs, {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
-    tally = fuzz(args.n, args.seed, progress=progress)
+    tally = fuzz(args.n, args.seed, specials=not args.no_specials, progress=progress)
     wall = time.perf_counter() - started
     sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
     rows = time_sizes(sizes) if sizes else []
