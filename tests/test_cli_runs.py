@@ -170,3 +170,14 @@ def test_train_without_a_genotype_uses_the_frameworks_standard_heads(searched):
                                        str(tmp / "tiny.toml"), "--print-config"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["spec"].endswith("standard/mocov2.nas")
+
+
+def test_a_head_width_that_does_not_match_the_backbone(searched):
+    tmp, _, _ = searched
+    space = tmp / "wide.nas"
+    space.write_text(TINY_SPACE.replace("head projector(x: backbone)", "head projector(x: 512)"))
+    result = CliRunner().invoke(main, ["search", str(space), "--config", str(tmp / "tiny.toml"),
+                                       "--out", str(tmp / "bad")])
+    assert result.exit_code == 2, result.output
+    assert "head 'projector' reads 512 features" in result.output
+    assert "backbone's 16 features" in result.output and "Traceback" not in result.output

@@ -127,7 +127,9 @@ def _backbone(config: RunConfig, channels: int) -> nn.Module:
         raise UsageProblem(f"--backbone: {e}") from None
 
 
-def _heads(doc: ast.Document, fw_cls, supernet, path: str) -> dict[str, nn.Module]:
+def _heads(
+    doc: ast.Document, fw_cls, supernet, path: str, backbone_dim: int
+) -> dict[str, nn.Module]:
     names = [h.name for h in doc.heads]
     missing = [s for s in fw_cls.head_slots if s not in names]
     extra = [n for n in names if n not in fw_cls.head_slots]
@@ -142,7 +144,20 @@ def _heads(doc: ast.Document, fw_cls, supernet, path: str) -> dict[str, nn.Modul
             f"{path}: head {', '.join(map(repr, extra))} is not a slot of framework "
             f"{fw_cls.name} (slots: {', '.join(fw_cls.head_slots)})"
         )
-    return {slot: supernet.heads[slot] for slot in fw_cls.head_slots}
+    heads = {slot: supernet.heads[slot] for slot in fw_cls.head_slots}
+    # the framework feeds its first slot the backbone's features, each later slot the output
+    # of the slot before: a head written with an explicit width must agree
+    given, source, write = backbone_dim, f"the backbone's {backbone_dim} features", "backbone"
+    for slot in fw_cls.head_slots:
+        head = heads[slot]
+        if head.in_dim != given:
+            raise UsageProblem(
+                f"{path}: head '{slot}' reads {head.in_dim} features, but framework "
+                f"{fw_cls.name} feeds it {source}",
+                f"write `head {slot}({head.input_name}: {write})`",
+            )
+        given, source, write = head.out_dim, f"the {head.out_dim} features of '{slot}'", slot
+    return heads
 
 
 def _data(config: RunConfig, info, framework_name: str, device: torch.device, dist: DistInfo):
@@ -330,7 +345,7 @@ def build(config: RunConfig, run_dir: Path) -> Run:
     except DSLError as e:
         e.source, e.filename = text, config.spec
         raise
-    heads = _heads(doc, fw_cls, supernet, config.spec)
+    heads = _heads(doc, fw_cls, supernet, config.spec, feature_dim)
     try:
         framework = fw_cls(backbone, heads, config.framework_options or None)
     except (ValueError, TypeError) as e:
