@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nasiam_dsl.lang import ast, check_or_raise, parse, parse_file, print_document
+from nasiam_dsl.lang.parser import read_source
 
 if TYPE_CHECKING:  # torch is imported by the functions that need it, not by this module
     from nasiam_dsl.compile import FixedNet, Supernet
@@ -84,7 +85,7 @@ def load(source: str | os.PathLike[str], *, backbone_dim: int | None = None) -> 
         return doc
     path = Path(source)
     doc = parse_file(path)
-    check_or_raise(doc, path.read_text("utf-8-sig"), str(path), backbone_dim=backbone_dim)
+    check_or_raise(doc, read_source(path), str(path), backbone_dim=backbone_dim)
     return doc
 
 

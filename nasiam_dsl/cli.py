@@ -20,6 +20,7 @@ from rich.table import Table
 from nasiam_dsl import __version__, registry
 from nasiam_dsl.lang import DSLError, check, format_text, parse_file
 from nasiam_dsl.lang.errors import Diagnostic
+from nasiam_dsl.lang.parser import read_source
 from nasiam_dsl.usage import UsageProblem
 
 out = Console(highlight=False)
@@ -134,7 +135,7 @@ def check_cmd(files: tuple[Path, ...], backbone_dim: int | None, strict: bool) -
             print_diagnostics(list(e.diagnostics), e.source, e.filename)
             worst = EXIT_USAGE
             continue
-        source = path.read_text("utf-8-sig")
+        source = read_source(path)
         result = check(doc, backbone_dim=backbone_dim)
         print_diagnostics(
             sorted([*result.errors, *result.warnings], key=_position), source, str(path)
@@ -516,7 +517,7 @@ def compile_cmd(file: Path, backbone_dim: int, as_json: bool) -> None:
     try:
         report = build_report(doc, backbone_dim)
     except DSLError as e:
-        raise DSLError(e.diagnostics, file.read_text("utf-8-sig"), str(file),
+        raise DSLError(e.diagnostics, read_source(file), str(file),
                        warnings=e.warnings) from None
     if as_json:
         out.print(report.to_json(), markup=False, highlight=False, soft_wrap=True)

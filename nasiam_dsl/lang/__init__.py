@@ -17,7 +17,7 @@ from pathlib import Path
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.check import CheckResult, check, check_or_raise
 from nasiam_dsl.lang.errors import Diagnostic, DSLError
-from nasiam_dsl.lang.parser import parse, parse_file
+from nasiam_dsl.lang.parser import parse, parse_file, read_source
 from nasiam_dsl.lang.printer import print_document
 
 
@@ -30,7 +30,7 @@ def load(path: str | Path, *, backbone_dim: int | None = None) -> tuple[ast.Docu
     """Parse and check a file; raise one `DSLError` with every error it has."""
     path = Path(path)
     doc = parse_file(path)
-    text = path.read_text("utf-8-sig")
+    text = read_source(path)
     result = check_or_raise(doc, text, str(path), backbone_dim=backbone_dim)
     return doc, result
 

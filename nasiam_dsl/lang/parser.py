@@ -541,13 +541,22 @@ def _comment_lexer() -> Lark:
     """A lexer that yields comments: strings may contain '#', so a regex alone is wrong."""
     grammar = r"""
         start: (COMMENT | STRING | OTHER)*
-        COMMENT: /#[^\n]*/
+        COMMENT: /#[^\r\n]*/
         STRING: /"([^"\\\n]|\\.)*"/
         OTHER: /[^#"\s]+|"/
         %import common.WS
         %ignore WS
     """
     return Lark(grammar, parser="lalr", lexer="basic")
+
+
+def read_source(path: str | Path) -> str:
+    """A file's text exactly as `parse_file` reads it: UTF-8, BOM dropped, newlines untouched.
+
+    (`Path.read_text` translates a lone '\r' into '\n', which would move every position.)
+    """
+    text = Path(path).read_bytes().decode("utf-8", "replace")
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def parse_file(path: str | Path, **kwargs: Any) -> ast.Document:
@@ -578,4 +587,4 @@ def parse_file(path: str | Path, **kwargs: Any) -> ast.Document:
     return parse(text, str(path), **kwargs)
 
 
-__all__ = ["parse", "parse_file", "parse_int"]
+__all__ = ["parse", "parse_file", "parse_int", "read_source"]

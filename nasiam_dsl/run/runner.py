@@ -20,7 +20,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from nasiam_dsl.lang import DSLError, ast, check_or_raise, parse
+from nasiam_dsl.lang import DSLError, ast, check_or_raise, parse_file
+from nasiam_dsl.lang.parser import read_source
 from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.run.checkpoint import (
     CHECKPOINT,
@@ -91,8 +92,8 @@ def _spec(config: RunConfig, backbone_dim: int) -> tuple[ast.Document, str]:
     path = Path(config.spec)
     if not path.exists():
         raise UsageProblem(f"spec file not found: {path}")
-    text = path.read_text("utf-8-sig")
-    doc = parse(text, str(path))
+    doc = parse_file(path)
+    text = read_source(path)
     check_or_raise(doc, text, str(path), backbone_dim=backbone_dim)
     want = "space" if config.command == "search" else "genotype"
     if doc.kind != want:

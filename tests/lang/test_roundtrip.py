@@ -1,4 +1,4 @@
-"""parse(print(ast)) == ast for every shipped file and for generated ASTs; printing is idempotent."""
+"""parse(print(ast)) == ast for shipped files and generated ASTs; printing is idempotent."""
 
 from __future__ import annotations
 
