@@ -21,8 +21,27 @@ from nasiam_dsl.usage import UsageProblem
 CHECKPOINT = "checkpoint.pt"
 
 
+def _remove_stale_temps(path: Path) -> None:
+    """Delete temp files of `path` left by writers that were killed (their pid is gone)."""
+    for stale in path.parent.glob(f".{path.name}.tmp-*"):
+        try:
+            pid = int(stale.name.rsplit("-", 1)[1])
+        except ValueError:
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            stale.unlink(missing_ok=True)
+        except OSError:  # alive but not ours (EPERM): leave it
+            continue
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a crash leaves the old file or the new, never half."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    _remove_stale_temps(path)
     try:
         with open(tmp, "wb") as f:
             f.write(data)
