@@ -45,7 +45,10 @@ def make(kind: str, batch: int, device: torch.device, channels_last: bool):
         m.to(device)
         if channels_last:
             m.to(memory_format=torch.channels_last)
-    x = torch.randn(2, batch, 3, 32, 32, device=device).contiguous(memory_format=memory)
+    x = tuple(
+        torch.randn(batch, 3, 32, 32, device=device).contiguous(memory_format=memory)
+        for _ in range(2)
+    )
     on_cuda = device.type == "cuda"
 
     def autocast():
@@ -75,6 +78,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--channels-last", action="store_true", help="also on CPU (CUDA: always)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -84,7 +88,8 @@ def main() -> None:
     print(f"{'batch':>5} {'plain':>8} {'bilevel':>8} {'one-level':>9} "
           f"{'bilevel/plain':>13} {'one-level/plain':>15}")
     for batch in args.batch_sizes:
-        setups = {k: make(k, batch, device, device.type == "cuda") for k in kinds}
+        cl = device.type == "cuda" or args.channels_last
+        setups = {k: make(k, batch, device, cl) for k in kinds}
         times: dict[str, list[float]] = {k: [] for k in kinds}
         for r in range(args.rounds + 1):
             for k in kinds:  # interleaved, so drift hits every kind alike
