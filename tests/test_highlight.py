@@ -21,3 +21,11 @@ def test_tokens():
     assert (Keyword.Constant, "backbone") in tokens
     assert (Number, "2k") in tokens
     assert (Number.Float, "@0.7") in tokens
+
+
+def test_every_keyword_of_the_grammar_is_highlighted_as_a_keyword():
+    from nasiam_dsl.lang.parser import keywords
+
+    for word in keywords():
+        kinds = [tok for tok, value in NasiamLexer().get_tokens(word) if value == word]
+        assert kinds and kinds[0] in Keyword, word

@@ -63,6 +63,15 @@ def _parser() -> Lark:
     )
 
 
+def keywords() -> frozenset[str]:
+    """Every word the grammar reserves somewhere (`space`, `head`, `choose`, `sum`, ...)."""
+    return frozenset(
+        t.pattern.value
+        for t in _parser().terminals
+        if t.pattern.type == "str" and t.pattern.value.isalpha()
+    )
+
+
 def _pos(meta: Any) -> ast.Pos | None:
     if getattr(meta, "empty", True):
         return None
@@ -587,4 +596,4 @@ def parse_file(path: str | Path, **kwargs: Any) -> ast.Document:
     return parse(text, str(path), **kwargs)
 
 
-__all__ = ["parse", "parse_file", "parse_int", "read_source"]
+__all__ = ["keywords", "parse", "parse_file", "parse_int", "read_source"]

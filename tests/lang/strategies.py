@@ -5,33 +5,9 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from nasiam_dsl.lang import ast
+from nasiam_dsl.lang.parser import keywords
 
-KEYWORDS = {
-    "space",
-    "genotype",
-    "for",
-    "meta",
-    "let",
-    "head",
-    "choose",
-    "pick",
-    "of",
-    "act",
-    "norm",
-    "width",
-    "as",
-    "constraint",
-    "count",
-    "per",
-    "in",
-    "true",
-    "false",
-    "sum",
-    "mean",
-    "concat",
-    "params",
-    "flops",
-}
+KEYWORDS = keywords()
 
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True).filter(lambda s: s not in KEYWORDS)
 unicode_names = st.sampled_from(["größe", "ширина", "層", "α_1"])
