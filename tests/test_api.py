@@ -11,49 +11,16 @@ import nasiam_dsl.api as api
 from nasiam_dsl.lang import DSLError, parse
 from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.usage import UsageProblem
+from tests.conftest import TINY_SPACE, tiny_settings
 
-TINY_SPACE = """\
-space tiny for simsiam {
-  head projector(x: backbone) {
-    h = choose(linear(x, 32, bias=false) | bn | act{relu, silu}, linear(x, 32) | bn)
-    z = linear(h, 32, bias=frozen) | bn(affine=false)
-  }
-  head predictor(z: projector) {
-    h = linear(z, width{8, 16}, bias=false) | bn | relu
-    p = linear(h, 32)
-  }
-}
-"""
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: two cores shared with other runs make more threads much slower."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tiny(tmp_path: Path) -> dict:
-    """The settings of tests/run/conftest.py: 256 embedded images, 2 epochs of 3 steps."""
-    space = tmp_path / "tiny.nas"
-    space.write_text(TINY_SPACE)
-    return {
-        "spec": str(space),
-        "backbone": "small_cnn",
-        "backbone_options": {"width": 4},
-        "data": {"dataset": "embedded", "limit": 256},
-        "epochs": 2,
-        "batch_size": 32,
-        "steps_per_epoch": 3,
-        "deterministic": True,
-        "device": "cpu",
-        "out": str(tmp_path / "runs"),
-        "knn_k": 20,
-    }
+    """The shared tiny settings (tests/conftest.py), without the command the API adds."""
+    settings = tiny_settings(tmp_path)
+    del settings["command"]
+    return settings
 
 
 def test_doctests() -> None:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from nasiam_dsl.cli import main
 from nasiam_dsl.show.plots import grid_size, heatmap_size, panel_size
-from tests.run.conftest import TINY_SPACE
+from tests.conftest import TINY_SPACE
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -34,15 +34,7 @@ PAGES = ("language.md", "tutorial.md", "frameworks.md")
 FENCE = re.compile(r"^```([\w-]*)\n(.*?)^```", re.S | re.M)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: two cores shared with other runs make more threads much slower."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def blocks(page: str, lang: str | None = None) -> list[tuple[str, int, str]]:

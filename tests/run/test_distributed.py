@@ -62,7 +62,7 @@ def test_torchrun_cli_search(tmp_path):
     import subprocess
     import sys
 
-    from tests.run.conftest import TINY_SPACE
+    from tests.conftest import TINY_SPACE
     from tests.test_cli_runs import TINY_TOML
 
     (tmp_path / "tiny.nas").write_text(TINY_SPACE)

@@ -31,7 +31,7 @@ from nasiam_dsl.run.checkpoint import (
     save_checkpoint,
 )
 from nasiam_dsl.usage import UsageProblem
-from tests.run.conftest import TINY_SPACE
+from tests.conftest import TINY_SPACE
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMAT = "nasiam-checkpoint-1"
