@@ -103,7 +103,10 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
 
 
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
-    "config": str, "epoch": int, "step": int, "model": dict
+    "config": str,
+    "epoch": int,
+    "step": int,
+    "model": dict,
 }
 
 

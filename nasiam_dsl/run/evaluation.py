@@ -67,8 +67,7 @@ def evaluate_run(
 
         train = _limit(train, max_train, config.seed)
     torch.manual_seed(config.seed)
-    backbone = build_backbone(config.backbone, in_channels=info.channels,
-                              **config.backbone_options)
+    backbone = build_backbone(config.backbone, in_channels=info.channels, **config.backbone_options)
     source = "random init"
     if not random_init:
         weights = run_dir / "backbone.pt"
@@ -81,15 +80,23 @@ def evaluate_run(
         else:
             ckpt = load_checkpoint(run_dir / "checkpoint.pt")
             prefix = "framework.backbone."
-            state = {k[len(prefix):]: v for k, v in ckpt["model"].items() if k.startswith(prefix)}
+            state = {k[len(prefix) :]: v for k, v in ckpt["model"].items() if k.startswith(prefix)}
             backbone.load_state_dict(state)
             weights = run_dir / "checkpoint.pt"
         source = str(weights)
     backbone.to(device).eval()
     bank_f, bank_y = extract_features(backbone, make_loader(train, 256, shuffle=False), device)
     test_f, test_y = extract_features(backbone, make_loader(test, 256, shuffle=False), device)
-    knn = knn_accuracy(bank_f, bank_y, test_f, test_y, k=min(k, len(bank_y)), t=0.1,
-                       num_classes=info.num_classes)
-    probe = linear_probe(bank_f, bank_y, test_f, test_y, epochs=probe_epochs,
-                         num_classes=info.num_classes, seed=config.seed)
+    knn = knn_accuracy(
+        bank_f, bank_y, test_f, test_y, k=min(k, len(bank_y)), t=0.1, num_classes=info.num_classes
+    )
+    probe = linear_probe(
+        bank_f,
+        bank_y,
+        test_f,
+        test_y,
+        epochs=probe_epochs,
+        num_classes=info.num_classes,
+        seed=config.seed,
+    )
     return EvalResult(float(knn), float(probe), len(bank_y), len(test_y), source)

@@ -337,9 +337,7 @@ def build(config: RunConfig, run_dir: Path) -> Run:
     fw_cls = _framework_class(config.framework)
     backbone = _backbone(config, info.channels)
     feature_dim = int(backbone.feature_dim)
-    doc, text = _spec(config, feature_dim)
-    if doc.framework and doc.framework != fw_cls.name and ":" not in config.framework:
-        pass  # a space may be searched inside another framework than the one it names
+    doc, text = _spec(config, feature_dim)  # a space may name another framework: allowed
     compile_fn = compile_space if config.command == "search" else compile_genotype
     try:
         supernet = compile_fn(doc, feature_dim, seed=config.seed)
@@ -389,7 +387,6 @@ def build(config: RunConfig, run_dir: Path) -> Run:
     optimizer = _weight_optimizer(config, framework)
     head_params = [p for slot in fw_cls.head_slots for p in framework.heads[slot].parameters()]
     alphas = arch.alphas() if arch is not None else {}
-    total_steps = steps * config.epochs
 
     def on_progress(progress: float) -> None:
         if arch is not None and hasattr(arch.sampler, "set_progress"):
@@ -407,7 +404,6 @@ def build(config: RunConfig, run_dir: Path) -> Run:
         _regularisers(config, arch) if arch is not None else [],
         on_progress,
     )
-    del total_steps
     return Run(
         config,
         run_dir,
@@ -466,25 +462,32 @@ def provenance(r: Run) -> dict[str, Any]:
     }
 
 
-def write_genotypes(r: Run) -> str:
-    """Derive the genotype (and top-k), write them, return the text of the best."""
-    from nasiam_dsl.compile import derive, top_k
+def derive_genotype(r: Run) -> ast.Document:
+    """The current genotype, naming the framework it was found in (maybe not the space's)."""
+    from nasiam_dsl.compile import derive
+
+    framework = {"framework": type(r.framework).name}
+    return derive(r.supernet, r.doc, meta=provenance(r)).model_copy(update=framework)
+
+
+def write_genotypes(r: Run, doc: ast.Document | None = None) -> str:
+    """Write the genotype (`doc`, else derived now) and the top-k; return the best's text."""
+    from nasiam_dsl.compile import top_k
 
     if r.config.command != "search":
         return ""
-    meta = provenance(r)
-    # the genotype names the framework it was found in, which may not be the space's
-    framework = {"framework": type(r.framework).name}
-    doc = derive(r.supernet, r.doc, meta=meta).model_copy(update=framework)
+    doc = doc if doc is not None else derive_genotype(r)
+    framework = {"framework": doc.framework}
     text = print_document(doc)
     if r.dist.is_main:
         atomic_write_text(r.run_dir / "genotype.nas", text)
         if r.config.search.top_k > 1:
-            ranked = top_k(r.supernet, r.doc, r.config.search.top_k, meta=meta)
+            ranked = top_k(r.supernet, r.doc, r.config.search.top_k, meta=provenance(r))
             for i, g in enumerate(ranked, 1):
                 if i > 1:
-                    ranked_doc = _with_meta(g.genotype, rank=i,
-                                            joint_probability=round(g.probability, 6))
+                    ranked_doc = _with_meta(
+                        g.genotype, rank=i, joint_probability=round(g.probability, 6)
+                    )
                     text_i = print_document(ranked_doc.model_copy(update=framework))
                     atomic_write_text(r.run_dir / f"genotype-top{i}.nas", text_i)
     return text
@@ -524,12 +527,12 @@ def checkpoint_state(r: Run, interrupted: bool) -> dict[str, Any]:
         "model": r.model.state_dict(),
         "weight_optimizer": r.engine.weight_optimizer.state_dict(),
         "engine": r.engine.state_dict(),
-        "train_stream": {"epoch": r.train_stream.epoch, "position": r.train_stream.position},
+        "train_stream": r.train_stream.state_dict(),
         "rng": rng_state(),
         "stoppers": [s.state_dict() for s in r.stoppers],
     }
     if r.val_stream is not None:
-        state["val_stream"] = {"epoch": r.val_stream.epoch, "position": r.val_stream.position}
+        state["val_stream"] = r.val_stream.state_dict()
     if r.augment is not None:
         state["augment_rng"] = r.augment.get_rng_state()
     arch = getattr(r.supernet, "arch", None)
@@ -545,9 +548,7 @@ def restore(r: Run, state: dict[str, Any]) -> None:
     r.epoch, r.step = int(state["epoch"]), int(state["step"])
     for stream, key in ((r.train_stream, "train_stream"), (r.val_stream, "val_stream")):
         if stream is not None and key in state:
-            stream.epoch = int(state[key]["epoch"])
-            stream.position = int(state[key]["position"])
-            stream._iterator = None
+            stream.load_state_dict(state[key])
     if r.augment is not None and "augment_rng" in state:
         r.augment.set_rng_state(state["augment_rng"])
     arch = getattr(r.supernet, "arch", None)
@@ -607,8 +608,9 @@ def open_tensorboard(run_dir: Path) -> Any:
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
-        raise UsageProblem("--tensorboard needs the tensorboard package",
-                           "pip install 'nasiam[tensorboard]'") from None
+        raise UsageProblem(
+            "--tensorboard needs the tensorboard package", "pip install 'nasiam[tensorboard]'"
+        ) from None
     return SummaryWriter(str(run_dir / "tensorboard"))
 
 
@@ -623,7 +625,8 @@ def log_tensorboard(writer: Any, record: dict[str, Any], alphas: dict[str, Any] 
     writer.flush()
 
 
-def _epoch_end(r: Run, logs: dict[str, list[float]], started: float, ui) -> None:
+def _epoch_end(r: Run, logs: dict[str, list[float]], started: float, ui) -> ast.Document | None:
+    """Log the epoch, update the stoppers; return the epoch's genotype (search only)."""
     c = r.config
     record: dict[str, Any] = {
         "epoch": r.epoch,
@@ -647,10 +650,9 @@ def _epoch_end(r: Run, logs: dict[str, list[float]], started: float, ui) -> None
         if acc is not None:
             record["knn"] = acc
     observations: dict[str, Any] = {"z_std_normalised": record.get("z_std_normalised", 1.0)}
+    geno = None
     if c.command == "search":
-        from nasiam_dsl.compile import derive
-
-        geno = derive(r.supernet, r.doc, meta=provenance(r))
+        geno = derive_genotype(r)
         observations["op_counts"] = op_counts(geno)
         record["op_counts"] = observations["op_counts"]
         if r.dist.is_main:
@@ -664,6 +666,7 @@ def _epoch_end(r: Run, logs: dict[str, list[float]], started: float, ui) -> None
     if r.tensorboard is not None:
         log_tensorboard(r.tensorboard, record, alphas_record(r) if c.command == "search" else None)
     ui.epoch_done(r, record)
+    return geno
 
 
 def train_loop(r: Run, ui, max_steps: int | None = None) -> None:
@@ -687,20 +690,18 @@ def train_loop(r: Run, ui, max_steps: int | None = None) -> None:
                         raise _NonFinite(k, v)
                     logs.setdefault(k, []).append(v)
                 ui.step_done(r, step_logs)
-                interrupted = signals.received or (
-                    max_steps is not None and r.step >= max_steps and "--stop-after"
-                )
-                if interrupted:
+                budget_spent = max_steps is not None and r.step >= max_steps
+                reason = signals.received or ("--stop-after" if budget_spent else None)
+                if reason:
                     save(r, interrupted=True)
                     write_genotypes(r)
-                    raise Interrupted(r.run_dir, f"stopped by {interrupted} at step {r.step}")
-            # the epoch is over: move the train stream to the next epoch explicitly
-            r.train_stream.epoch, r.train_stream.position = r.epoch + 1, 0
-            r.train_stream._iterator = None
+                    raise Interrupted(r.run_dir, f"stopped by {reason} at step {r.step}")
+            # the epoch is over (or capped by steps_per_epoch): the stream moves on with it
+            r.train_stream.load_state_dict({"epoch": r.epoch + 1, "position": 0})
             r.epoch += 1
-            _epoch_end(r, logs, started, ui)
+            genotype = _epoch_end(r, logs, started, ui)
             save(r)
-            write_genotypes(r)
+            write_genotypes(r, genotype)
 
 
 class _NonFinite(Exception):
@@ -731,7 +732,8 @@ def start(config: RunConfig, ui, resume: Path | None = None, max_steps: int | No
         except ValueError as e:
             raise UsageProblem(
                 f"cannot resume from {path}: its config is not one this nasiam reads "
-                f"({str(e).splitlines()[0]})", "was it written by another nasiam version?"
+                f"({str(e).splitlines()[0]})",
+                "was it written by another nasiam version?",
             ) from None
         run_dir = Path(resume)
     else:
@@ -749,8 +751,9 @@ def start(config: RunConfig, ui, resume: Path | None = None, max_steps: int | No
     try:
         train_loop(r, ui, max_steps)
     except _NonFinite as e:
-        raise UsageProblem(_after_non_finite(r, e),
-                           "lower the learning rate (--lr / --arch-lr) or check the data") from None
+        raise UsageProblem(
+            _after_non_finite(r, e), "lower the learning rate (--lr / --arch-lr) or check the data"
+        ) from None
     if r.dist.is_main:
         _final_weights(r)
     return r
@@ -763,7 +766,8 @@ def _restore_or_explain(r: Run, state: dict[str, Any], path: Path) -> None:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise UsageProblem(
             f"cannot resume from {path}: it does not match the run its config describes "
-            f"({first[:200]})", "was the space, framework or backbone changed since?"
+            f"({first[:200]})",
+            "was the space, framework or backbone changed since?",
         ) from None
 
 
@@ -775,8 +779,10 @@ def _after_non_finite(r: Run, error: Exception) -> str:
         return f"{stopped} No checkpoint was written before it (none after epoch 1 yet)."
     restore(r, load_checkpoint(path))
     write_genotypes(r)
-    return (f"{stopped} The last good checkpoint (epoch {r.epoch}, step {r.step}) and its "
-            f"genotype are in {r.run_dir}")
+    return (
+        f"{stopped} The last good checkpoint (epoch {r.epoch}, step {r.step}) and its "
+        f"genotype are in {r.run_dir}"
+    )
 
 
 def _final_weights(r: Run) -> None:
