@@ -645,7 +645,7 @@ def _epoch_end(r: Run, logs: dict[str, list[float]], started: float, ui) -> ast.
         record["rankme"] = rankme(z.float())
     record["lr"] = r.engine.weight_optimizer.param_groups[0]["lr"]
     final = r.epoch >= c.epochs
-    if (c.knn_every and r.epoch % c.knn_every == 0) or final:
+    if r.dist.is_main and ((c.knn_every and r.epoch % c.knn_every == 0) or final):
         acc = knn_eval(r)
         if acc is not None:
             record["knn"] = acc
