@@ -167,6 +167,10 @@ class _Builder:
         self.plan = plan
         self.arch = arch
         self.fused = fused
+        # the width mask (key, widths) a node's output carries, so a later node that reads it
+        # re-applies the mask's support after per-feature stages (a BN would turn the masked
+        # features into its bias); None when the output is not masked
+        self.masks: dict[str, tuple[str, tuple[int, ...]] | None] = {}
 
     def build(self) -> dict[str, HeadModule]:
         out_widths: dict[str, int] = {}
@@ -174,9 +178,10 @@ class _Builder:
         for hp in self.plan.heads:
             in_width = self.input_width(hp, out_widths)
             widths = {hp.input: in_width}
+            self.masks = {hp.input: None}
             nodes: dict[str, nn.Module] = {}
             for node in hp.nodes:
-                module, widths[node.name] = self.pipeline(node.pipeline, widths)
+                module, widths[node.name] = self.pipeline(node.pipeline, widths, top=node.name)
                 nodes[node.name] = module
             out_widths[hp.name] = widths[hp.output]
             heads[hp.name] = HeadModule(hp.name, hp.input, nodes, in_width, widths[hp.output])
@@ -195,18 +200,25 @@ class _Builder:
         return self.arch
 
     # ---- pipelines --------------------------------------------------------------------
-    def pipeline(self, p: Pipeline, widths: dict[str, int]) -> tuple[PipelineModule, int]:
+    def pipeline(
+        self, p: Pipeline, widths: dict[str, int], top: str | None = None
+    ) -> tuple[PipelineModule, int]:
+        """Build a pipeline; `top` names the node when it is a node's own pipeline."""
         src = p.source
         source: nn.Module
+        incoming = None
         if isinstance(src, Ref):
             source, width = RefSource(src.name), widths[src.name]
+            incoming = self.masks.get(src.name) if top is not None else None
         elif isinstance(src, Inputs):
             source, width = self.inputs(src, widths)
         elif src.key is None:
             source, width = self.pipeline(src.candidates[0], widths)
         else:
             source, width = self.choose(src, widths)
-        stages, width = self.stages(p.stages, width)
+        stages, width, mask = self.stages(p.stages, width, incoming)
+        if top is not None:
+            self.masks[top] = mask
         return PipelineModule(source, stages, width), width
 
     def inputs(self, src: Inputs, widths: dict[str, int]) -> tuple[nn.Module, int]:
@@ -240,11 +252,19 @@ class _Builder:
         )
         return (FusedOp.from_loop(op) if self.fused else op), width
 
-    def stages(self, stages: tuple, width: int) -> tuple[list[nn.Module], int]:
-        """Build the stages; place width masks (see `mixed` module docs)."""
+    def stages(
+        self, stages: tuple, width: int, incoming: tuple[str, tuple[int, ...]] | None = None
+    ) -> tuple[list[nn.Module], int, tuple[str, tuple[int, ...]] | None]:
+        """Build the stages; place width masks (see `mixed` module docs).
+
+        `incoming` is the mask the input already carries (a width-chosen node read by a later
+        node): its support is re-applied after per-feature stages, as within one pipeline.
+        Returns the stages, the output width and the mask the output carries.
+        """
         out: list[nn.Module] = []
-        mask: tuple[str, tuple[int, ...]] | None = None
-        state: str | None = None  # "pending" (soft mask due), "clean", "dirty" (support due)
+        mask: tuple[str, tuple[int, ...]] | None = incoming
+        # "pending" (soft mask due), "clean", "dirty" (support due)
+        state: str | None = "clean" if incoming is not None else None
 
         def settle() -> None:
             nonlocal state
@@ -267,7 +287,7 @@ class _Builder:
             if state == "clean":
                 state = "dirty"
         settle()
-        return out, width
+        return out, width, mask
 
     def unary(self, stage: Op | SetChoice, width: int) -> nn.Module:
         if isinstance(stage, Op):

@@ -14,8 +14,10 @@ Relaxations, per choice kind:
   `sum_i w_i * mask_i` (`mask_i` keeps the first `width_i` features). The soft mask sits after
   the per-feature stages that follow the linear (so a BN cannot normalise it away), i.e.
   before the next stage that mixes features (linear, pool, layernorm) or at the end of the
-  pipeline; later in the pipeline the 0/1 support of the mask is re-applied, so that a
-  one-hot weight (pinned, or a hard Gumbel draw) computes exactly the chosen width.
+  pipeline; later in the pipeline, and in later nodes of the head that read the masked node
+  directly, the 0/1 support of the mask is re-applied after per-feature stages, so that a
+  one-hot weight (pinned, or a hard Gumbel draw) computes exactly the chosen width. (Not yet
+  across heads, through `choose` candidates or through combined inputs.)
 * inputs (`MixedInputs`, `pick k of n`): `sum`: `k * sum_i w_i x_i / sum_i w_i`; `mean`:
   `sum_i w_i x_i / sum_i w_i`; `concat`: the current top-k candidates (by weight, in document
   order), each scaled by `k * w_i / sum_topk w`. With k-hot weights all three equal the

@@ -204,3 +204,37 @@ def test_check_accepts_a_closed_picked_concat_of_unequal_widths() -> None:
     assert [d.message for d in opened.errors] == [
         "width mismatch: inputs of a picked concat have widths 4, 6"
     ]
+
+
+WIDTH_THEN_BN_IN_A_LATER_NODE = """
+space w for simsiam {
+  head p(x: backbone) {
+    a = linear(x, width{4, 8, 16}) | relu
+    b = a | bn | relu
+    z = linear(b, 6)
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("width", [0, 1, 2])
+def test_a_chosen_width_stays_masked_through_a_later_nodes_bn(width: int, fused: bool) -> None:
+    """BN in a later node turns masked-out features into its bias; the supernet re-applies the
+    width's support so the pinned supernet equals the derived genotype."""
+    net = compile_space(WIDTH_THEN_BN_IN_A_LATER_NODE, BACKBONE, seed=0, fused=fused)
+    with torch.no_grad():
+        net.arch.alpha("p.a.width").copy_(torch.eye(3)[width] * 5)
+    _train_a_little(net)
+    with torch.no_grad():  # a bias that would leak through masked features if not re-masked
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm1d) and m.affine:
+                m.bias.add_(1.0)
+    text = print_document(derive(net))
+    fixed = compile_genotype(parse(text), BACKBONE)
+    decisions = load_chosen_weights(fixed, net)
+    net.eval()
+    x = torch.randn(5, BACKBONE)
+    with torch.no_grad(), net.arch.pinned(decisions):
+        expected = net(x)["p"]
+    torch.testing.assert_close(fixed.eval()(x)["p"], expected, atol=1e-5, rtol=1e-5)
