@@ -61,8 +61,11 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             if os.environ.get("NASIAM_DEBUG"):
                 raise
             err.print(f"internal error: {type(e).__name__}: {e}", style="bold red", markup=False)
-            err.print("  = help: this is a bug in nasiam; rerun with NASIAM_DEBUG=1 for the "
-                      "traceback and report it", markup=False)
+            err.print(
+                "  = help: this is a bug in nasiam; rerun with NASIAM_DEBUG=1 for the "
+                "traceback and report it",
+                markup=False,
+            )
             sys.exit(1)
 
     return wrapper
@@ -241,10 +244,17 @@ def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="Stop (as if interrupted) after N steps.",
         ),
         click.option("--quiet", is_flag=True),
-        click.option("--tensorboard", is_flag=True,
-                      help="Also log metrics and architecture probabilities to TensorBoard."),
-        click.option("--config", type=click.Path(path_type=Path), default=None,
-                      help="A TOML file with any option (flags given here override it)."),
+        click.option(
+            "--tensorboard",
+            is_flag=True,
+            help="Also log metrics and architecture probabilities to TensorBoard.",
+        ),
+        click.option(
+            "--config",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="A TOML file with any option (flags given here override it).",
+        ),
         click.option("--print-config", is_flag=True, help="Print the resolved config and exit."),
     ]
     for opt in reversed(opts):
@@ -348,8 +358,9 @@ def _validated(config: dict[str, Any], kw: dict[str, Any]):
         where = ".".join(str(x) for x in first["loc"]) or "config"
         origin = f" in {kw['config']}" if kw.get("config") else ""
         if first["type"] == "extra_forbidden":
-            raise UsageProblem(f"unknown config key '{where}'{origin}",
-                               "`--print-config` shows every key") from None
+            raise UsageProblem(
+                f"unknown config key '{where}'{origin}", "`--print-config` shows every key"
+            ) from None
         if where == "spec" and first["type"] == "missing":
             raise UsageProblem("no spec file given", "name it on the command line") from None
         flags = [f for f, path in FLAG_PATHS.items() if path == tuple(map(str, first["loc"]))]
@@ -369,8 +380,9 @@ def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
     try:
         return start(config, ui, resume=kw.get("resume"), max_steps=kw.get("stop_after"))
     except Interrupted as e:
-        err.print(f"{e}; checkpoint and genotype saved in {e.run_dir}", style="yellow",
-                  markup=False)
+        err.print(
+            f"{e}; checkpoint and genotype saved in {e.run_dir}", style="yellow", markup=False
+        )
         sys.exit(EXIT_INTERRUPTED)
 
 
@@ -421,8 +433,11 @@ def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
     help="Stop early when z_std·√d falls below this.",
 )
 @click.option("--top-k", type=int, default=3, show_default=True)
-@click.option("--seeds", default=None,
-              help="Comma-separated seeds: one search each, then how often each candidate won.")
+@click.option(
+    "--seeds",
+    default=None,
+    help="Comma-separated seeds: one search each, then how often each candidate won.",
+)
 @user_errors
 def search(space: Path, **kw: Any) -> None:
     """Search SPACE inside a framework; write genotype.nas to the run directory."""
@@ -498,15 +513,24 @@ def eval_cmd(run_dir: Path, random_init: bool, k: int, probe_epochs: int, as_jso
     table = Table(title=f"evaluation of {run_dir}")
     for col in ("weights", "kNN top-1", "linear probe top-1", "train / test images"):
         table.add_column(col)
-    table.add_row(result.weights, f"{result.knn:.4f}", f"{result.linear_probe:.4f}",
-                  f"{result.train_images} / {result.test_images}")
+    table.add_row(
+        result.weights,
+        f"{result.knn:.4f}",
+        f"{result.linear_probe:.4f}",
+        f"{result.train_images} / {result.test_images}",
+    )
     out.print(table)
 
 
 @main.command(name="compile")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--backbone-dim", type=click.IntRange(min=1), default=512, show_default=True,
-              help="Width of the backbone feature (512: ResNet-18, 2048: ResNet-50).")
+@click.option(
+    "--backbone-dim",
+    type=click.IntRange(min=1),
+    default=512,
+    show_default=True,
+    help="Width of the backbone feature (512: ResNet-18, 2048: ResNet-50).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @user_errors
 def compile_cmd(file: Path, backbone_dim: int, as_json: bool) -> None:
@@ -517,8 +541,7 @@ def compile_cmd(file: Path, backbone_dim: int, as_json: bool) -> None:
     try:
         report = build_report(doc, backbone_dim)
     except DSLError as e:
-        raise DSLError(e.diagnostics, read_source(file), str(file),
-                       warnings=e.warnings) from None
+        raise DSLError(e.diagnostics, read_source(file), str(file), warnings=e.warnings) from None
     if as_json:
         out.print(report.to_json(), markup=False, highlight=False, soft_wrap=True)
     else:
@@ -579,8 +602,9 @@ def _print_nas(text: str) -> None:
 
     from nasiam_dsl.highlight import NasiamLexer
 
-    out.print(Syntax(text, NasiamLexer(), theme="ansi_dark", background_color="default",
-                     word_wrap=True))
+    out.print(
+        Syntax(text, NasiamLexer(), theme="ansi_dark", background_color="default", word_wrap=True)
+    )
 
 
 def format_file_text(path: Path) -> str:
