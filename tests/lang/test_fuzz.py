@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -59,7 +58,6 @@ def test_a_2000_input_sample_holds_the_oracle():
     assert tally.total == 2000
     assert tally.others == 0, tally.counts
     assert not tally.failures, tally.failures[:5]
-    assert not tally.slow, tally.slow
     # the sample exercises every path: clean documents, check errors, syntax and io errors
     kinds = {status.split(":")[0] for status in tally.counts}
     assert {"ok", "check", "error"} <= kinds
@@ -99,16 +97,16 @@ def test_the_benchmark_prints_its_table(capsys):
 
 
 # ---- special inputs, each with its expected outcome ----------------------------------------
+# (times are the benchmark's business: benchmarks/fuzz_language.py checks the 1 s bound and
+# linear growth; tests here assert outcomes only, so a loaded CI machine cannot fail them)
 
 
 @pytest.mark.parametrize("name", SPECIAL_NAMES)
 def test_special_input(name: str, tmp_path: Path):
     special = specials()[name]
-    started = time.perf_counter()
     outcome = F.run_one(special.data, tmp_path / "special.nas")
     assert outcome.problem is None, outcome.problem
     assert F.meets(special.expect, outcome), (special.expect, outcome)
-    assert time.perf_counter() - started < 5
 
 
 def test_empty_and_comment_only_files_say_so():
@@ -155,10 +153,8 @@ def test_a_10_mb_file_is_refused_before_parsing(tmp_path: Path):
     path = tmp_path / "big.nas"
     path.write_text(text, "utf-8")
     for load in (lambda: parse(text), lambda: parse_file(path)):
-        started = time.perf_counter()
         with pytest.raises(DSLError) as info:
             load()
-        assert time.perf_counter() - started < 2
         assert info.value.first.code == "size"
         assert info.value.first.message == (
             f"file is {len(text.encode()):,} bytes, over the {DEFAULT_MAX_BYTES:,}-byte limit"
@@ -272,24 +268,3 @@ def test_an_op_named_like_a_keyword_prints_back_as_a_stage(word: str):
     text = f"space s {{ head p(x: 8) {{ z = x | {word} }} }}"
     assert parse(format_text(text)) == parse(text)
     assert f"x | {word}" in format_text(text)
-
-
-def test_parse_time_grows_linearly_with_size():
-    import gc
-
-    def per_kib(nbytes: int) -> float:
-        text = F.big_space(nbytes)
-        best = float("inf")
-        for _ in range(2):
-            gc.collect()
-            gc.disable()
-            try:
-                started = time.perf_counter()
-                parse(text, max_bytes=None)
-                best = min(best, time.perf_counter() - started)
-            finally:
-                gc.enable()
-        return best / (len(text) / 1024)
-
-    small, large = per_kib(16 * 1024), per_kib(128 * 1024)
-    assert large < 2.5 * small, (small, large)
