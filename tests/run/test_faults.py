@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import torch
 
+from nasiam_dsl import files
 from nasiam_dsl.lang import parse_file
 from nasiam_dsl.run import checkpoint
 from nasiam_dsl.run.checkpoint import (
@@ -80,7 +81,11 @@ def cli_env() -> dict[str, str]:
 def nasiam(*args: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "nasiam_dsl.cli", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=cwd, env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env=cli_env(),
     )
 
 
@@ -92,8 +97,14 @@ def assert_clean_failure(done: subprocess.CompletedProcess, code: int = 2) -> No
 
 
 def state(tag: str, n: int = 1000, fill: float = 0.0) -> dict[str, Any]:
-    return {"format": FORMAT, "config": "{}", "epoch": 0, "step": 0, "tag": tag,
-            "model": {"w": torch.full((n,), fill)}}
+    return {
+        "format": FORMAT,
+        "config": "{}",
+        "epoch": 0,
+        "step": 0,
+        "tag": tag,
+        "model": {"w": torch.full((n,), fill)},
+    }
 
 
 # ---- kill -9 during a checkpoint write -----------------------------------------------------
@@ -125,7 +136,8 @@ SLOW_WRITER = textwrap.dedent("""
                 time.sleep(0.01)
             return len(data)
 
-    ck.open = lambda p, mode: Slow(open(p, mode))  # a module global shadows the builtin
+    import nasiam_dsl.files as fl
+    fl.open = lambda p, mode: Slow(open(p, mode))  # a module global shadows the builtin
     ck.save_checkpoint(path, state("B", 4_000_000, 2.0))  # 16 MB: about 2.5 s of writing
     print("B saved", flush=True)
 """)
@@ -144,8 +156,14 @@ SAVE_LOOP = textwrap.dedent("""
 
 
 def _child(script: str, path: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=path.parent)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+        cwd=path.parent,
+    )
 
 
 def _strays(directory: Path) -> list[Path]:
@@ -212,9 +230,23 @@ def test_sigterm_mid_epoch_leaves_a_checkpoint_and_a_genotype_then_resume_comple
     space, config = tiny_files(tmp_path, epochs=epochs, steps=steps)
     run_dir = tmp_path / "runs" / "sig"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nasiam_dsl.cli", "search", str(space), "--config", str(config),
-         "--name", "sig", "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=cli_env(),
+        [
+            sys.executable,
+            "-m",
+            "nasiam_dsl.cli",
+            "search",
+            str(space),
+            "--config",
+            str(config),
+            "--name",
+            "sig",
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=cli_env(),
     )
     try:
         metrics = run_dir / "metrics.jsonl"
@@ -259,8 +291,18 @@ def nan_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
     step 2's loss is NaN."""
     tmp_path = tmp_path_factory.mktemp("nan")
     space, config = tiny_files(tmp_path, epochs=3, steps=1)
-    done = nasiam("search", str(space), "--config", str(config), "--name", "nan",
-                  "--lr", "1e30", "--quiet", cwd=tmp_path)
+    done = nasiam(
+        "search",
+        str(space),
+        "--config",
+        str(config),
+        "--name",
+        "nan",
+        "--lr",
+        "1e30",
+        "--quiet",
+        cwd=tmp_path,
+    )
     return done, tmp_path / "runs" / "nan"
 
 
@@ -303,7 +345,7 @@ def test_a_non_finite_loss_before_any_checkpoint_claims_none(tiny_config):
 
 
 class _OsWith:
-    """`os` with some functions replaced, for the checkpoint module only."""
+    """`os` with some functions replaced, for the `nasiam_dsl.files` module only."""
 
     def __init__(self, **replaced):
         self._replaced = replaced
@@ -338,12 +380,15 @@ class _FullFile:
 
 def _full_disk_cases(monkeypatch) -> dict[str, Any]:
     return {
-        "rename": lambda: monkeypatch.setattr(checkpoint, "os", _OsWith(replace=enospc)),
+        "rename": lambda: monkeypatch.setattr(files, "os", _OsWith(replace=enospc)),
         "write": lambda: monkeypatch.setattr(
-            checkpoint, "open", lambda p, mode="r", *a, **k: _FullFile(open(p, mode), 4096),
-            raising=False),
-        "fsync": lambda: monkeypatch.setattr(checkpoint, "os", _OsWith(fsync=enospc)),
-        "open": lambda: monkeypatch.setattr(checkpoint, "open", enospc, raising=False),
+            files,
+            "open",
+            lambda p, mode="r", *a, **k: _FullFile(open(p, mode), 4096),
+            raising=False,
+        ),
+        "fsync": lambda: monkeypatch.setattr(files, "os", _OsWith(fsync=enospc)),
+        "open": lambda: monkeypatch.setattr(files, "open", enospc, raising=False),
     }
 
 
@@ -366,7 +411,7 @@ def test_a_full_disk_keeps_the_previous_checkpoint_and_leaves_no_temp_file(
 def test_a_full_disk_keeps_the_previous_genotype(tmp_path: Path, monkeypatch):
     path = tmp_path / "genotype.nas"
     atomic_write_text(path, "genotype A\n")
-    monkeypatch.setattr(checkpoint, "os", _OsWith(replace=enospc))
+    monkeypatch.setattr(files, "os", _OsWith(replace=enospc))
     with pytest.raises(UsageProblem, match="No space left on device"):
         atomic_write_text(path, "genotype B\n")
     assert path.read_text() == "genotype A\n"
@@ -376,10 +421,11 @@ def test_a_full_disk_keeps_the_previous_genotype(tmp_path: Path, monkeypatch):
 def test_a_full_disk_while_logging_metrics_is_a_usage_problem(tmp_path: Path, monkeypatch):
     path = tmp_path / "metrics.jsonl"
     append_jsonl(path, {"epoch": 1})
+
     def full(p, mode="r", *args, **kwargs):
         return _FullFile(open(p, mode, *args, **kwargs), 0)
 
-    monkeypatch.setattr(checkpoint, "open", full, raising=False)
+    monkeypatch.setattr(files, "open", full, raising=False)
     with pytest.raises(UsageProblem, match=f"cannot write {path}: No space left on device"):
         append_jsonl(path, {"epoch": 2})
     monkeypatch.undo()
@@ -399,9 +445,10 @@ def test_a_full_disk_mid_search_exits_2_naming_the_file(tmp_path: Path, monkeypa
             enospc()
         return real_replace(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(checkpoint, "os", _OsWith(replace=replace))
-    result = CliRunner().invoke(main, ["search", str(space), "--config", str(config),
-                                       "--name", "full", "--quiet"])
+    monkeypatch.setattr(files, "os", _OsWith(replace=replace))
+    result = CliRunner().invoke(
+        main, ["search", str(space), "--config", str(config), "--name", "full", "--quiet"]
+    )
     assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     run_dir = tmp_path / "runs" / "full"
@@ -452,15 +499,25 @@ def _bad_checkpoints(tmp_path: Path) -> dict[str, Path]:
         "another format": write("other", obj={"format": "someone-else-1", "model": {}}),
         "format tag only": write("tagonly", obj={"format": FORMAT}),
         "config not JSON": write("badconfig", obj={**state("x"), "config": "garbage"}),
-        "a pickle that runs code": write("evil", obj={"format": FORMAT,
-                                                      "payload": _Evil(sentinel)}),
+        "a pickle that runs code": write(
+            "evil", obj={"format": FORMAT, "payload": _Evil(sentinel)}
+        ),
         "no checkpoint in the directory": write("nothing"),
     }
 
 
-BAD_CHECKPOINTS = ["truncated", "corrupt header", "empty file", "text file",
-                   "torch.save of a list", "another format", "format tag only",
-                   "config not JSON", "a pickle that runs code", "no checkpoint in the directory"]
+BAD_CHECKPOINTS = [
+    "truncated",
+    "corrupt header",
+    "empty file",
+    "text file",
+    "torch.save of a list",
+    "another format",
+    "format tag only",
+    "config not JSON",
+    "a pickle that runs code",
+    "no checkpoint in the directory",
+]
 
 
 @pytest.mark.parametrize("name", BAD_CHECKPOINTS)
@@ -493,9 +550,7 @@ def test_bad_checkpoints_given_to_resume_exit_2_naming_the_file(tmp_path: Path):
 
 
 @pytest.mark.parametrize("what", ["config", "weights"])
-def test_a_checkpoint_of_another_shape_given_to_resume_is_a_usage_problem(
-    what: str, tiny_config
-):
+def test_a_checkpoint_of_another_shape_given_to_resume_is_a_usage_problem(what: str, tiny_config):
     from nasiam_dsl.run.runner import Interrupted, start
 
     config = tiny_config(name="donor")
