@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.table import Table
 
 from nasiam_dsl import __version__, registry
-from nasiam_dsl.lang import DSLError, check, format_text, parse_file
+from nasiam_dsl.files import atomic_write_text
+from nasiam_dsl.lang import DSLError, check, parse_file, print_document
 from nasiam_dsl.lang.errors import Diagnostic
 from nasiam_dsl.lang.parser import read_source
 from nasiam_dsl.usage import UsageProblem
@@ -92,15 +93,13 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
             print_diagnostics(list(e.diagnostics), e.source, e.filename)
             failed = True
             continue
-        from nasiam_dsl.lang import print_document
-
         original = path.read_bytes().decode("utf-8")  # untranslated: CRLF is not canonical
         text = print_document(doc)
         if text == original:
             continue
         changed.append(path)
         if not check_only:
-            _write_atomic(path, text)
+            atomic_write_text(path, text)
     for path in changed:
         verb = "would reformat" if check_only else "reformatted"
         out.print(f"{verb} {path}", markup=False, soft_wrap=True)
@@ -110,12 +109,6 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
         sys.exit(1)
     if not changed:
         out.print(f"{len(files)} file(s) left unchanged")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.nasiam-tmp")
-    tmp.write_text(text, "utf-8")
-    tmp.replace(path)
 
 
 @main.command(name="check")
@@ -560,7 +553,7 @@ def show(target: Path, no_plots: bool) -> None:
         doc = parse_file(target)
         out.print(document_tree(doc))
         dot = target.with_suffix(".dot")
-        _write_atomic(dot, document_dot(doc))
+        atomic_write_text(dot, document_dot(doc))
         rendered = render_dot(dot.read_text("utf-8"), target.with_suffix(".png"))
         out.print(f"graph: {rendered or dot}", markup=False)
         return
@@ -573,7 +566,7 @@ def show(target: Path, no_plots: bool) -> None:
     doc = run.genotype or run.space
     if doc is not None:
         dot = target / "genotype.dot"
-        _write_atomic(dot, document_dot(doc))
+        atomic_write_text(dot, document_dot(doc))
         rendered = render_dot(dot.read_text("utf-8"), target / "genotype.png")
         written += [rendered or dot]
     for path in written:
@@ -605,11 +598,6 @@ def _print_nas(text: str) -> None:
     out.print(
         Syntax(text, NasiamLexer(), theme="ansi_dark", background_color="default", word_wrap=True)
     )
-
-
-def format_file_text(path: Path) -> str:
-    """Canonical text of a file (used by tests and `nasiam fmt`)."""
-    return format_text(path.read_text("utf-8"), str(path))
 
 
 if __name__ == "__main__":  # `python -m nasiam_dsl.cli`, e.g. under torchrun
