@@ -105,7 +105,7 @@ class DartsEngine:
             return None
         return sum(r(self.arch_params, progress) for r in self.regularisers)
 
-    def _weight_grads_step(self, loss: Tensor) -> None:
+    def _clip_and_step(self) -> None:
         params = [p for g in self.weight_optimizer.param_groups for p in g["params"]]
         if self.config.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(params, self.config.grad_clip)
@@ -138,7 +138,7 @@ class DartsEngine:
         out.loss.backward()
         for p in self.arch_params.values():  # weight steps never move the architecture
             p.grad = None
-        self._weight_grads_step(out.loss)
+        self._clip_and_step()
         problem.after_weight_step(out, progress)
         logs.update({f"train/{k}": v for k, v in out.logs.items()})
         return logs
@@ -191,7 +191,7 @@ class DartsEngine:
         if reg is not None:
             loss = loss + reg
         loss.backward()
-        self._weight_grads_step(loss)
+        self._clip_and_step()
         if not frozen and self.arch_optimizer is not None:
             self._arch_update()
         problem.after_weight_step(out, progress)
