@@ -186,7 +186,11 @@ class ArchParameters(nn.Module):
         if self._cache is not None:
             cached = self._cache.get(key)
             if cached is None:
-                cached = self._cache[key] = self.sampler.weights(self.alpha(key))
+                # The first user of a step may run without autograd (a momentum target
+                # head under `no_grad`); the cached weights must still carry the graph, and
+                # a stochastic sampler must still draw, for the online heads that reuse them.
+                with torch.enable_grad():
+                    cached = self._cache[key] = self.sampler.weights(self.alpha(key))
             return cached
         return self.sampler.weights(self.alpha(key))
 
