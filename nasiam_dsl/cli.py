@@ -438,10 +438,13 @@ def search(space: Path, **kw: Any) -> None:
     if kw.get("seeds"):
         _search_seeds(config, kw)
         return
+    from nasiam_dsl.run.ui import print_decisions
+
     run = _execute(config, kw)
     if run.dist.is_main:
         text = (run.run_dir / "genotype.nas").read_text("utf-8")
         _print_nas(text)
+        print_decisions(out, run.run_dir)
         note = f" (early stop: {run.stop_reason})" if run.stop_reason else ""
         out.print(f"run directory: {run.run_dir}{note}", markup=False)
 

@@ -473,10 +473,13 @@ def derive_genotype(r: Run) -> ast.Document:
 def write_genotypes(r: Run, doc: ast.Document | None = None) -> str:
     """Write the genotype (`doc`, else derived now) and the top-k; return the best's text."""
     from nasiam_dsl.compile import top_k
+    from nasiam_dsl.show.decisions import genotype_with_margins
 
     if r.config.command != "search":
         return ""
+    probs, sampler = alphas_record(r)["probabilities"], r.config.search.sampler
     doc = doc if doc is not None else derive_genotype(r)
+    doc = genotype_with_margins(r.doc, doc, probs, sampler=sampler)
     framework = {"framework": doc.framework}
     text = print_document(doc)
     if r.dist.is_main:
@@ -488,6 +491,7 @@ def write_genotypes(r: Run, doc: ast.Document | None = None) -> str:
                     ranked_doc = _with_meta(
                         g.genotype, rank=i, joint_probability=round(g.probability, 6)
                     )
+                    ranked_doc = genotype_with_margins(r.doc, ranked_doc, probs, sampler=sampler)
                     text_i = print_document(ranked_doc.model_copy(update=framework))
                     atomic_write_text(r.run_dir / f"genotype-top{i}.nas", text_i)
     return text

@@ -3,6 +3,7 @@ candidate of every choice. Nothing is printed per step when output is not a term
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console, Group
@@ -89,3 +90,14 @@ class RichUI:
                 parts.append(f"{key} {record[key]:.4f}")
         parts.append(f"{record['seconds']:.1f}s")
         self.console.print("  ".join(parts), markup=False, highlight=False)
+
+
+def print_decisions(console: Console, run_dir: Path) -> None:
+    """The end-of-search summary: how decided each choice of the run's genotype is, as a
+    table and one plain sentence (read back from the run directory)."""
+    from nasiam_dsl.show.decisions import decisions_view, run_margins
+    from nasiam_dsl.show.rundir import load_run
+
+    found = run_margins(load_run(run_dir))
+    if found:
+        console.print(decisions_view(found))

@@ -1,0 +1,189 @@
+"""How decided each choice of a search is: the chosen candidate's lead over the runner-up
+and over chance.
+
+Pure Python over plain numbers (no torch), so the runner, the terminal summary, the
+plots and the seed tables all read one computation. A choice is *decided* when the kept
+candidate(s) lead the best candidate left out by at least `DECIDED_MARGIN` (absolute
+probability); below that, the search did not separate them and the pick is a coin toss
+between near-equals. Chance is 1/n for the normalised samplers (softmax, Gumbel,
+Dirichlet) and 0.5 for the sigmoid sampler, whose weights are independent gates.
+
+For `pick k of n` the k most probable candidates are kept; the margin is that of the
+weakest kept candidate over the strongest one left out (the boundary the search drew).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "DECIDED_MARGIN",
+    "Margin",
+    "Verdict",
+    "chance_level",
+    "choice_margin",
+    "count_verdicts",
+    "margins",
+    "summary_sentence",
+]
+
+DECIDED_MARGIN = 0.05
+"""A lead over the runner-up below this (absolute probability) leaves a choice undecided."""
+
+Verdict = Literal["decided", "undecided"]
+INDEPENDENT_SAMPLERS = frozenset({"sigmoid"})  # per-candidate gates: chance is 0.5
+
+
+def chance_level(candidates: int, sampler: str = "softmax") -> float:
+    """The probability of a candidate the search learnt nothing about."""
+    if sampler in INDEPENDENT_SAMPLERS:
+        return 0.5
+    return 1.0 / candidates
+
+
+@dataclass(frozen=True)
+class Margin:
+    """One decision: what was kept, by how much, and whether that is a decision."""
+
+    key: str
+    names: tuple[str, ...]
+    probs: tuple[float, ...]
+    chosen: tuple[int, ...]
+    runner_up: int | None
+    chance: float
+    threshold: float = DECIDED_MARGIN
+
+    @property
+    def chosen_names(self) -> tuple[str, ...]:
+        return tuple(self.names[i] for i in self.chosen)
+
+    @property
+    def weakest(self) -> int:
+        """The kept candidate with the lowest probability (the only one for `pick 1`)."""
+        return min(self.chosen, key=lambda i: (self.probs[i], -i))
+
+    @property
+    def p(self) -> float:
+        """The probability of the weakest kept candidate."""
+        return self.probs[self.weakest]
+
+    @property
+    def runner_up_name(self) -> str | None:
+        return None if self.runner_up is None else self.names[self.runner_up]
+
+    @property
+    def runner_up_p(self) -> float | None:
+        return None if self.runner_up is None else self.probs[self.runner_up]
+
+    @property
+    def over_runner_up(self) -> float:
+        """The weakest kept candidate's lead over the best one left out (1.0 if none is)."""
+        return 1.0 if self.runner_up is None else self.p - self.probs[self.runner_up]
+
+    @property
+    def over_chance(self) -> float:
+        """The weakest kept candidate's lead over chance."""
+        return self.p - self.chance
+
+    @property
+    def verdict(self) -> Verdict:
+        # rounded so that 0.30 vs 0.25 (0.04999... in binary) is the 0.05 it is printed as
+        lead = round(self.over_runner_up, 9)
+        return "decided" if lead >= self.threshold else "undecided"
+
+    @property
+    def decided(self) -> bool:
+        return self.verdict == "decided"
+
+    def text(self) -> str:
+        """One line, e.g. `gelu 0.27 vs relu 0.25: +0.02 over the runner-up, +0.02 over
+        chance (0.25), undecided`."""
+        kept = ", ".join(f"{self.names[i]} {self.probs[i]:.2f}" for i in self.chosen)
+        if self.runner_up is None:
+            return f"{kept}: nothing left out, decided"
+        return (
+            f"{kept} vs {self.names[self.runner_up]} {self.probs[self.runner_up]:.2f}: "
+            f"{self.over_runner_up:+.2f} over the runner-up, "
+            f"{self.over_chance:+.2f} over chance ({self.chance:.2f}), {self.verdict}"
+        )
+
+
+def choice_margin(
+    key: str,
+    probs: Sequence[float],
+    names: Sequence[str] | None = None,
+    *,
+    pick: int = 1,
+    sampler: str = "softmax",
+    chosen: Sequence[int] | None = None,
+    threshold: float = DECIDED_MARGIN,
+) -> Margin:
+    """The margin of one decision. `chosen` overrides the kept indices (a genotype whose
+    constraints repaired a choice); by default the `pick` most probable are kept, the
+    first listed winning a tie."""
+    if not probs:
+        raise ValueError(f"{key}: no candidate probabilities")
+    names = tuple(names) if names is not None and len(names) == len(probs) else None
+    labels = names or tuple(f"#{i}" for i in range(len(probs)))
+    ranked = sorted(range(len(probs)), key=lambda i: (-probs[i], i))
+    kept = tuple(sorted(chosen)) if chosen is not None else tuple(sorted(ranked[:pick]))
+    left_out = [i for i in ranked if i not in kept]
+    return Margin(
+        key=key,
+        names=labels,
+        probs=tuple(float(p) for p in probs),
+        chosen=kept,
+        runner_up=left_out[0] if left_out else None,
+        chance=chance_level(len(probs), sampler),
+        threshold=threshold,
+    )
+
+
+def margins(
+    probabilities: Mapping[str, Sequence[float]],
+    names: Mapping[str, Sequence[str]] | None = None,
+    *,
+    picks: Mapping[str, int] | None = None,
+    chosen: Mapping[str, Sequence[int]] | None = None,
+    sampler: str = "softmax",
+    threshold: float = DECIDED_MARGIN,
+) -> dict[str, Margin]:
+    """Key -> `Margin` for every decision in `probabilities` (key -> per-candidate p)."""
+    names, picks, chosen = names or {}, picks or {}, chosen or {}
+    return {
+        key: choice_margin(
+            key,
+            probs,
+            names.get(key),
+            pick=picks.get(key, 1),
+            sampler=sampler,
+            chosen=chosen.get(key),
+            threshold=threshold,
+        )
+        for key, probs in probabilities.items()
+    }
+
+
+def count_verdicts(found: Mapping[str, Margin]) -> dict[Verdict, int]:
+    """How many decisions are decided and undecided."""
+    undecided = sum(not m.decided for m in found.values())
+    return {"decided": len(found) - undecided, "undecided": undecided}
+
+
+def summary_sentence(found: Mapping[str, Margin], threshold: float = DECIDED_MARGIN) -> str:
+    """One plain sentence on how decided the search is."""
+    counts = count_verdicts(found)
+    total, undecided = len(found), counts["undecided"]
+    if total == 0:
+        return "The search had no open choice to decide."
+    if undecided == 0:
+        return f"All {total} choices are decided (margin over the runner-up >= {threshold:g})."
+    verb = "is" if undecided == 1 else "are"
+    which = "its" if undecided == 1 else "their"
+    return (
+        f"{undecided} of {total} choices {verb} undecided (margin < {threshold:g}): the "
+        f"search did not separate {which} candidates, so the genotype's pick there is not a "
+        "finding; see docs/search.md."
+    )
