@@ -12,6 +12,12 @@ deterministic scores for derivation and logs (`probabilities`). The default here
 softmax with a temperature; `nasiam_dsl.search.samplers` has Gumbel, Dirichlet and sigmoid
 samplers of the same shape.
 
+Hard draws: a sampler may also offer `draw(alpha) -> (weights, index)`, where `index` is the
+selected candidate of a weight vector that is one-hot in value (hard straight-through Gumbel,
+GDAS), else None. Inside `step()` the index is read to the host once per decision and cached
+with the weights (`Draw.hot`); pinned decisions know theirs without reading the device. The
+mixed modules then compute only the selected candidates; `hot` is None for soft weights.
+
 Init: 1e-3 * N(0, 1) per logit (DARTS), so that equal candidates are not tied at derivation;
 `init="zeros"` gives uniform mixing weights.
 """
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, NamedTuple, Protocol, runtime_checkable
 
 import torch
 import torch.nn.functional as F
@@ -28,7 +34,7 @@ from torch import Tensor, nn
 
 from nasiam_dsl.compile.keys import module_key
 
-__all__ = ["ArchParameters", "Sampler", "SoftmaxSampler"]
+__all__ = ["ArchParameters", "Draw", "HardSampler", "Sampler", "SoftmaxSampler"]
 
 
 @runtime_checkable
@@ -40,6 +46,24 @@ class Sampler(Protocol):
     def weights(self, alpha: Tensor) -> Tensor: ...
 
     def probabilities(self, alpha: Tensor) -> Tensor: ...
+
+
+@runtime_checkable
+class HardSampler(Protocol):
+    """A sampler that says when its weights are a hard one-hot draw, and which candidate."""
+
+    def draw(self, alpha: Tensor) -> tuple[Tensor, Tensor | None]: ...
+
+
+class Draw(NamedTuple):
+    """One decision's mixing weights for a forward pass.
+
+    `hot`: the candidates selected when the weights are one-hot (k-hot for a pinned `inputs`
+    choice) in value and this is known on the host, else None (soft weights: mix them all).
+    """
+
+    weights: Tensor
+    hot: tuple[int, ...] | None = None
 
 
 class SoftmaxSampler:
@@ -107,8 +131,8 @@ class ArchParameters(nn.Module):
         self.partial_k: int = 1
         self._sizes: dict[str, int] = {}
         self._masks: dict[str, Tensor] = {}
-        self._cache: dict[str, Tensor] | None = None
-        self._pinned: dict[str, Tensor] | None = None
+        self._cache: dict[str, Draw] | None = None
+        self._pinned: dict[str, Draw] | None = None
         self._paths: dict[str, tuple[str, ...]] = {}  # key -> registered names, scope by scope
         parts = [tuple(key.split(".")) for key in choices]
         scopes = {p[:i] for p in parts for i in range(1, len(p))}
@@ -180,9 +204,15 @@ class ArchParameters(nn.Module):
         Inside `with arch.step():` each key is sampled once and reused, so both views and
         the momentum branch of a step see the same architecture; outside, every call samples.
         """
+        return self.draw(key).weights
+
+    def draw(self, key: str) -> Draw:
+        """The weights of one decision for this forward pass, with the selected candidates
+        when the weights are a hard one-hot draw (inside `step()`) or pinned."""
         if self._pinned is not None and key in self._pinned:
             alpha = self.alpha(key)
-            return self._pinned[key].to(device=alpha.device, dtype=alpha.dtype)
+            hot, chosen = self._pinned[key]
+            return Draw(hot.to(device=alpha.device, dtype=alpha.dtype), chosen)
         if self._cache is not None:
             cached = self._cache.get(key)
             if cached is None:
@@ -190,9 +220,18 @@ class ArchParameters(nn.Module):
                 # head under `no_grad`); the cached weights must still carry the graph, and
                 # a stochastic sampler must still draw, for the online heads that reuse them.
                 with torch.enable_grad():
-                    cached = self._cache[key] = self.sampler.weights(self.alpha(key))
+                    cached = self._cache[key] = self._draw_once(self.alpha(key))
             return cached
-        return self.sampler.weights(self.alpha(key))
+        return Draw(self.sampler.weights(self.alpha(key)))
+
+    def _draw_once(self, alpha: Tensor) -> Draw:
+        """A step's draw; a hard draw's index is read to the host here, once per decision."""
+        if not isinstance(self.sampler, HardSampler):
+            return Draw(self.sampler.weights(alpha))
+        weights, index = self.sampler.draw(alpha)
+        if index is None:
+            return Draw(weights)
+        return Draw(weights, tuple(int(i) for i in index.reshape(-1).tolist()))
 
     @contextlib.contextmanager
     def step(self) -> Iterator[ArchParameters]:
@@ -216,7 +255,7 @@ class ArchParameters(nn.Module):
             idx = (chosen,) if isinstance(chosen, int) else tuple(chosen)
             hot = torch.zeros(self.num_candidates(key))
             hot[list(idx)] = 1.0
-            pins[key] = hot
+            pins[key] = Draw(hot, tuple(sorted(set(idx))))
         self._pinned = pins
         try:
             yield self

@@ -12,7 +12,9 @@ one GEMM of the batch whatever G (the mixing costs G * out * in once per step, n
 the seed's expanding predictor layer has five such candidates. Candidates outside a group
 run as in the loop (`MixedOp`), and `zero` candidates are never run. The outputs of all
 candidates (group members and the others) are stacked and weighted by one matrix-vector
-product instead of a multiply and an add each.
+product instead of a multiply and an add each. A hard draw (`MixedOp.mix_one`) runs only the
+selected member: its slice of the stacked linear (and of the stacked BatchNorm), then its
+remaining stages, as the loop candidate would.
 
 A `FusedOp` is made *from* the loop candidates (`FusedOp.from_loop`), so a supernet compiled
 with `fused=True` has the same initial weights as one compiled with `fused=False` and the same
@@ -107,6 +109,23 @@ class FusedGroup(nn.Module):
                 z = stage(z) if narrow is None else narrow_forward(stage, z, narrow)
             result.append((i, z))
         return result
+
+    def member(self, env: Env, j: int, narrow: int | None = None) -> Tensor:
+        """Member `j`'s output alone, unweighted: its slice of the stacked weights."""
+        x = env[self.input_name]
+        out = self.out_features
+        n = out if narrow is None else narrow
+        weight = self.weight.view(len(self.members), out, -1)[j]
+        bias = self.bias.view(len(self.members), out)[j] if self.bias is not None else None
+        if narrow is not None:
+            weight = weight[:n, :n]
+            bias = bias[:n] if bias is not None else None
+        z = F.linear(x, weight, bias)
+        if self.bn is not None:
+            z = bn_forward(self.bn, z, j * out, n)
+        for stage in self.rests[j]:
+            z = stage(z) if narrow is None else narrow_forward(stage, z, narrow)
+        return z
 
     def _merged(self, x: Tensor, w: Tensor, narrow: int | None) -> Tensor:
         g, out = len(self.members), self.out_features
@@ -241,6 +260,15 @@ class FusedOp(MixedOp):
             y = _weighted_sum(w, index, outs)
             out = y if out is None else out + y
         return out
+
+    def mix_one(self, env: Env, w: Tensor, i: int, narrow: int | None) -> Tensor | None:
+        """`w[i] * candidate_i(env)` alone: a group member runs its own slice only."""
+        if self.zero[i]:
+            return None
+        if i in self._where:
+            g, j = self._where[i]
+            return self.groups[g].member(env, j, narrow) * w[i]  # type: ignore[operator]
+        return self.singles[str(i)](env, narrow) * w[i]
 
 
 def _weighted_sum(w: Tensor, index: list[int], outs: list[Tensor]) -> Tensor:

@@ -22,6 +22,13 @@ Relaxations, per choice kind:
   `sum_i w_i x_i / sum_i w_i`; `concat`: the current top-k candidates (by weight, in document
   order), each scaled by `k * w_i / sum_topk w`. With k-hot weights all three equal the
   combination of the k chosen inputs.
+
+Hard draws (GDAS): when `ArchParameters.draw` names the selected candidates (`hot`: a hard
+one-hot Gumbel draw inside a step, or a pinned decision), op, act and norm choices run only
+the selected candidate and inputs choices read only the picked inputs. As in GDAS's code
+(`sum(op(x) * w[j] if j == index else w[j] for j, op in ...)`), the other weights enter as
+zero-valued terms, so every logit still receives the straight-through gradient; with
+constant (pinned) weights they are left out. Soft weights take the mixing path above.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from nasiam_dsl.compile.arch import ArchParameters
+from nasiam_dsl.compile.arch import ArchParameters, Draw
 from nasiam_dsl.compile.keys import NameDict
 from nasiam_dsl.compile.ops import is_per_feature, narrow_forward
 
@@ -60,6 +67,22 @@ class _UsesArch(nn.Module):
 
     def extra_repr(self) -> str:
         return f"key={self.key!r}"
+
+
+def unpicked_terms(out: Tensor, w: Tensor, hot: tuple[int, ...]) -> Tensor:
+    """`out + sum_{j not in hot} w[j]`: zero in value (`w` is 0 off `hot`), but each unpicked
+    weight gets GDAS's straight-through gradient; nothing is added for constant weights."""
+    if not w.requires_grad or len(hot) == w.shape[-1]:
+        return out
+    rest = w.sum()
+    for i in hot:
+        rest = rest - w[i]
+    return out + rest
+
+
+def selected_one(draw: Draw) -> int | None:
+    """The one selected candidate of a hard draw, or None (soft weights, or k-hot)."""
+    return draw.hot[0] if draw.hot is not None and len(draw.hot) == 1 else None
 
 
 # ---- sources ------------------------------------------------------------------------------
@@ -115,7 +138,9 @@ class MixedInputs(_UsesArch):
         self.pick = pick
 
     def forward(self, env: Env) -> Tensor:
-        w = self.arch.weights(self.key)
+        w, hot = self.arch.draw(self.key)
+        if hot is not None and len(hot) == self.pick:
+            return unpicked_terms(self.picked(env, w, hot), w, hot)
         xs = [env[n] for n in self.names]
         if self.mode == "concat":
             top = torch.topk(w.detach(), self.pick).indices.sort().values.tolist()
@@ -124,6 +149,20 @@ class MixedInputs(_UsesArch):
         out = xs[0] * w[0]
         for i in range(1, len(xs)):
             out = out + xs[i] * w[i]
+        total = w.sum()
+        return out * (self.pick / total) if self.mode == "sum" else out / total
+
+    def picked(self, env: Env, w: Tensor, hot: tuple[int, ...]) -> Tensor:
+        """The formula above on the `hot` inputs only (the others weigh 0)."""
+        if self.mode == "concat":
+            total = w[hot[0]]
+            for i in hot[1:]:
+                total = total + w[i]
+            scale = self.pick / total
+            return torch.cat([env[self.names[i]] * (w[i] * scale) for i in hot], dim=1)
+        out = env[self.names[hot[0]]] * w[hot[0]]
+        for i in hot[1:]:
+            out = out + env[self.names[i]] * w[i]
         total = w.sum()
         return out * (self.pick / total) if self.mode == "sum" else out / total
 
@@ -143,13 +182,20 @@ class MixedSet(_UsesArch):
         self.per_feature = all(is_per_feature(m) for m in items)
 
     def forward(self, x: Tensor) -> Tensor:
-        """One pass: the items' outputs stacked, weighted by one matrix-vector product."""
-        w = self.arch.weights(self.key)
+        """One pass: the items' outputs stacked, weighted by one matrix-vector product; a
+        hard draw runs its selected item only."""
+        draw = self.arch.draw(self.key)
+        w, i = draw.weights, selected_one(draw)
+        if i is not None:
+            return unpicked_terms(self.items[i](x) * w[i], w, (i,))
         stacked = torch.stack([item(x) for item in self.items])
         return (w.to(stacked.dtype) @ stacked.view(len(self.items), -1)).view(stacked.shape[1:])
 
     def narrow(self, x: Tensor, n: int) -> Tensor:
-        w = self.arch.weights(self.key)
+        draw = self.arch.draw(self.key)
+        w, i = draw.weights, selected_one(draw)
+        if i is not None:
+            return unpicked_terms(narrow_forward(self.items[i], x, n) * w[i], w, (i,))
         out = narrow_forward(self.items[0], x, n) * w[0]
         for i in range(1, len(self.items)):
             out = out + narrow_forward(self.items[i], x, n) * w[i]
@@ -254,23 +300,30 @@ class MixedOp(_UsesArch):
             out = y if out is None else out + y
         return out
 
+    def mix_one(self, env: Env, w: Tensor, i: int, narrow: int | None) -> Tensor | None:
+        """`w[i] * candidate_i(env)` alone (a hard draw); None for a `zero` candidate."""
+        return None if self.zero[i] else self.candidates[i](env, narrow) * w[i]
+
     def forward(self, env: Env) -> Tensor:
-        w = self.arch.weights(self.key)
+        draw = self.arch.draw(self.key)
+        w, one = draw.weights, selected_one(draw)
         k = self.arch.partial_k
         x = env[self.skip_input] if self.skip_input is not None else None
         if k > 1 and self.partial and x is not None and self.width % k == 0:
             m = self.width // k
             sub = dict(env)
             sub[self.skip_input] = x[:, :m]  # type: ignore[index]
-            y = self.mix(sub, w, m)
+            y = self.mix(sub, w, m) if one is None else self.mix_one(sub, w, one, m)
             if y is None:
                 y = x.new_zeros(x.shape[0], m)
             out = feature_shuffle(torch.cat([y, x[:, m:]], dim=1), k)
         else:
-            out = self.mix(env, w, None)
+            out = self.mix(env, w, None) if one is None else self.mix_one(env, w, one, None)
             if out is None:
                 ref = next(iter(env.values()))
                 out = ref.new_zeros(ref.shape[0], self.width)
+        if one is not None:
+            out = unpicked_terms(out, w, (one,))
         beta = self.arch.aux_skip
         if beta and x is not None:
             out = out + beta * x

@@ -12,7 +12,9 @@ Samplers know nothing of heads, frameworks or the DSL: they operate on tensors. 
 tells them how far the search is (``set_progress``, a fraction in [0, 1]) and whether they
 are training (``train()`` / ``eval()``). Stochastic samplers draw only when training *and*
 autograd is enabled; otherwise ``weights`` returns ``probabilities``, so evaluation and
-derivation are deterministic. Every draw uses the torch RNG — the global one, reproducible
+derivation are deterministic. ``draw(alpha)`` returns the weights with, for a hard one-hot
+draw, the index of the selected candidate (else None), so that the supernet can compute only
+that candidate. Every draw uses the torch RNG — the global one, reproducible
 under ``torch.manual_seed``, or an explicit ``torch.Generator`` passed as ``generator=``.
 
 Registry names (``get_sampler(name, **options)``):
@@ -108,6 +110,11 @@ class Sampler:
             return self.sample(alpha)
         return self.probabilities(alpha)
 
+    def draw(self, alpha: Tensor) -> tuple[Tensor, Tensor | None]:
+        """``weights(alpha)`` and, when they are a hard one-hot draw, the selected index over
+        the last dim (keepdim, on ``alpha``'s device); None for soft weights."""
+        return self.weights(alpha), None
+
     def __call__(self, alpha: Tensor) -> Tensor:
         return self.weights(alpha)
 
@@ -189,16 +196,25 @@ class GumbelSampler(Sampler):
         return F.softmax(alpha, dim=-1)
 
     def sample(self, alpha: Tensor) -> Tensor:
+        return self._sample(alpha)[0]
+
+    def draw(self, alpha: Tensor) -> tuple[Tensor, Tensor | None]:
+        if not self.is_sampling():
+            return self.probabilities(alpha), None
+        return self._sample(alpha)
+
+    def _sample(self, alpha: Tensor) -> tuple[Tensor, Tensor | None]:
+        """The weights and, when ``hard``, the argmax index they are one-hot on."""
         exponential = torch.empty_like(alpha).exponential_(generator=self.generator)
         tiny = torch.finfo(alpha.dtype).tiny
         gumbel = -exponential.clamp_min(tiny).log()
         soft = F.softmax((F.log_softmax(alpha, dim=-1) + gumbel) / self.tau, dim=-1)
         if not self.hard:
-            return soft
+            return soft, None
         index = soft.argmax(dim=-1, keepdim=True)
         one_hot = torch.zeros_like(soft).scatter_(-1, index, 1.0)
         # (soft - soft.detach()) is exactly 0 forward, so the forward value is exactly one-hot.
-        return one_hot + (soft - soft.detach())
+        return one_hot + (soft - soft.detach()), index
 
     def state_dict(self) -> dict[str, Any]:
         return {
