@@ -61,7 +61,7 @@ def test_momentum_frameworks_search_with_shared_decisions(framework, tiny_config
     assert all(m.arch is arch for m in mixed)
     assert not any(p.requires_grad for p in target.parameters())
     assert all(p.requires_grad for p in online.parameters() if p.dtype.is_floating_point)
-    # the online weights trained and the target followed by EMA, not by gradient
+    # the projector's choice moved well past its init (1e-3 logits: |p - 0.5| < ~1e-3)
     probs = arch.probabilities()["projector.h.op"]
-    assert not torch.allclose(probs, torch.full_like(probs, 0.5), atol=1e-4)
+    assert (probs - 0.5).abs().max() > 5e-3
     assert (run.run_dir / "genotype.nas").is_file()
