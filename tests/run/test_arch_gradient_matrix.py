@@ -88,9 +88,7 @@ def _setup(framework: str, mode: str, sampler: str):
     problem = FrameworkProblem(fw, views, arch)
     optimizer = torch.optim.SGD(fw.param_groups(0.05), lr=0.05, momentum=0.9)
     heads = [p for s in cls.head_slots for p in fw.heads[s].parameters()]
-    engine = DartsEngine(
-        arch.alphas(), optimizer, heads, EngineConfig(arch_lr=0.05, **MODES[mode])
-    )
+    engine = DartsEngine(arch.alphas(), optimizer, heads, EngineConfig(arch_lr=0.05, **MODES[mode]))
     return engine, problem, arch, x
 
 
@@ -111,8 +109,9 @@ def test_every_logit_gets_a_gradient_and_moves(framework, mode, sampler, one_thr
     step_arch = engine.arch_optimizer.step
 
     def capture(*args, **kwargs):
-        steps.append({k: a.grad.detach().clone() for k, a in arch.alphas().items()
-                      if a.grad is not None})
+        steps.append(
+            {k: a.grad.detach().clone() for k, a in arch.alphas().items() if a.grad is not None}
+        )
         return step_arch(*args, **kwargs)
 
     engine.arch_optimizer.step = capture
@@ -121,8 +120,12 @@ def test_every_logit_gets_a_gradient_and_moves(framework, mode, sampler, one_thr
     assert len(steps) == STEPS
     for grads in steps:
         assert all(torch.isfinite(g).all() for g in grads.values())
-    reached = {k for grads in steps[: 1 if sampler != "gumbel" else STEPS]
-               for k, g in grads.items() if g.abs().sum() > 0}
+    reached = {
+        k
+        for grads in steps[: 1 if sampler != "gumbel" else STEPS]
+        for k, g in grads.items()
+        if g.abs().sum() > 0
+    }
     assert reached == set(before), f"no gradient reached {sorted(set(before) - reached)}"
     for key, a in arch.alphas().items():
         assert not torch.equal(a.detach(), before[key]), f"{key} never moved"
