@@ -37,6 +37,7 @@ __all__ = [
     "meta_verdicts",
     "picks",
     "run_margins",
+    "run_sampler",
     "with_margins",
 ]
 
@@ -58,9 +59,11 @@ def document_margins(
     *,
     genotype: ast.Document | None = None,
     sampler: str = "softmax",
+    kept_only: bool = True,
 ) -> dict[str, Margin]:
-    """Key -> margin of each decision. With a genotype (and its space), only the choices
-    the genotype still has, measured for the candidate(s) it kept; otherwise every key."""
+    """Key -> margin of each decision. With a genotype (and its space), choices are
+    measured for the candidate(s) the genotype kept, and only the choices it still has
+    are given unless `kept_only` is false; otherwise every key, for its most probable."""
     probs = {k: list(v) for k, v in probabilities.items() if len(v)}
     if space is None:
         return margins(probs, sampler=sampler)
@@ -69,18 +72,27 @@ def document_margins(
     chosen: dict[str, tuple[int, ...]] = {}
     if genotype is not None:
         aligned = align_genotype(space, genotype)
-        order = [k for k in order if k in aligned]
+        order = [k for k in order if k in aligned or not kept_only]
         chosen = {k: c.indices for k, c in aligned.items() if c.indices is not None}
     probs = {k: probs[k] for k in order}
     return margins(probs, names, picks=picks(space), chosen=chosen, sampler=sampler)
 
 
-def run_margins(run: RunDir) -> dict[str, Margin]:
-    """The margins of a run directory's last architecture probabilities ({} if none)."""
+def run_sampler(run: RunDir) -> str:
+    """The sampler a run's config names (softmax when it names none)."""
     search = run.config.get("search")
-    sampler = search.get("sampler", "softmax") if isinstance(search, dict) else "softmax"
+    sampler = search.get("sampler") if isinstance(search, dict) else None
+    return sampler if isinstance(sampler, str) else "softmax"
+
+
+def run_margins(run: RunDir, *, kept_only: bool = True) -> dict[str, Margin]:
+    """The margins of a run directory's last architecture probabilities ({} if none)."""
     return document_margins(
-        run.space, run.final_probabilities(), genotype=run.genotype, sampler=str(sampler)
+        run.space,
+        run.final_probabilities(),
+        genotype=run.genotype,
+        sampler=run_sampler(run),
+        kept_only=kept_only,
     )
 
 

@@ -1,11 +1,12 @@
 """Figures of a run, written as PNG files into its directory (headless, no pyplot state).
 
 * `probabilities-HEAD.png`: per head, the final architecture probabilities, one row per
-  choice, one cell per candidate (named from the space); the genotype's pick is framed.
-* `choices.png`: each choice's candidate probabilities over epochs, one subplot per choice.
-* `collapse.png`: z_std·√d, RankMe and parameter-free op counts over epochs, those that
-  `metrics.jsonl` has.
-* `losses.png`: train / held-out loss and kNN accuracy over epochs, those it has.
+  choice, one cell per candidate (named from the space, wrapped to fit); the genotype's
+  pick is framed (dashed when the choice is undecided), each row says its verdict and its
+  margin over the runner-up, and the colourbar marks chance (1/n, 0.5 for sigmoid gates).
+* `choices.png`: each choice's candidate probabilities over epochs, one subplot per
+  choice, with chance as a dotted line and the verdict in the title.
+* `collapse.png`, `losses.png`: metric panels (`show.panels`).
 
 Figure sizes are fixed by the content (no tight bounding box), so the pixel size of a
 file is predictable: see `heatmap_size`, `grid_size` and `panel_size`.
@@ -14,20 +15,46 @@ file is predictable: see `heatmap_size`, `grid_size` and `panel_size`.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nasiam_dsl.show.choices import align_genotype, candidate_names, choice_heads
-from nasiam_dsl.show.rundir import ALPHAS, METRICS, RunDir, load_run
+from nasiam_dsl.search.margins import DECIDED_MARGIN, Margin, chance_level
+from nasiam_dsl.show.choices import candidate_names, choice_heads
+from nasiam_dsl.show.decisions import run_margins, run_sampler
+from nasiam_dsl.show.figures import (
+    CHANCE_STYLE,
+    DECIDED_COLOUR,
+    DPI,
+    UNDECIDED_COLOUR,
+    as_run,
+    fit_text,
+    integer_ticks,
+    new_figure,
+    out_path,
+    safe_name,
+    save,
+    scale,
+    wrap,
+)
+from nasiam_dsl.show.panels import (
+    collapse_panels,
+    loss_panels,
+    op_count_series,
+    panel_size,
+    plot_collapse,
+    plot_losses,
+)
+from nasiam_dsl.show.rundir import ALPHAS, RunDir
 from nasiam_dsl.usage import UsageProblem
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "choice_curves_figure",
     "grid_size",
+    "heatmap_figure",
     "heatmap_size",
     "op_count_series",
     "panel_size",
@@ -39,74 +66,26 @@ __all__ = [
     "render_run",
 ]
 
-DPI = 100
-MAX_NAME = 40  # legend and cell names longer than this are cut with an ellipsis
 CURVE_COLUMNS = 2
-
-
-# ---- sizes (pixels at `dpi`) ----------------------------------------------------------------
+LEGEND_WRAP = 34  # characters a legend line holds before it wraps
+_HEAT_LEFT, _HEAT_RIGHT, _HEAT_TOP, _HEAT_BOTTOM = 190, 150, 40, 50  # margins, pixels
+_CELL_W, _CELL_H = 160, 60
 
 
 def heatmap_size(rows: int, columns: int, dpi: int = DPI) -> tuple[int, int]:
     """Pixel size of a heatmap with `rows` choices and up to `columns` candidates."""
-    return _scale(
-        _HEAT_LEFT + _HEAT_RIGHT + 160 * columns, _HEAT_TOP + _HEAT_BOTTOM + 60 * rows, dpi
+    return scale(
+        _HEAT_LEFT + _HEAT_RIGHT + _CELL_W * columns,
+        _HEAT_TOP + _HEAT_BOTTOM + _CELL_H * rows,
+        dpi,
     )
-
-
-_HEAT_LEFT, _HEAT_RIGHT, _HEAT_TOP, _HEAT_BOTTOM = 190, 90, 40, 50  # margins, pixels
 
 
 def grid_size(plots: int, dpi: int = DPI) -> tuple[int, int]:
     """Pixel size of the choice curves: `CURVE_COLUMNS` subplots a row."""
     columns = min(CURVE_COLUMNS, plots)
     rows = math.ceil(plots / columns)
-    return _scale(560 * columns, 60 + 320 * rows, dpi)
-
-
-def panel_size(panels: int, dpi: int = DPI) -> tuple[int, int]:
-    """Pixel size of a row of `panels` metric panels (collapse, losses)."""
-    return _scale(440 * panels, 380, dpi)
-
-
-def _scale(width: int, height: int, dpi: int) -> tuple[int, int]:
-    return round(width * dpi / DPI), round(height * dpi / DPI)
-
-
-# ---- plumbing -------------------------------------------------------------------------------
-
-
-def _figure(size: tuple[int, int], dpi: int) -> Figure:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise UsageProblem(
-            "plots need matplotlib, which is not installed",
-            "pip install 'nasiam[plots]' (or pip install matplotlib)",
-        ) from None
-    # a quarter pixel more, so that Agg's truncation lands on the exact size
-    return Figure(figsize=((size[0] + 0.25) / dpi, (size[1] + 0.25) / dpi), dpi=dpi)
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=fig.dpi)
-    return path
-
-
-def _run(run: RunDir | str | Path) -> RunDir:
-    return run if isinstance(run, RunDir) else load_run(run)
-
-
-def _out(run: RunDir, out_dir: str | Path | None, name: str) -> Path:
-    return Path(out_dir if out_dir is not None else run.path) / name
-
-
-def _short(text: str, limit: int = MAX_NAME) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return scale(560 * columns, 60 + 320 * rows, dpi)
 
 
 def _need_alphas(run: RunDir) -> list[dict[str, Any]]:
@@ -139,26 +118,22 @@ def _keys_by_head(run: RunDir, keys: Sequence[str]) -> dict[str, list[str]]:
     return groups
 
 
-def _integer_ticks():
-    from matplotlib.ticker import MaxNLocator
-
-    return MaxNLocator(integer=True)
-
-
-def _epochs(records: list[dict[str, Any]]) -> list[float]:
-    return [float(r.get("epoch", i + 1)) for i, r in enumerate(records)]
+def _verdict_line(m: Margin | None) -> tuple[str, str]:
+    """A row's verdict text and colour."""
+    if m is None:
+        return "", "black"
+    if m.decided:
+        return f"decided: margin {m.over_runner_up:+.2f}", DECIDED_COLOUR
+    return f"undecided: margin {m.over_runner_up:+.2f}", UNDECIDED_COLOUR
 
 
 # ---- heatmaps -------------------------------------------------------------------------------
 
 
-def plot_heatmap(
-    run: RunDir | str | Path, head: str, *, out_dir: str | Path | None = None, dpi: int = DPI
-) -> Path:
-    """`probabilities-HEAD.png`: the last architecture probabilities of one head's choices."""
+def heatmap_figure(run: RunDir, head: str, dpi: int = DPI) -> Figure:
+    """The heatmap of one head's final probabilities (not saved: tests read its artists)."""
     import numpy as np
 
-    run = _run(run)
     final = _need_alphas(run)[-1]
     probs: dict[str, list[float]] = final["probabilities"]
     groups = _keys_by_head(run, list(probs))
@@ -172,62 +147,71 @@ def plot_heatmap(
     matrix = np.full((len(keys), columns), np.nan)
     for r, key in enumerate(keys):
         matrix[r, : len(probs[key])] = probs[key]
-    chosen = (
-        align_genotype(run.space, run.genotype)
-        if run.space is not None and run.genotype is not None
-        else {}
-    )
+    found = run_margins(run, kept_only=False)
+    kept = run_margins(run) if run.genotype is not None else {}
 
     width, height = heatmap_size(len(keys), columns, DPI)
-    fig = _figure(heatmap_size(len(keys), columns, dpi), dpi)
-    ax = fig.add_axes(
-        (
-            _HEAT_LEFT / width,
-            _HEAT_BOTTOM / height,
-            160 * columns / width,
-            60 * len(keys) / height,
-        )
-    )
-    cax = fig.add_axes(
-        (
-            (width - _HEAT_RIGHT + 15) / width,
-            _HEAT_BOTTOM / height,
-            15 / width,
-            60 * len(keys) / height,
-        )
-    )
-    cmap = _cmap()
-    image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
+    fig = new_figure(heatmap_size(len(keys), columns, dpi), dpi)
+    body = (_HEAT_BOTTOM / height, _CELL_H * len(keys) / height)
+    ax = fig.add_axes((_HEAT_LEFT / width, body[0], _CELL_W * columns / width, body[1]))
+    cax = fig.add_axes(((width - _HEAT_RIGHT + 15) / width, body[0], 15 / width, body[1]))
+    image = ax.imshow(np.ma.masked_invalid(matrix), cmap=_cmap(), vmin=0.0, vmax=1.0, aspect="auto")
     for r, key in enumerate(keys):
         names = _names(run, key, len(probs[key]))
-        picked = chosen[key].indices if key in chosen else ()
+        m = found.get(key)
+        picked = kept[key].chosen if key in kept else ()
         for c, p in enumerate(probs[key]):
+            text, size = fit_text(names[c], _CELL_W - 10, _CELL_H - 20, 7)
             ax.text(
                 c,
                 r,
-                f"{_short(names[c], 18)}\n{p:.2f}",
+                f"{text}\n{p:.2f}",
                 ha="center",
                 va="center",
-                fontsize=7,
+                fontsize=size,
                 color="black" if p > 0.55 else "white",
             )
-            if c in (picked or ()):
-                ax.add_patch(_frame(c, r))
+            if c in picked:
+                ax.add_patch(_frame(c, r, decided=m is None or m.decided))
     ax.set_yticks(range(len(keys)), [_row_label(k, head) for k in keys], fontsize=8)
+    for r, key in enumerate(keys):
+        verdict, colour = _verdict_line(found.get(key))
+        ax.get_yticklabels()[r].set_color(colour)
+        ax.text(-0.55, r + 0.3, verdict, ha="right", va="center", fontsize=7, color=colour)
     ax.set_xticks(range(columns), [f"#{i}" for i in range(columns)], fontsize=8)
-    ax.set_xlabel("candidate (name in the cell; framed: the genotype's choice)", fontsize=8)
+    ax.set_xlabel(
+        f"candidate; framed: the genotype's pick (dashed: undecided, margin < {DECIDED_MARGIN:g})",
+        fontsize=8,
+    )
     epoch = final.get("epoch")
     ax.set_title(f"{head}: architecture probabilities" + (f" at epoch {epoch}" if epoch else ""))
     fig.colorbar(image, cax=cax)
+    cax.set_title("p", fontsize=8)
     cax.tick_params(labelsize=7)
-    return _save(fig, _out(run, out_dir, f"probabilities-{_safe(head)}.png"))
+    sampler = run_sampler(run)
+    for n in sorted({len(probs[k]) for k in keys}):
+        level = chance_level(n, sampler)
+        cax.axhline(level, color="white", linewidth=2)
+        cax.axhline(level, color="black", linewidth=1, linestyle=":")
+        label = "chance 0.5" if sampler != "softmax" and level == 0.5 else f"chance 1/{n}"
+        cax.text(3.3, level, label, transform=cax.get_yaxis_transform(), fontsize=7, va="center")
+    return fig
+
+
+def plot_heatmap(
+    run: RunDir | str | Path, head: str, *, out_dir: str | Path | None = None, dpi: int = DPI
+) -> Path:
+    """`probabilities-HEAD.png`: the last architecture probabilities of one head's choices."""
+    run = as_run(run)
+    fig = heatmap_figure(run, head, dpi)
+    return save(fig, out_path(run, out_dir, f"probabilities-{safe_name(head)}.png"))
 
 
 def plot_heatmaps(
     run: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = DPI
 ) -> list[Path]:
     """One `probabilities-HEAD.png` per head that has choices."""
-    run = _run(run)
+    run = as_run(run)
     groups = _keys_by_head(run, list(_need_alphas(run)[-1]["probabilities"]))
     return [plot_heatmap(run, head, out_dir=out_dir, dpi=dpi) for head in groups]
 
@@ -238,28 +222,29 @@ def _cmap():
     return matplotlib.colormaps["viridis"].with_extremes(bad="#dddddd")
 
 
-def _frame(c: int, r: int):
+def _frame(c: int, r: int, *, decided: bool):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((c - 0.48, r - 0.48), 0.96, 0.96, fill=False, edgecolor="red", linewidth=2)
+    return Rectangle(
+        (c - 0.46, r - 0.46),
+        0.92,
+        0.92,
+        fill=False,
+        edgecolor="red" if decided else UNDECIDED_COLOUR,
+        linestyle="-" if decided else "--",
+        linewidth=2,
+    )
 
 
 def _row_label(key: str, head: str) -> str:
     return key[len(head) + 1 :] if key.startswith(head + ".") else key
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-
-
 # ---- probabilities over epochs --------------------------------------------------------------
 
 
-def plot_choice_curves(
-    run: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = DPI
-) -> Path:
-    """`choices.png`: every choice's candidate probabilities over epochs."""
-    run = _run(run)
+def choice_curves_figure(run: RunDir, dpi: int = DPI) -> Figure:
+    """Every choice's probabilities over epochs (not saved: tests read its artists)."""
     records = _need_alphas(run)
     keys: list[str] = []
     for record in records:
@@ -268,9 +253,11 @@ def plot_choice_curves(
     keys = list(dict.fromkeys(k for ks in groups.values() for k in ks))
     if not keys:
         raise UsageProblem(f"{run.path / ALPHAS}: the space has no open choice to plot")
+    found = run_margins(run, kept_only=False)
+    sampler = run_sampler(run)
     columns = min(CURVE_COLUMNS, len(keys))
     rows = math.ceil(len(keys) / columns)
-    fig = _figure(grid_size(len(keys), dpi), dpi)
+    fig = new_figure(grid_size(len(keys), dpi), dpi)
     axes = fig.subplots(rows, columns, squeeze=False)
     for i, key in enumerate(keys):
         ax = axes[i // columns][i % columns]
@@ -283,151 +270,34 @@ def plot_choice_curves(
         for c in range(count):
             xs = [e for e, p in series if c < len(p)]
             ys = [p[c] for _, p in series if c < len(p)]
-            ax.plot(xs, ys, marker="o", markersize=3, label=_short(names[c]))
-        ax.set_title(key, fontsize=9)
-        ax.xaxis.set_major_locator(_integer_ticks())
+            ax.plot(xs, ys, marker="o", markersize=3, label=wrap(names[c], LEGEND_WRAP))
+        level = chance_level(count, sampler)
+        chance = "0.5" if sampler != "softmax" and level == 0.5 else f"1/{count}"
+        ax.axhline(level, label=f"chance ({chance})", **CHANCE_STYLE)
+        verdict, colour = _verdict_line(found.get(key))
+        ax.set_title(key + (f" — {verdict}" if verdict else ""), fontsize=9, color=colour)
+        ax.xaxis.set_major_locator(integer_ticks())
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("epoch", fontsize=8)
         ax.set_ylabel("probability", fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.legend(fontsize=6, loc="best")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6, loc="best", framealpha=0.85)
     for j in range(len(keys), rows * columns):
         axes[j // columns][j % columns].set_visible(False)
     fig.suptitle(f"{run.path.name}: architecture probabilities over epochs")
     fig.subplots_adjust(
         left=0.08, right=0.97, bottom=0.08, top=1 - 70 / (60 + 320 * rows), hspace=0.45, wspace=0.25
     )
-    return _save(fig, _out(run, out_dir, "choices.png"))
+    return fig
 
 
-# ---- metric panels --------------------------------------------------------------------------
-
-Series = dict[str, tuple[list[float], list[float]]]
-Panel = tuple[str, Series, "float | None", bool]  # title, lines, reference line, integer y
-
-
-def _series(records: list[dict[str, Any]], key: str) -> tuple[list[float], list[float]]:
-    xs, ys = [], []
-    for x, r in zip(_epochs(records), records, strict=True):
-        v = r.get(key)
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            xs.append(x)
-            ys.append(float(v))
-    return xs, ys
-
-
-def op_count_series(records: list[dict[str, Any]]) -> Series:
-    """Parameter-free op counts over epochs, in the shapes a metrics record may hold them:
-    `"op_counts": {head: {"param_free": n}}` (or `{head: n}`), or flat keys
-    `"op_counts/HEAD/NAME"` and `"param_free/HEAD"`."""
-    out: Series = {}
-
-    def add(label: str, x: float, v: Any) -> None:
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            xs, ys = out.setdefault(label, ([], []))
-            xs.append(x)
-            ys.append(float(v))
-
-    for x, r in zip(_epochs(records), records, strict=True):
-        nested = r.get("op_counts")
-        if isinstance(nested, dict):
-            for head, value in nested.items():
-                if isinstance(value, dict):
-                    for name, n in value.items():
-                        add(f"{head} {name}", x, n)
-                else:
-                    add(f"{head} param_free", x, value)
-        for key, value in r.items():
-            if key.startswith("op_counts/"):
-                add(" ".join(key.split("/")[1:]), x, value)
-            elif key.startswith("param_free/"):
-                add(f"{key.split('/', 1)[1]} param_free", x, value)
-    return out
-
-
-def _collapse_panels(run: RunDir) -> list[Panel]:
-    panels: list[Panel] = []
-    z = _series(run.metrics, "z_std_normalised")
-    if z[0]:
-        panels.append(("z_std·√d (collapse → 0)", {"z_std·√d": z}, 1.0, False))
-    rank = _series(run.metrics, "rankme")
-    if rank[0]:
-        panels.append(("RankMe", {"rankme": rank}, None, False))
-    ops = op_count_series(run.metrics)
-    if ops:
-        panels.append(("parameter-free ops in the genotype", ops, None, True))
-    return panels
-
-
-def _loss_panels(run: RunDir) -> list[Panel]:
-    panels: list[Panel] = []
-    losses = {k: _series(run.metrics, k) for k in ("train/loss", "heldout/loss")}
-    losses = {k: v for k, v in losses.items() if v[0]}
-    if losses:
-        panels.append(("loss", losses, None, False))
-    knn = _series(run.metrics, "knn")
-    if knn[0]:
-        panels.append(("kNN accuracy", {"knn": knn}, None, False))
-    return panels
-
-
-def _need_metrics(run: RunDir) -> None:
-    if not run.metrics:
-        raise UsageProblem(
-            f"{run.path}: no metrics ({METRICS} is missing or empty)",
-            "a run writes a line at the end of every epoch",
-        )
-
-
-def plot_collapse(
+def plot_choice_curves(
     run: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = DPI
 ) -> Path:
-    """`collapse.png`: z_std·√d, RankMe and op counts over epochs (those present)."""
-    run = _run(run)
-    _need_metrics(run)
-    panels = _collapse_panels(run)
-    if not panels:
-        raise UsageProblem(f"{run.path / METRICS}: no z_std_normalised, rankme or op counts")
-    return _draw(run, "collapse", panels, _out(run, out_dir, "collapse.png"), dpi)
-
-
-def plot_losses(
-    run: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = DPI
-) -> Path:
-    """`losses.png`: train / held-out loss and kNN accuracy over epochs (those present)."""
-    run = _run(run)
-    _need_metrics(run)
-    panels = _loss_panels(run)
-    if not panels:
-        raise UsageProblem(f"{run.path / METRICS}: no train/loss, heldout/loss or knn")
-    return _draw(run, "loss and kNN accuracy", panels, _out(run, out_dir, "losses.png"), dpi)
-
-
-def _draw(
-    run: RunDir,
-    title: str,
-    panels: list[Panel],
-    path: Path,
-    dpi: int,
-) -> Path:
-    fig = _figure(panel_size(len(panels), dpi), dpi)
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (label, series, reference, integer) in zip(axes, panels, strict=True):
-        for line, (xs, ys) in series.items():
-            ax.plot(xs, ys, marker="o", markersize=3, label=line)
-        if reference is not None:
-            ax.axhline(reference, color="grey", linestyle="--", linewidth=1)
-        ax.set_title(label, fontsize=10)
-        ax.xaxis.set_major_locator(_integer_ticks())
-        if integer:
-            ax.yaxis.set_major_locator(_integer_ticks())
-        ax.set_xlabel("epoch", fontsize=8)
-        ax.tick_params(labelsize=7)
-        if len(series) > 1:
-            ax.legend(fontsize=7)
-    fig.suptitle(f"{run.path.name}: {title}")
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.84, wspace=0.3)
-    return _save(fig, path)
+    """`choices.png`: every choice's candidate probabilities over epochs."""
+    run = as_run(run)
+    return save(choice_curves_figure(run, dpi), out_path(run, out_dir, "choices.png"))
 
 
 # ---- everything -----------------------------------------------------------------------------
@@ -437,14 +307,14 @@ def render_run(
     run_dir: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = DPI
 ) -> list[Path]:
     """Every figure the run's files allow (none is an error only if the directory is bad)."""
-    run = _run(run_dir)
+    run = as_run(run_dir)
     paths: list[Path] = []
     if run.alphas and run.final_probabilities():
         paths += plot_heatmaps(run, out_dir=out_dir, dpi=dpi)
         paths.append(plot_choice_curves(run, out_dir=out_dir, dpi=dpi))
     if run.metrics:
-        if _collapse_panels(run):
+        if collapse_panels(run):
             paths.append(plot_collapse(run, out_dir=out_dir, dpi=dpi))
-        if _loss_panels(run):
+        if loss_panels(run):
             paths.append(plot_losses(run, out_dir=out_dir, dpi=dpi))
     return paths

@@ -40,9 +40,9 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def test_sizes_follow_the_content() -> None:
-    assert heatmap_size(4, 3) == (760, 330)
-    assert heatmap_size(3, 2) == (600, 270)
-    assert heatmap_size(4, 3, dpi=50) == (380, 165)
+    assert heatmap_size(4, 3) == (820, 330)
+    assert heatmap_size(3, 2) == (660, 270)
+    assert heatmap_size(4, 3, dpi=50) == (410, 165)
     assert grid_size(7) == (1120, 1340)
     assert grid_size(1) == (560, 380)
     assert panel_size(3) == (1320, 380)
@@ -62,9 +62,9 @@ def test_render_run_makes_every_figure(make_run: MakeRun) -> None:
     sizes = {p.name: png_size(p) for p in paths}
     assert sizes == {
         # projector: h1.act, h2.op, h2.act, h3.inputs; up to 3 candidates
-        "probabilities-projector.png": (760, 330),
+        "probabilities-projector.png": (820, 330),
         # predictor: h.width, h.norm, shared.hidden; 2 candidates
-        "probabilities-predictor.png": (600, 270),
+        "probabilities-predictor.png": (660, 270),
         "choices.png": (1120, 1340),  # 7 choices, 2 a row
         "collapse.png": (1320, 380),  # z_std·√d, RankMe, op counts
         "losses.png": (880, 380),  # loss, kNN
@@ -75,7 +75,7 @@ def test_out_dir_and_dpi(make_run: MakeRun, tmp_path: Path) -> None:
     out = tmp_path / "figures"
     paths = render_run(make_run(), out_dir=out, dpi=50)
     assert all(p.parent == out for p in paths)
-    assert png_size(out / "probabilities-projector.png") == (380, 165)
+    assert png_size(out / "probabilities-projector.png") == (410, 165)
     assert png_size(out / "losses.png") == (440, 190)
 
 

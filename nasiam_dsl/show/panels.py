@@ -1,0 +1,215 @@
+"""Metric figures of a run: `collapse.png` (z_std·√d, RankMe, parameter-free ops) and
+`losses.png` (train / held-out loss, kNN accuracy), one panel per metric that
+`metrics.jsonl` has.
+
+Axes are honest: z_std·√d is drawn on a fixed [0, 1.05] (1 is a healthy, spread-out
+embedding, 0 a collapsed one; an auto-zoomed axis makes noise look like collapse),
+accuracies on [0, 1], counts and ranks from 0. A kNN evaluated once is said to be in the
+title, and the random-init kNN (`knn_random_init` in a metrics record, or a `knn` at
+epoch 0) is drawn as a reference line when the run recorded it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nasiam_dsl.show.figures import (
+    as_run,
+    epochs_of,
+    integer_ticks,
+    new_figure,
+    out_path,
+    save,
+    scale,
+)
+from nasiam_dsl.show.rundir import METRICS, RunDir
+from nasiam_dsl.usage import UsageProblem
+
+__all__ = ["Panel", "op_count_series", "panel_size", "plot_collapse", "plot_losses"]
+
+Series = dict[str, tuple[list[float], list[float]]]
+Z_RANGE = (0.0, 1.05)
+
+
+@dataclass
+class Panel:
+    """One metric panel: its lines, labels, fixed y range and reference lines."""
+
+    title: str
+    ylabel: str
+    series: Series
+    ylim: tuple[float | None, float | None] = (0.0, None)
+    references: list[tuple[float, str]] = field(default_factory=list)
+    integer: bool = False
+
+
+def panel_size(panels: int, dpi: int = 100) -> tuple[int, int]:
+    """Pixel size of a row of `panels` metric panels (collapse, losses)."""
+    return scale(440 * panels, 380, dpi)
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _series(records: list[dict[str, Any]], key: str) -> tuple[list[float], list[float]]:
+    xs, ys = [], []
+    for x, r in zip(epochs_of(records), records, strict=True):
+        v = r.get(key)
+        if _number(v):
+            xs.append(x)
+            ys.append(float(v))
+    return xs, ys
+
+
+def op_count_series(records: list[dict[str, Any]]) -> Series:
+    """Parameter-free op counts over epochs, in the shapes a metrics record may hold them:
+    `"op_counts": {head: {"param_free": n}}` (or `{head: n}`), or flat keys
+    `"op_counts/HEAD/NAME"` and `"param_free/HEAD"`."""
+    out: Series = {}
+
+    def add(label: str, x: float, v: Any) -> None:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            xs, ys = out.setdefault(label, ([], []))
+            xs.append(x)
+            ys.append(float(v))
+
+    for x, r in zip(epochs_of(records), records, strict=True):
+        nested = r.get("op_counts")
+        if isinstance(nested, dict):
+            for head, value in nested.items():
+                if isinstance(value, dict):
+                    for name, n in value.items():
+                        add(f"{head} {name}", x, n)
+                else:
+                    add(f"{head} param_free", x, value)
+        for key, value in r.items():
+            if key.startswith("op_counts/"):
+                add(" ".join(key.split("/")[1:]), x, value)
+            elif key.startswith("param_free/"):
+                add(f"{key.split('/', 1)[1]} param_free", x, value)
+    return out
+
+
+def random_init_knn(records: list[dict[str, Any]]) -> float | None:
+    """The kNN accuracy of the untrained backbone, when the run recorded it."""
+    for r in records:
+        if _number(r.get("knn_random_init")):
+            return float(r["knn_random_init"])
+    for r in records:
+        if r.get("epoch") == 0 and _number(r.get("knn")):
+            return float(r["knn"])
+    return None
+
+
+def collapse_panels(run: RunDir) -> list[Panel]:
+    panels: list[Panel] = []
+    z = _series(run.metrics, "z_std_normalised")
+    if z[0]:
+        panels.append(
+            Panel(
+                "collapse: z_std·√d (1 healthy, 0 collapsed)",
+                "std of L2-normalised z × √d",
+                {"z_std·√d": z},
+                Z_RANGE,
+                [(1.0, "healthy: 1")],
+            )
+        )
+    rank = _series(run.metrics, "rankme")
+    if rank[0]:
+        panels.append(Panel("RankMe", "effective rank of z", {"rankme": rank}))
+    ops = op_count_series(run.metrics)
+    if ops:
+        panels.append(Panel("parameter-free ops in the genotype", "count", ops, integer=True))
+    return panels
+
+
+def loss_panels(run: RunDir) -> list[Panel]:
+    panels: list[Panel] = []
+    losses = {k: _series(run.metrics, k) for k in ("train/loss", "heldout/loss")}
+    losses = {k: v for k, v in losses.items() if v[0]}
+    if losses:
+        panels.append(Panel("loss", "SSL loss", losses, (None, None)))
+    knn = _series([r for r in run.metrics if r.get("epoch") != 0], "knn")
+    if knn[0]:
+        title = "kNN top-1 accuracy"
+        if len(knn[0]) == 1:
+            title += f" (evaluated once, epoch {knn[0][0]:g})"
+        refs = []
+        base = random_init_knn(run.metrics)
+        if base is not None:
+            refs.append((base, f"random init: {base:.3f}"))
+        panels.append(Panel(title, "accuracy", {"kNN": knn}, (0.0, 1.0), refs))
+    return panels
+
+
+def _need_metrics(run: RunDir) -> None:
+    if not run.metrics:
+        raise UsageProblem(
+            f"{run.path}: no metrics ({METRICS} is missing or empty)",
+            "a run writes a line at the end of every epoch",
+        )
+
+
+def plot_collapse(
+    run: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = 100
+) -> Path:
+    """`collapse.png`: z_std·√d, RankMe and op counts over epochs (those present)."""
+    run = as_run(run)
+    _need_metrics(run)
+    panels = collapse_panels(run)
+    if not panels:
+        raise UsageProblem(f"{run.path / METRICS}: no z_std_normalised, rankme or op counts")
+    return draw_panels(run, "collapse", panels, out_path(run, out_dir, "collapse.png"), dpi)
+
+
+def plot_losses(
+    run: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = 100
+) -> Path:
+    """`losses.png`: train / held-out loss and kNN accuracy over epochs (those present)."""
+    run = as_run(run)
+    _need_metrics(run)
+    panels = loss_panels(run)
+    if not panels:
+        raise UsageProblem(f"{run.path / METRICS}: no train/loss, heldout/loss or knn")
+    path = out_path(run, out_dir, "losses.png")
+    return draw_panels(run, "loss and kNN accuracy", panels, path, dpi)
+
+
+def panels_figure(run: RunDir, title: str, panels: list[Panel], dpi: int):
+    """The figure of a row of panels (not saved: tests read its artists)."""
+    fig = new_figure(panel_size(len(panels), dpi), dpi)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    epochs = epochs_of(run.metrics) or [1.0]
+    span = (min(epochs) - 0.25, max(epochs) + 0.25)  # every panel, even one point, alike
+    for ax, panel in zip(axes, panels, strict=True):
+        for line, (xs, ys) in panel.series.items():
+            ax.plot(xs, ys, marker="o", markersize=4, label=line)
+        for value, label in panel.references:
+            ax.axhline(value, color="grey", linestyle="--", linewidth=1, label=label)
+        ax.set_title(panel.title, fontsize=9)
+        ax.xaxis.set_major_locator(integer_ticks())
+        ax.set_xlim(*span)
+        low, high = panel.ylim
+        if panel.integer:
+            ax.yaxis.set_major_locator(integer_ticks())
+            top = max((max(ys) for _, ys in panel.series.values() if ys), default=0.0)
+            low, high = -0.25, max(1.0, top) + 0.75  # a count of 0 stays off the axis line
+        if low is not None or high is not None:
+            ax.set_ylim(bottom=low, top=high)
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.set_ylabel(panel.ylabel, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        if len(panel.series) + len(panel.references) > 1:
+            ax.legend(fontsize=7)
+    fig.suptitle(f"{run.path.name}: {title}")
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.84, wspace=0.35)
+    return fig
+
+
+def draw_panels(run: RunDir, title: str, panels: list[Panel], path: Path, dpi: int) -> Path:
+    return save(panels_figure(run, title, panels, dpi), path)
