@@ -168,6 +168,37 @@ def test_gumbel_state_round_trip_restores_temperature() -> None:
     assert restored.tau_min == 0.5 and restored.training is False
 
 
+def test_gumbel_draw_names_the_hot_candidate_of_the_same_draw() -> None:
+    a = GumbelSampler(generator=torch.Generator().manual_seed(4))
+    b = GumbelSampler(generator=torch.Generator().manual_seed(4))
+    alpha = torch.randn(3, 5, requires_grad=True)
+    weights, index = a.draw(alpha)
+    assert index is not None and index.shape == (3, 1)
+    assert torch.equal(weights, b.weights(alpha))  # the same draw as `weights`
+    assert torch.equal(index, weights.detach().argmax(-1, keepdim=True))
+    assert torch.equal(weights.detach().gather(-1, index), torch.ones(3, 1))
+
+
+@pytest.mark.parametrize("name", ["softmax", "dirichlet", "sigmoid"])
+def test_soft_samplers_draw_their_weights_with_no_index(name: str) -> None:
+    a = get_sampler(name, generator=torch.Generator().manual_seed(1))
+    b = get_sampler(name, generator=torch.Generator().manual_seed(1))
+    weights, index = a.draw(_alpha())
+    assert index is None
+    assert torch.equal(weights, b.weights(_alpha()))
+
+
+def test_gumbel_draw_has_no_index_when_soft_or_not_sampling() -> None:
+    soft = GumbelSampler(hard=False)
+    assert soft.draw(_alpha())[1] is None
+    hard = GumbelSampler()
+    with torch.no_grad():
+        weights, index = hard.draw(ALPHA)
+    assert index is None
+    torch.testing.assert_close(weights, F.softmax(ALPHA, dim=-1))
+    assert hard.eval().draw(_alpha())[1] is None
+
+
 # -- dirichlet (DrNAS) ------------------------------------------------------------------
 def test_dirichlet_mean_when_not_sampling() -> None:
     sampler = DirichletSampler()
