@@ -179,7 +179,8 @@ def summary_sentence(found: Mapping[str, Margin], threshold: float = DECIDED_MAR
     if total == 0:
         return "The search had no open choice to decide."
     if undecided == 0:
-        return f"All {total} choices are decided (margin over the runner-up >= {threshold:g})."
+        which = "The only choice is" if total == 1 else f"All {total} choices are"
+        return f"{which} decided (margin over the runner-up >= {threshold:g})."
     verb = "is" if undecided == 1 else "are"
     which = "its" if undecided == 1 else "their"
     return (

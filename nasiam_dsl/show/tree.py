@@ -2,7 +2,9 @@
 
 Under each node, one leaf per choice: its key (relative to the node) and what the
 genotype kept with its probability, or, for a space, its candidates (with their
-probabilities when a run's are given).
+probabilities when a run's are given). A genotype that carries its margins (a search's
+`genotype.nas`) says at each choice whether it is decided and against which runner-up;
+its `margin_*` meta entries are then not repeated under `meta`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import format_pipeline, format_scalar
 from nasiam_dsl.lang.walk import node_choices
 from nasiam_dsl.show.choices import Chosen, candidate_names, chosen_candidates
+from nasiam_dsl.show.decisions import MARGIN_PREFIX, meta_verdicts
 
 __all__ = ["document_tree"]
 
@@ -28,10 +31,18 @@ def _relative(key: str, head: str, node: str) -> str:
 
 
 def _prob_text(p: float | None) -> Text:
-    if p is None:
+    return Text("") if p is None else Text(f" {p:.2f}")
+
+
+def _verdict(margin: str | None) -> Text:
+    """`  undecided: +0.01 over hardswish 0.25` from a margin meta text."""
+    if margin is None:
         return Text("")
-    style = "green" if p >= 0.5 else "yellow" if p >= 0.25 else "red"
-    return Text(f" {p:.2f}", style=style)
+    verdict = margin.rsplit(", ", 1)[-1]
+    rival, _, lead = margin.partition(" vs ")[2].partition(": ")
+    lead = lead.split(" over ", 1)[0]
+    detail = f": {lead} over {rival}" if rival else ""
+    return Text(f"  {verdict}{detail}", style="green" if verdict == "decided" else "bold yellow")
 
 
 def document_tree(doc: ast.Document, *, probabilities: Probabilities | None = None) -> Tree:
@@ -44,10 +55,13 @@ def document_tree(doc: ast.Document, *, probabilities: Probabilities | None = No
     if doc.meta is not None and doc.meta.entries:
         meta = tree.add(Text("meta", style="dim"))
         for entry in doc.meta.entries:
+            if entry.key.startswith(MARGIN_PREFIX):
+                continue
             value = format_scalar(entry.value, string=isinstance(entry.value, str))
             meta.add(Text(f"{entry.key} = {value}", style="dim"))
     chosen = chosen_candidates(doc)
     names = candidate_names(doc)
+    verdicts = meta_verdicts(doc)
     for head in doc.heads:
         branch = tree.add(Text(f"head {head.name}({head.input}: {head.source})", style="bold"))
         last = head.nodes[-1].name if head.nodes else None
@@ -63,7 +77,8 @@ def document_tree(doc: ast.Document, *, probabilities: Probabilities | None = No
                 if site.key in seen:
                     continue
                 seen.add(site.key)
-                leaf.add(_choice_line(site.key, head.name, node.name, chosen, names, probabilities))
+                line = _choice_line(site.key, head.name, node.name, chosen, names, probabilities)
+                leaf.add(line.append_text(_verdict(verdicts.get(site.key))))
     return tree
 
 

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from nasiam_dsl.lang import parse
+from nasiam_dsl.show.decisions import genotype_with_margins
 from nasiam_dsl.show.tree import document_tree
 from tests.show.conftest import FINAL, GENOTYPE, SPACE
 
@@ -58,11 +59,24 @@ def test_space_tree_with_probabilities_best_first() -> None:
     assert "    │   └── shared.hidden: gelu 0.70, relu 0.30" in lines
 
 
-def test_probabilities_are_coloured_by_size() -> None:
-    console = Console(width=200, record=True, color_system="truecolor", force_terminal=True)
-    console.print(document_tree(parse(SPACE), probabilities=FINAL))
-    html = console.export_html(inline_styles=True)
-    assert "0.71" in html and "0.10" in html
+def test_probabilities_are_not_coloured_as_findings() -> None:
+    """A probability alone says nothing of a decision: only a margin verdict is coloured."""
     tree = document_tree(parse(GENOTYPE))
     act = tree.children[1].children[0].children[0].label
-    assert [span.style for span in act.spans][-1] == "green"  # type: ignore[union-attr]
+    assert act.plain == "act: gelu 0.71"  # type: ignore[union-attr]
+    assert all(span.style != "green" for span in act.spans)  # type: ignore[union-attr]
+
+
+def test_a_genotype_with_margins_says_each_verdict() -> None:
+    space = parse(SPACE)
+    final = {**FINAL, "projector.h3.inputs": [0.48, 0.52]}
+    genotype = genotype_with_margins(space, parse(GENOTYPE), final)
+    tree = document_tree(genotype)
+    meta = [child.label.plain for child in tree.children[0].children]  # type: ignore[union-attr]
+    assert "decided = 5" in meta and "undecided = 1" in meta
+    assert not any(line.startswith("margin_") for line in meta)
+    h1_act = tree.children[1].children[0].children[0].label
+    assert h1_act.plain == "act: gelu 0.71  decided: +0.52 over relu 0.19"  # type: ignore[union-attr]
+    assert h1_act.spans[-1].style == "green"  # type: ignore[union-attr]
+    h3 = tree.children[1].children[2].children[0].label
+    assert h3.plain == "inputs: h2 0.55  undecided: +0.04 over h1 0.48"  # type: ignore[union-attr]
