@@ -2,7 +2,13 @@
 
 from nasiam_dsl.data.augment_config import AugmentConfig, augment_recipe, list_recipes
 from nasiam_dsl.data.batched_augment import BatchedTwoViewAugment, normalize_batch, to_unit_float
-from nasiam_dsl.data.datasets import dataset_info, get_dataset, list_datasets, register_dataset
+from nasiam_dsl.data.datasets import (
+    dataset_info,
+    get_dataset,
+    list_datasets,
+    pretrain_split,
+    register_dataset,
+)
 from nasiam_dsl.data.embedded import EMBEDDED_PATH, EmbeddedDataset
 from nasiam_dsl.data.errors import DatasetError
 from nasiam_dsl.data.infinite import InfiniteLoader
@@ -35,6 +41,7 @@ __all__ = [
     "list_recipes",
     "make_loader",
     "normalize_batch",
+    "pretrain_split",
     "register_dataset",
     "set_loader_epoch",
     "split_dataset",

@@ -1,8 +1,9 @@
 """Dataset registry: one name → one loader and its metadata, instead of per-dataset if-chains.
 
-``get_dataset("embedded")`` works offline on any machine; CIFAR needs the torchvision files
-under ``root`` (or ``download=True``); ``imagefolder`` reads any ``class/image`` tree, which
-covers ImageNet (``root/train``, ``root/val``) and users' own images.
+``get_dataset("embedded")`` works offline on any machine; CIFAR and STL-10 need the
+torchvision files under ``root`` (or ``download=True``); Fashion-MNIST is also found where
+Debian's ``dataset-fashion-mnist`` installs it; ``imagefolder`` reads any ``class/image``
+tree, which covers ImageNet (``root/train``, ``root/val``) and users' own images.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
+from nasiam_dsl.data import fashion_mnist, stl10
 from nasiam_dsl.data.embedded import EMBEDDED_PATH, EmbeddedDataset, embedded_info
 from nasiam_dsl.data.errors import DatasetError
 from nasiam_dsl.data.info import (
@@ -33,10 +35,17 @@ SPLITS = ("train", "test")
 
 @dataclass(frozen=True)
 class DatasetEntry:
-    """How to build one named dataset and how to describe it."""
+    """How to build one named dataset and how to describe it.
+
+    ``splits`` are the names ``load`` accepts; ``pretrain_split`` is the one self-supervised
+    training reads (STL-10's labelled plus unlabelled images), ``train`` labels the kNN bank
+    and the probe, ``test`` evaluates.
+    """
 
     load: Callable[[Path | None, str, Transform | None, bool], Dataset]
     info: Callable[[Path | None], DatasetInfo]
+    splits: tuple[str, ...] = SPLITS
+    pretrain_split: str = "train"
 
 
 _REGISTRY: dict[str, DatasetEntry] = {}
@@ -70,16 +79,22 @@ def get_dataset(
     transform: Transform | None = None,
     download: bool = False,
 ) -> Dataset:
-    """Build split ``split`` (``train`` or ``test``) of dataset ``name``.
+    """Build split ``split`` (``train``, ``test``, or another of the dataset's) of ``name``.
 
     Items are ``(image, label)`` with ``image = transform(PIL image)``. Every dataset has a
     ``targets`` sequence of int labels (what ``split_indices`` needs). A missing or corrupt
     dataset raises ``DatasetError`` naming the path and the expected layout.
     """
-    if split not in SPLITS:
-        raise DatasetError(f"unknown split {split!r}, expected one of {SPLITS}")
+    entry = _entry(name)
+    if split not in entry.splits:
+        raise DatasetError(f"{name}: unknown split {split!r}, expected one of {entry.splits}")
     path = Path(root).expanduser() if root is not None else None
-    return _entry(name).load(path, split, transform, download)
+    return entry.load(path, split, transform, download)
+
+
+def pretrain_split(name: str = "embedded") -> str:
+    """The split that self-supervised pretraining of dataset ``name`` reads."""
+    return _entry(name).pretrain_split
 
 
 def dataset_info(name: str = "embedded", root: str | Path | None = None) -> DatasetInfo:
@@ -197,3 +212,31 @@ register_dataset(
         _fixed_info(DatasetInfo("imagenet", 1000, 3, 224, IMAGENET_MEAN, IMAGENET_STD)),
     ),
 )
+
+
+# --- Fashion-MNIST and STL-10 -------------------------------------------------------------
+
+
+def _fashion_mnist(name: str, channels: int) -> DatasetEntry:
+    def load(root: Path | None, split: str, transform: Transform | None, download: bool):
+        return fashion_mnist.load_fashion_mnist(root, split, transform, download, channels=channels)
+
+    return DatasetEntry(load, _fixed_info(fashion_mnist.fashion_mnist_info(name, channels)))
+
+
+def _stl10(name: str, image_size: int) -> DatasetEntry:
+    def load(root: Path | None, split: str, transform: Transform | None, download: bool):
+        return stl10.load_stl10(root, split, transform, download, image_size)
+
+    return DatasetEntry(
+        load,
+        _fixed_info(stl10.stl10_info(name, image_size)),
+        splits=stl10.SPLITS,
+        pretrain_split=stl10.PRETRAIN_SPLIT,
+    )
+
+
+register_dataset("fashion-mnist", _fashion_mnist("fashion-mnist", channels=1))
+register_dataset("fashion-mnist-rgb", _fashion_mnist("fashion-mnist-rgb", channels=3))
+register_dataset("stl10", _stl10("stl10", stl10.NATIVE_SIZE))
+register_dataset("stl10-64", _stl10("stl10-64", 64))
