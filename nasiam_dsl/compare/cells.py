@@ -1,0 +1,226 @@
+"""The cells of a comparison: one (candidate, seed) each, run and evaluated on its own.
+
+A candidate's cell is an ordinary `nasiam train` run directory, `DIR/<candidate>/seed<s>/`;
+a baseline's cell (the random-init backbone, the raw pixels) holds only its config. A cell
+is finished when its `result.json` exists (written atomically, last), so an interrupted
+comparison resumes by skipping finished cells, a training cut short resumes from its
+checkpoint, and cells may run in any order, in parallel or as a cluster job array.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nasiam_dsl.files import atomic_write_text
+from nasiam_dsl.run.evaluation import ProbeSettings
+from nasiam_dsl.usage import UsageProblem
+
+RESULT = "result.json"
+PLAN = "comparison.json"
+RANDOM_INIT = "random-init"
+RAW_PIXELS = "raw-pixels"
+BASELINES = (RANDOM_INIT, RAW_PIXELS)
+
+Kind = Literal["candidate", "baseline"]
+
+
+class Candidate(BaseModel):
+    """A genotype to pretrain (`spec`), or a baseline (`spec` None)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    spec: str | None = None
+    kind: Kind = "candidate"
+
+
+class Comparison(BaseModel):
+    """Everything that fixes a comparison; stored as `DIR/comparison.json`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root: str
+    candidates: list[Candidate]
+    seeds: list[int] = Field(min_length=1)
+    reference: str
+    k: int = Field(200, gt=0)
+    probe: ProbeSettings = ProbeSettings()
+    base: dict[str, Any] = Field(description="the RunConfig every training cell shares")
+
+    def same_study(self, other: Comparison) -> bool:
+        """Whether `other` measures the same cells the same way (the reference may differ)."""
+        keep = {"candidates", "seeds", "k", "probe", "base"}
+        return self.model_dump(include=keep) == other.model_dump(include=keep)
+
+
+@dataclass(frozen=True)
+class Cell:
+    index: int
+    candidate: Candidate
+    seed: int
+
+    def directory(self, root: Path) -> Path:
+        return Path(root) / self.candidate.name / f"seed{self.seed}"
+
+    def finished(self, root: Path) -> bool:
+        return (self.directory(root) / RESULT).exists()
+
+    def label(self) -> str:
+        return f"{self.candidate.name} seed {self.seed}"
+
+
+@dataclass
+class CellResult:
+    candidate: str
+    kind: str
+    seed: int
+    knn: float
+    linear_probe: float
+    train_images: int
+    test_images: int
+    head_params: int | None
+    head_flops: int | None
+    train_s: float
+    eval_s: float
+
+    @property
+    def wall_s(self) -> float:
+        return self.train_s + self.eval_s
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "wall_s": self.wall_s}
+
+
+def cells_of(comparison: Comparison) -> list[Cell]:
+    """Every cell: candidates seed by seed, then the baselines seed by seed."""
+    ordered = [c for c in comparison.candidates if c.kind == "candidate"]
+    ordered += [c for c in comparison.candidates if c.kind == "baseline"]
+    pairs = [(c, s) for c in ordered for s in comparison.seeds]
+    return [Cell(i, c, s) for i, (c, s) in enumerate(pairs)]
+
+
+def read_result(cell: Cell, root: Path) -> CellResult | None:
+    path = cell.directory(root) / RESULT
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text("utf-8"))
+    data.pop("wall_s", None)
+    return CellResult(**data)
+
+
+def cell_config(comparison: Comparison, cell: Cell, device: str | None = None) -> dict[str, Any]:
+    """The RunConfig (as a dict) of a cell: the shared one, its genotype, seed and folder."""
+    spec = cell.candidate.spec or _reference_spec(comparison)
+    config = {
+        **comparison.base,
+        "command": "train",
+        "spec": spec,
+        "seed": cell.seed,
+        "out": str(Path(comparison.root) / cell.candidate.name),
+        "name": f"seed{cell.seed}",
+    }
+    if device is not None:
+        config["device"] = device
+    return config
+
+
+def _reference_spec(comparison: Comparison) -> str:
+    for c in comparison.candidates:
+        if c.spec is not None:
+            return c.spec
+    raise UsageProblem("a comparison needs at least one candidate genotype")
+
+
+def run_cell(comparison: Comparison, cell: Cell, device: str | None = None) -> CellResult:
+    """Run (or finish) one cell and write its result; a finished cell is read back."""
+    root = Path(comparison.root)
+    done = read_result(cell, root)
+    if done is not None:
+        return done
+    from nasiam_dsl.run.config import RunConfig
+
+    config = RunConfig.model_validate(cell_config(comparison, cell, device))
+    directory = cell.directory(root)
+    started = time.perf_counter()
+    if cell.candidate.kind == "candidate":
+        _train(config, directory)
+    else:
+        directory.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(directory / "config.json", config.model_dump_json(indent=2) + "\n")
+    trained = time.perf_counter()
+    evaluation = _evaluate(comparison, cell, config, directory)
+    params, flops = head_cost(config) if cell.candidate.kind == "candidate" else (None, None)
+    result = CellResult(
+        candidate=cell.candidate.name,
+        kind=cell.candidate.kind,
+        seed=cell.seed,
+        knn=evaluation.knn,
+        linear_probe=evaluation.linear_probe,
+        train_images=evaluation.train_images,
+        test_images=evaluation.test_images,
+        head_params=params,
+        head_flops=flops,
+        train_s=round(trained - started, 3),
+        eval_s=round(time.perf_counter() - trained, 3),
+    )
+    atomic_write_text(directory / RESULT, json.dumps(result.as_dict(), indent=2) + "\n")
+    return result
+
+
+def _train(config, directory: Path) -> None:
+    """Train the cell's run directory to its end: resume a cut-short run, restart one that
+    never saved a checkpoint, keep one that already wrote its backbone."""
+    from nasiam_dsl.run.checkpoint import CHECKPOINT
+    from nasiam_dsl.run.runner import start
+    from nasiam_dsl.run.ui import RichUI
+
+    if (directory / "backbone.pt").exists():
+        return
+    ui = RichUI(quiet=True)
+    if (directory / CHECKPOINT).exists():
+        start(config, ui, resume=directory)
+        return
+    if directory.exists():
+        shutil.rmtree(directory)  # started, but nothing worth keeping was saved
+    run = start(config, ui)
+    if run.run_dir != directory:  # pragma: no cover - the directory is ours alone
+        raise UsageProblem(f"cell wrote {run.run_dir}, expected {directory}")
+
+
+def _evaluate(comparison: Comparison, cell: Cell, config, directory: Path):
+    from nasiam_dsl.run.evaluation import evaluate_pixels, evaluate_run
+
+    device = config.device
+    if cell.candidate.name == RAW_PIXELS:
+        return evaluate_pixels(config, k=comparison.k, probe=comparison.probe, device=device)
+    return evaluate_run(
+        directory,
+        random_init=cell.candidate.name == RANDOM_INIT,
+        k=comparison.k,
+        probe=comparison.probe,
+        device=device,
+    )
+
+
+def head_cost(config) -> tuple[int, int]:
+    """Parameters and FLOPs per sample of every head of the cell's genotype."""
+    from nasiam_dsl.backbones import build_backbone
+    from nasiam_dsl.compile.count import Tally, genotype_tallies
+    from nasiam_dsl.compile.plan import plan_document
+    from nasiam_dsl.lang import parse_file
+    from nasiam_dsl.run.evaluation import config_dataset_info
+
+    doc = parse_file(Path(config.spec))
+    channels = config_dataset_info(config).channels
+    backbone = build_backbone(config.backbone, in_channels=channels, **config.backbone_options)
+    feature_dim = int(backbone.feature_dim)
+    tallies = genotype_tallies(plan_document(doc, feature_dim), {})
+    total = sum((t for nodes in tallies.values() for t in nodes.values()), Tally())
+    return total.params, total.flops

@@ -1,0 +1,145 @@
+"""Running a comparison: its directory, its cells (one process or several), its outputs.
+
+`--jobs N` starts N worker processes; with several CUDA devices each worker is pinned to one
+(round robin), otherwise they share the CPU threads equally. Workers take pending cells one
+at a time, so a crash loses at most the cells in flight.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from nasiam_dsl.compare.cells import (
+    PLAN,
+    Cell,
+    CellResult,
+    Comparison,
+    cells_of,
+    read_result,
+    run_cell,
+)
+from nasiam_dsl.compare.plot import plot_comparison
+from nasiam_dsl.compare.summary import Summary, summarise
+from nasiam_dsl.compare.table import write_csv, write_json
+from nasiam_dsl.compare.verdict import verdict_lines
+from nasiam_dsl.files import atomic_write_text
+from nasiam_dsl.usage import UsageProblem
+
+_worker_device: str | None = None
+
+
+def prepare(comparison: Comparison) -> None:
+    """Create the comparison directory, or check that it holds this same comparison."""
+    root = Path(comparison.root)
+    path = root / PLAN
+    if path.exists():
+        try:
+            before = Comparison.model_validate_json(path.read_text("utf-8"))
+        except ValueError:
+            raise UsageProblem(f"{path} is not a comparison this nasiam reads") from None
+        if not before.same_study(comparison):
+            raise UsageProblem(
+                f"{root} holds another comparison (other candidates, seeds or budget)",
+                "give another --out, or remove that directory to start over",
+            )
+    root.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, comparison.model_dump_json(indent=2) + "\n")
+
+
+def run_cells(
+    comparison: Comparison,
+    cells: list[Cell],
+    jobs: int = 1,
+    on_done: Callable[[Cell, CellResult], None] | None = None,
+) -> list[CellResult]:
+    """Run the unfinished `cells` (finished ones are skipped) and return their results."""
+    root = Path(comparison.root)
+    pending = [c for c in cells if not c.finished(root)]
+    results = []
+    if jobs <= 1 or len(pending) <= 1:
+        for cell in pending:
+            results.append(run_cell(comparison, cell))
+            if on_done is not None:
+                on_done(cell, results[-1])
+        return results
+    jobs = min(jobs, len(pending))
+    context = multiprocessing.get_context("spawn")
+    devices = context.Queue()
+    for device in _worker_devices(comparison, jobs):
+        devices.put(device)
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_start_worker, initargs=(devices, threads)
+    ) as pool:
+        futures = {pool.submit(_run_in_worker, comparison, cell): cell for cell in pending}
+        for future in as_completed(futures):
+            results.append(future.result())
+            if on_done is not None:
+                on_done(futures[future], results[-1])
+    return results
+
+
+def _worker_devices(comparison: Comparison, jobs: int) -> list[str | None]:
+    from nasiam_dsl.run.evaluation import resolve_device
+
+    device = resolve_device(str(comparison.base.get("device", "auto")))
+    if device.startswith("cuda") and ":" not in device:
+        import torch
+
+        count = torch.cuda.device_count()
+        if count > 1:
+            return [f"cuda:{i % count}" for i in range(jobs)]
+    return [None] * jobs
+
+
+def _start_worker(devices, threads: int) -> None:
+    global _worker_device
+    import torch
+
+    _worker_device = devices.get()
+    if _worker_device is None:
+        torch.set_num_threads(threads)
+
+
+def _run_in_worker(comparison: Comparison, cell: Cell) -> CellResult:
+    return run_cell(comparison, cell, device=_worker_device)
+
+
+def finished_results(comparison: Comparison) -> tuple[list[CellResult], list[Cell]]:
+    """The results written so far, and the cells still missing."""
+    results, missing = [], []
+    for cell in cells_of(comparison):
+        result = read_result(cell, Path(comparison.root))
+        if result is None:
+            missing.append(cell)
+        else:
+            results.append(result)
+    return results, missing
+
+
+@dataclass
+class Report:
+    summary: Summary
+    verdict: list[str]
+    written: list[Path]
+
+
+def write_report(comparison: Comparison, results: list[CellResult]) -> Report:
+    """Summarise, judge, and write compare.csv, compare.json and compare.png."""
+    root = Path(comparison.root)
+    order = [c.name for c in comparison.candidates if c.kind == "candidate"]
+    order += [c.name for c in comparison.candidates if c.kind == "baseline"]
+    summary = summarise(results, order, comparison.reference, comparison.probe.describe())
+    verdict = verdict_lines(summary)
+    write_csv(summary, root / "compare.csv")
+    write_json(summary, verdict, root / "compare.json")
+    written = [root / "compare.csv", root / "compare.json"]
+    figure = plot_comparison(summary, root / "compare.png")
+    if figure is not None:
+        written.append(figure)
+    return Report(summary, verdict, written)
