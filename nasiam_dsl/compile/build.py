@@ -9,6 +9,7 @@ framework wires heads; `forward(features)` here is a convenience that runs them 
 from __future__ import annotations
 
 import contextlib
+import enum
 from collections.abc import Iterator
 from typing import Literal
 
@@ -18,6 +19,15 @@ from torch import Tensor, nn
 from nasiam_dsl.compile.arch import ArchParameters, Sampler
 from nasiam_dsl.compile.fused import FusedOp
 from nasiam_dsl.compile.keys import NameDict
+from nasiam_dsl.compile.masks import (
+    AnyLayout,
+    Block,
+    Layout,
+    PickedLayout,
+    SupportLayerNorm,
+    WidthMask,
+    block_of,
+)
 from nasiam_dsl.compile.mixed import (
     CombineSource,
     HeadModule,
@@ -26,7 +36,6 @@ from nasiam_dsl.compile.mixed import (
     MixedSet,
     PipelineModule,
     RefSource,
-    WidthMask,
 )
 from nasiam_dsl.compile.ops import Dense, is_per_feature, make_layer, narrowable
 from nasiam_dsl.compile.plan import (
@@ -162,28 +171,39 @@ def compile_genotype(
     return FixedNet(heads, plan, doc)
 
 
+class _Mask(enum.Enum):
+    """Where a masked tensor stands within a pipeline (see `_Builder.stages`)."""
+
+    PENDING = "pending"  # a width linear's output, its soft mask not applied yet
+    CLEAN = "clean"  # the soft mask applied, nothing since
+    DIRTY = "dirty"  # per-feature stages since the mask: its support is due
+
+
 class _Builder:
     def __init__(self, plan: Plan, arch: ArchParameters | None, fused: bool) -> None:
         self.plan = plan
         self.arch = arch
         self.fused = fused
-        # the width mask (key, widths) a node's output carries, so a later node that reads it
-        # re-applies the mask's support after per-feature stages (a BN would turn the masked
-        # features into its bias); None when the output is not masked
-        self.masks: dict[str, tuple[str, tuple[int, ...]] | None] = {}
+        # the width-mask layout each name of the current head carries (None: not masked), so
+        # the stages that read it can rebuild the mask (`masks` module)
+        self.layouts: dict[str, AnyLayout | None] = {}
 
     def build(self) -> dict[str, HeadModule]:
         out_widths: dict[str, int] = {}
+        out_layouts: dict[str, AnyLayout | None] = {}
         heads: dict[str, HeadModule] = {}
         for hp in self.plan.heads:
             in_width = self.input_width(hp, out_widths)
             widths = {hp.input: in_width}
-            self.masks = {hp.input: None}
+            source = hp.source if isinstance(hp.source, str) else None
+            self.layouts = {hp.input: out_layouts.get(source) if source else None}
             nodes: dict[str, nn.Module] = {}
             for node in hp.nodes:
-                module, widths[node.name] = self.pipeline(node.pipeline, widths, top=node.name)
+                module, widths[node.name], layout = self.pipeline(node.pipeline, widths)
+                self.layouts[node.name] = layout
                 nodes[node.name] = module
             out_widths[hp.name] = widths[hp.output]
+            out_layouts[hp.name] = self.layouts[hp.output]
             heads[hp.name] = HeadModule(hp.name, hp.input, nodes, in_width, widths[hp.output])
         return heads
 
@@ -201,39 +221,51 @@ class _Builder:
 
     # ---- pipelines --------------------------------------------------------------------
     def pipeline(
-        self, p: Pipeline, widths: dict[str, int], top: str | None = None
-    ) -> tuple[PipelineModule, int]:
-        """Build a pipeline; `top` names the node when it is a node's own pipeline."""
+        self, p: Pipeline, widths: dict[str, int]
+    ) -> tuple[PipelineModule, int, AnyLayout | None]:
+        """Build a pipeline: the module, its output width and the layout its output carries."""
         src = p.source
         source: nn.Module
-        incoming = None
         if isinstance(src, Ref):
-            source, width = RefSource(src.name), widths[src.name]
-            incoming = self.masks.get(src.name) if top is not None else None
+            source, width, incoming = RefSource(src.name), widths[src.name], self.layouts[src.name]
         elif isinstance(src, Inputs):
-            source, width = self.inputs(src, widths)
+            source, width, incoming = self.inputs(src, widths)
         elif src.key is None:
-            source, width = self.pipeline(src.candidates[0], widths)
+            source, width, incoming = self.pipeline(src.candidates[0], widths)
         else:
-            source, width = self.choose(src, widths)
-        stages, width, mask = self.stages(p.stages, width, incoming)
-        if top is not None:
-            self.masks[top] = mask
-        return PipelineModule(source, stages, width), width
+            source, width, incoming = self.choose(src, widths)
+        stages, width, layout = self.stages(p.stages, width, incoming)
+        return PipelineModule(source, stages, width), width, layout
 
-    def inputs(self, src: Inputs, widths: dict[str, int]) -> tuple[nn.Module, int]:
+    def inputs(
+        self, src: Inputs, widths: dict[str, int]
+    ) -> tuple[nn.Module, int, AnyLayout | None]:
         ws = [widths[n] for n in src.names]
+        layouts = [self.layouts[n] for n in src.names]
         if src.key is None:
-            width = sum(ws) if src.mode == "concat" else ws[0]
-            return CombineSource(src.mode, src.names), width
-        width = ws[0] * src.pick if src.mode == "concat" else ws[0]
-        return MixedInputs(src.key, self.need_arch(), src.mode, src.names, src.pick), width
+            if src.mode != "concat":
+                return CombineSource(src.mode, src.names), ws[0], _common(layouts)
+            pairs = zip(layouts, ws, strict=True)
+            blocks = [b for lay, w in pairs for b in block_of(lay, w).blocks]
+            layout = Layout(tuple(blocks)) if any(b.key for b in blocks) else None
+            return CombineSource(src.mode, src.names), sum(ws), layout
+        module = MixedInputs(src.key, self.need_arch(), src.mode, src.names, src.pick)
+        if src.mode != "concat":
+            return module, ws[0], _common(layouts)
+        picked = None
+        if any(lay is not None for lay in layouts):
+            options = tuple(block_of(lay, w) for lay, w in zip(layouts, ws, strict=True))
+            picked = PickedLayout(src.key, src.pick, options)
+        return module, ws[0] * src.pick, picked
 
-    def choose(self, src: Choose, widths: dict[str, int]) -> tuple[nn.Module, int]:
+    def choose(
+        self, src: Choose, widths: dict[str, int]
+    ) -> tuple[nn.Module, int, AnyLayout | None]:
         assert src.key is not None
         built = [self.pipeline(c, widths) for c in src.candidates]
-        cands = [m for m, _ in built]
-        width = max(w for _, w in built)
+        cands = [m for m, _, _ in built]
+        width = max(w for _, w, _ in built)
+        live = [lay for (_, _, lay), c in zip(built, src.candidates, strict=True) if not c.is_zero]
         names = {c.source.name if isinstance(c.source, Ref) else None for c in src.candidates}
         skip = next(iter(names)) if len(names) == 1 else None
         if skip is not None and widths[skip] != width:
@@ -250,49 +282,70 @@ class _Builder:
             skip_input=skip,
             partial=partial,
         )
-        return (FusedOp.from_loop(op) if self.fused else op), width
+        return (FusedOp.from_loop(op) if self.fused else op), width, _common(live)
 
     def stages(
-        self, stages: tuple, width: int, incoming: tuple[str, tuple[int, ...]] | None = None
-    ) -> tuple[list[nn.Module], int, tuple[str, tuple[int, ...]] | None]:
-        """Build the stages; place width masks (see `mixed` module docs).
+        self, stages: tuple, width: int, incoming: AnyLayout | None = None
+    ) -> tuple[list[nn.Module], int, AnyLayout | None]:
+        """Build the stages and place the width masks (see `mixed` module docs).
 
-        `incoming` is the mask the input already carries (a width-chosen node read by a later
-        node): its support is re-applied after per-feature stages, as within one pipeline.
-        Returns the stages, the output width and the mask the output carries.
+        `incoming` is the layout the input carries (soft mask applied). A width linear's soft
+        mask waits after the per-feature stages and norms that follow it; a norm reading
+        features whose soft mask is applied divided it out, so the soft mask follows it
+        again; other per-feature stages are followed by the mask's support before the next
+        stage that mixes features and at the end. Returns the stages, the output width and
+        the layout the output carries.
         """
         out: list[nn.Module] = []
-        mask: tuple[str, tuple[int, ...]] | None = incoming
-        # "pending" (soft mask due), "clean", "dirty" (support due)
-        state: str | None = "clean" if incoming is not None else None
+        layout = incoming
+        state = _Mask.CLEAN if incoming is not None else None
 
         def settle() -> None:
             nonlocal state
-            if mask is not None and state in ("pending", "dirty"):
-                out.append(WidthMask(mask[0], self.need_arch(), mask[1], hard=state == "dirty"))
-                state = "clean"
+            if layout is not None and state in (_Mask.PENDING, _Mask.DIRTY):
+                out.append(WidthMask(self.need_arch(), layout, hard=state is _Mask.DIRTY))
+                state = _Mask.CLEAN
 
         for stage in stages:
             if isinstance(stage, Linear):
                 settle()
                 out.append(Dense(width, max(stage.widths), stage.bias))
                 width = max(stage.widths)
-                mask = (stage.key, stage.widths) if stage.key is not None else None
-                state = "pending" if mask is not None else None
+                layout = None
+                if stage.key is not None:
+                    layout = Layout((Block(stage.key, stage.widths),))
+                state = _Mask.PENDING if layout is not None else None
                 continue
-            module = self.unary(stage, width)
+            module = self.unary(stage, width, layout)
+            if layout is not None and stage.kind == "norm":
+                out.append(module)
+                if state is not _Mask.PENDING:  # the norm divided the applied mask out
+                    out.append(WidthMask(self.need_arch(), layout))
+                    state = _Mask.CLEAN
+                continue
             if not is_per_feature(module):
                 settle()
             out.append(module)
-            if state == "clean":
-                state = "dirty"
+            if state is _Mask.CLEAN:
+                state = _Mask.DIRTY
         settle()
-        return out, width, mask
+        return out, width, layout
 
-    def unary(self, stage: Op | SetChoice, width: int) -> nn.Module:
-        if isinstance(stage, Op):
-            return make_layer(stage, width)
-        items = [make_layer(op, width) for op in stage.items]
-        if stage.key is None:
+    def unary(self, stage: Op | SetChoice, width: int, layout: AnyLayout | None) -> nn.Module:
+        ops = (stage,) if isinstance(stage, Op) else stage.items
+        items = [self.masked(make_layer(op, width), layout) for op in ops]
+        if isinstance(stage, Op) or stage.key is None:
             return items[0]
         return MixedSet(stage.key, self.need_arch(), items)
+
+    def masked(self, module: nn.Module, layout: AnyLayout | None) -> nn.Module:
+        """A LayerNorm reading masked features takes its statistics over the mask's support."""
+        if layout is None or type(module) is not nn.LayerNorm:
+            return module
+        return SupportLayerNorm(module, self.need_arch(), layout)
+
+
+def _common(layouts: list[AnyLayout | None]) -> AnyLayout | None:
+    """The layout every one of several summed (or chosen) tensors carries, else None."""
+    first = layouts[0] if layouts else None
+    return first if all(lay == first for lay in layouts) else None

@@ -10,14 +10,16 @@ Relaxations, per choice kind:
 * op (`MixedOp`): `sum_i w_i * candidate_i(env)`; candidates ending in `zero` are never run.
 * act / norm (`MixedSet`): `sum_i w_i * f_i(x)` on the one shared input (the linear before
   runs once; the outputs are stacked and weighted by one matrix-vector product).
-* width (`WidthMask`, FBNetV2): one linear of the largest width; its output is multiplied by
-  `sum_i w_i * mask_i` (`mask_i` keeps the first `width_i` features). The soft mask sits after
-  the per-feature stages that follow the linear (so a BN cannot normalise it away), i.e.
-  before the next stage that mixes features (linear, pool, layernorm) or at the end of the
-  pipeline; later in the pipeline, and in later nodes of the head that read the masked node
-  directly, the 0/1 support of the mask is re-applied after per-feature stages, so that a
-  one-hot weight (pinned, or a hard Gumbel draw) computes exactly the chosen width. (Not yet
-  across heads, through `choose` candidates or through combined inputs.)
+* width (`masks.WidthMask`, FBNetV2): one linear of the largest width; its output is
+  multiplied by `sum_i w_i * mask_i` (`mask_i` keeps the first `width_i` features). The soft
+  mask sits after the per-feature stages and norms that follow the linear, before the next
+  stage that mixes features (linear, pool) or at the end of the pipeline. The masked
+  features' `masks.Layout` travels with them (later nodes, op-choice candidates, combined
+  inputs, heads reading the head): a norm that reads them is followed by the soft mask again
+  (the norm divided it out), other per-feature stages by its 0/1 support, and a LayerNorm
+  takes its statistics over the support; so the width logits keep their gradient through
+  every norm, and a one-hot weight (pinned, or a hard Gumbel draw) computes exactly the
+  chosen width.
 * inputs (`MixedInputs`, `pick k of n`): `sum`: `k * sum_i w_i x_i / sum_i w_i`; `mean`:
   `sum_i w_i x_i / sum_i w_i`; `concat`: the current top-k candidates (by weight, in document
   order), each scaled by `k * w_i / sum_topk w`. With k-hot weights all three equal the
@@ -38,6 +40,7 @@ from torch import Tensor, nn
 
 from nasiam_dsl.compile.arch import ArchParameters, Draw
 from nasiam_dsl.compile.keys import NameDict
+from nasiam_dsl.compile.masks import WidthMask
 from nasiam_dsl.compile.ops import is_per_feature, narrow_forward
 
 Env = dict[str, Tensor]
@@ -200,32 +203,6 @@ class MixedSet(_UsesArch):
         for i in range(1, len(self.items)):
             out = out + narrow_forward(self.items[i], x, n) * w[i]
         return out
-
-
-class WidthMask(_UsesArch):
-    """Masks the features of a width choice: `x * sum_i w_i mask_i` (see module docs)."""
-
-    def __init__(
-        self, key: str, arch: ArchParameters, widths: tuple[int, ...], hard: bool = False
-    ) -> None:
-        super().__init__(key, arch)
-        self.widths = tuple(widths)
-        self.hard = hard
-        full = max(widths)
-        masks = torch.zeros(len(widths), full)
-        for i, w in enumerate(widths):
-            masks[i, :w] = 1.0
-        self.register_buffer("masks", masks, persistent=False)
-
-    def forward(self, x: Tensor) -> Tensor:
-        w = self.arch.weights(self.key).to(x.dtype)
-        mask = w @ self.masks.to(x.dtype)
-        if self.hard:
-            mask = (mask != 0).to(x.dtype)
-        return x * mask
-
-    def extra_repr(self) -> str:
-        return f"key={self.key!r}, widths={self.widths}, {'support' if self.hard else 'soft'}"
 
 
 # ---- pipelines and heads --------------------------------------------------------------------
