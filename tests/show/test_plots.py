@@ -23,7 +23,7 @@ from nasiam_dsl.show.plots import (
 )
 from nasiam_dsl.show.rundir import load_run
 from nasiam_dsl.usage import UsageProblem
-from tests.show.conftest import MakeRun, metrics_lines
+from tests.show.conftest import FINAL, MakeRun, metrics_lines
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -168,3 +168,104 @@ def test_op_count_shapes() -> None:
         "projector param_free": ([1.0, 2.0], [2.0, 1.0]),
         "predictor param_free": ([1.0, 2.0], [1.0, 0.0]),
     }
+
+
+# ---- what the figures say: chance, verdicts, honest axes ------------------------------------
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts] + [ax.get_title() for ax in fig.axes]
+
+
+def test_curves_draw_chance_and_say_the_verdict(make_run: MakeRun) -> None:
+    from nasiam_dsl.show.plots import choice_curves_figure
+
+    final = {**FINAL, "projector.h3.inputs": [0.48, 0.52]}
+    fig = choice_curves_figure(load_run(make_run(final=final)))
+    by_title = {ax.get_title().split(" — ")[0]: ax for ax in fig.axes if ax.get_visible()}
+    h1 = by_title["projector.h1.act"]
+    chance = [line for line in h1.get_lines() if line.get_label() == "chance (1/3)"]
+    assert len(chance) == 1 and list(chance[0].get_ydata()) == [1 / 3, 1 / 3]
+    assert h1.get_title() == "projector.h1.act — decided: margin +0.52"
+    h3 = by_title["projector.h3.inputs"]
+    assert [ln.get_ydata()[0] for ln in h3.get_lines() if ln.get_label() == "chance (1/2)"] == [0.5]
+    assert h3.get_title() == "projector.h3.inputs — undecided: margin +0.04"
+    assert h3.title.get_color() != h1.title.get_color()
+    assert h1.get_ylim() == (-0.02, 1.02) and h1.get_xlabel() == "epoch"
+
+
+def test_sigmoid_runs_draw_chance_at_one_half(make_run: MakeRun) -> None:
+    import json
+
+    from nasiam_dsl.show.plots import choice_curves_figure
+
+    path = make_run()
+    config = json.loads((path / "config.json").read_text("utf-8"))
+    config["search"] = {"sampler": "sigmoid"}
+    (path / "config.json").write_text(json.dumps(config), "utf-8")
+    fig = choice_curves_figure(load_run(path))
+    labels = {ln.get_label() for ax in fig.axes for ln in ax.get_lines()}
+    assert "chance (0.5)" in labels and "chance (1/3)" not in labels
+
+
+def test_heatmap_marks_chance_undecided_rows_and_whole_names(make_run: MakeRun) -> None:
+    from matplotlib.patches import Rectangle
+
+    from nasiam_dsl.show.plots import heatmap_figure
+
+    final = {**FINAL, "projector.h3.inputs": [0.48, 0.52]}
+    fig = heatmap_figure(load_run(make_run(final=final)), "projector")
+    ax, cax = fig.axes
+    assert sorted(round(ln.get_ydata()[0], 4) for ln in cax.get_lines()) == [
+        0.3333,
+        0.3333,
+        0.5,
+        0.5,
+    ]
+    assert {"chance 1/3", "chance 1/2"} <= {t.get_text() for t in cax.texts}
+    texts = " ".join(t.get_text().replace("\n", " ") for t in ax.texts)
+    assert "linear(h1, 32) | bn | act(acts)" in texts  # wrapped, never cut
+    assert "…" not in texts
+    assert "undecided: margin +0.04" in texts and "decided: margin +0.52" in texts
+    frames = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert sorted(p.get_linestyle() for p in frames) == ["-", "-", "--"]  # h3's pick: undecided
+    assert cax.get_title() == "p" and ax.get_xlabel().startswith("candidate")
+
+
+def test_fit_text_wraps_or_shrinks_but_keeps_every_character() -> None:
+    from nasiam_dsl.show.figures import fit_text, wrap
+
+    name = "linear(h1, backbone, bias=false) | bn | act(acts) | dropout(p=0.1) | identity"
+    text, size = fit_text(name, 150, 40, 7)
+    assert text.replace("\n", "").replace(" ", "") == name.replace(" ", "")
+    assert size < 7
+    assert wrap("linear(h1, 32) | bn | act(acts)", 16) == "linear(h1, 32) |\nbn | act(acts)"
+
+
+def test_collapse_axis_is_fixed_and_knn_says_one_point(make_run: MakeRun) -> None:
+    from nasiam_dsl.show.panels import collapse_panels, loss_panels, panels_figure
+
+    metrics = metrics_lines()
+    for r in metrics[:-1]:
+        del r["knn"]
+    metrics[0]["knn_random_init"] = 0.21
+    run = load_run(make_run(metrics=metrics))
+    fig = panels_figure(run, "collapse", collapse_panels(run), 100)
+    z = fig.axes[0]
+    assert z.get_ylim() == (0.0, 1.05)
+    assert z.get_ylabel() and all(ax.get_xlabel() == "epoch" for ax in fig.axes)
+    fig = panels_figure(run, "losses", loss_panels(run), 100)
+    knn = fig.axes[1]
+    assert knn.get_title() == "kNN top-1 accuracy (evaluated once, epoch 3)"
+    assert knn.get_xlim() == (0.75, 3.25)  # the run's epochs, not a zoom on one point
+    assert [ln.get_label() for ln in knn.get_lines()] == ["kNN", "random init: 0.210"]
+    assert knn.get_lines()[0].get_marker() == "o"
+
+
+def test_knn_over_epochs_is_a_line(make_run: MakeRun) -> None:
+    from nasiam_dsl.show.panels import loss_panels, panels_figure
+
+    run = load_run(make_run())
+    knn = panels_figure(run, "losses", loss_panels(run), 100).axes[1]
+    assert knn.get_title() == "kNN top-1 accuracy"
+    assert len(knn.get_lines()[0].get_xdata()) == 3 and knn.get_ylim() == (0.0, 1.0)
