@@ -10,6 +10,7 @@ and the derived network use. Momentum encoders and queues are untouched because
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -40,6 +41,43 @@ def frozen_bn_stats(module: nn.Module) -> Iterator[None]:
                 m.num_batches_tracked.copy_(count)
 
 
+def _in_fp32(enc: Any) -> Any:
+    """The encoded views with every floating tensor in fp32."""
+    changes = {
+        f.name: getattr(enc, f.name).float()
+        for f in dataclasses.fields(enc)
+        if isinstance(getattr(enc, f.name), Tensor) and getattr(enc, f.name).is_floating_point()
+    }
+    return dataclasses.replace(enc, **changes)
+
+
+@dataclasses.dataclass
+class RandomState:
+    """The random state a relaxation draws from: the global CPU generator, the device's
+    generator when it is not the CPU, and the sampler's own generator when it has one."""
+
+    cpu: Tensor
+    device: torch.device
+    device_state: Tensor | None
+    generator: torch.Generator | None
+    generator_state: Tensor | None
+
+    @classmethod
+    def capture(cls, device: torch.device, generator: torch.Generator | None) -> RandomState:
+        device_state = None
+        if device.type == "cuda":
+            device_state = torch.cuda.get_rng_state(device)
+        own = generator.get_state() if generator is not None else None
+        return cls(torch.get_rng_state(), device, device_state, generator, own)
+
+    def restore(self) -> None:
+        torch.set_rng_state(self.cpu)
+        if self.device_state is not None:
+            torch.cuda.set_rng_state(self.device_state, self.device)
+        if self.generator is not None and self.generator_state is not None:
+            self.generator.set_state(self.generator_state)
+
+
 class FrameworkProblem:
     """Loss closures over a framework whose heads may hold architecture choices."""
 
@@ -57,6 +95,7 @@ class FrameworkProblem:
         self.autocast = autocast
         self.ddp = ddp
         self.last_out: Any = None
+        self._replay: RandomState | None = None
 
     def _arch_step(self) -> contextlib.AbstractContextManager:
         return self.arch.step() if self.arch is not None else contextlib.nullcontext()
@@ -80,15 +119,36 @@ class FrameworkProblem:
         return out
 
     def head_loss_closure(self, batch: Any) -> Callable[[], Tensor]:
+        """The heads' loss on this batch's fixed backbone features, re-evaluated at the heads'
+        current weights (second order). It runs in fp32 whatever the autocast: the finite
+        difference of the unrolled gradient divides by a tiny step, which bf16 would swamp."""
         x1, x2 = self.views(batch)
         with torch.no_grad(), frozen_bn_stats(self.framework), self.autocast():
             enc = self.framework.encode(x1, x2)
+        enc = _in_fp32(enc)
 
         def closure() -> Tensor:
-            with frozen_bn_stats(self.framework), self._arch_step(), self.autocast():
+            if self._replay is not None:
+                self._replay.restore()
+            with frozen_bn_stats(self.framework), self._arch_step():
                 return self.framework.head_loss(enc).loss.float()
 
         return closure
+
+    @contextlib.contextmanager
+    def one_architecture(self) -> Iterator[None]:
+        """Every closure called inside sees the same architecture draw: the random state of a
+        stochastic relaxation is replayed before each call (second order subtracts gradients
+        that must belong to one architecture). Deterministic relaxations are untouched."""
+        if self.arch is None or not getattr(self.arch.sampler, "stochastic", False):
+            yield
+            return
+        device = next(iter(self.arch.parameters())).device
+        self._replay = RandomState.capture(device, getattr(self.arch.sampler, "generator", None))
+        try:
+            yield
+        finally:
+            self._replay = None
 
     def after_weight_step(self, out: Any, progress: float) -> None:
         self.framework.on_step_end(out, progress)

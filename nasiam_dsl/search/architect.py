@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor
 
+from nasiam_dsl.search.virtual_step import VirtualStep
+
 __all__ = ["first_order_arch_grads", "second_order_arch_grads"]
 
 LossClosure = Callable[[], Tensor]
@@ -70,52 +72,61 @@ def second_order_arch_grads(
     val_loss: LossClosure,
     weight_params: Sequence[Tensor],
     arch_params: Sequence[Tensor],
-    xi: float,
+    xi: float = 0.0,
     eps_scale: float = 0.01,
     buffers: Sequence[Tensor] = (),
+    rules: Sequence[VirtualStep] | None = None,
 ) -> Tensor:
     """DARTS second order (unrolled) architecture gradient, added to ``.grad`` of ``arch_params``.
 
-    With a virtual SGD step w' = w − ξ ∇w L_train(w, α):
+    With a virtual weight step w' = w − ξ (s ⊙ ∇w L_train(w, α) + o) (``rules``: one
+    `VirtualStep` per weight, from the weight optimiser's own rule, see `virtual_step`; without
+    ``rules``, plain SGD at ``xi``: s = 1, o = 0):
 
-        g = ∇α L_val(w', α) − ξ · [∇α L_train(w⁺, α) − ∇α L_train(w⁻, α)] / (2ε)
+        g = ∇α L_val(w', α) − [∇α L_train(w⁺, α) − ∇α L_train(w⁻, α)] / (2ε)
 
-    where w± = w ± ε ∇w' L_val(w', α) and ε = ``eps_scale`` / ‖∇w' L_val(w', α)‖. ``xi`` is
-    usually the current weight learning rate (DARTS); ``xi = 0`` reduces to first order. The
-    virtual step is plain SGD: put weight decay into ``train_loss`` if it should count.
+    where v = ξ s ⊙ ∇w' L_val(w', α), w± = w ± ε v and ε = ``eps_scale`` / ‖v‖ (DARTS:
+    ε = 0.01 / ‖∇w' L_val‖ with ξ folded in, the same thing for plain SGD). ``xi = 0`` reduces to
+    first order.
 
     The weights are modified in place during the computation and restored exactly (copied
     back, bit for bit) afterwards, also on error; weight ``.grad`` fields are never touched.
     The closures run four forward passes: tensors in ``buffers`` (e.g. BatchNorm running
-    statistics) are snapshotted and restored too. Returns the detached L_val(w', α).
+    statistics) are snapshotted and restored too. Stochastic relaxations must replay one
+    architecture draw in every closure call (the finite difference subtracts gradients of the
+    same architecture). Returns the detached L_val(w', α).
     """
     weight_params, arch_params, buffers = list(weight_params), list(arch_params), list(buffers)
     if xi < 0:
         raise ValueError(f"xi must be non-negative, got {xi}")
     if eps_scale <= 0:
         raise ValueError(f"eps_scale must be positive, got {eps_scale}")
+    if rules is None:
+        rules = [VirtualStep(float(xi), 1.0, None) for _ in weight_params]
+    rules = list(rules)
+    if len(rules) != len(weight_params):
+        raise ValueError("one virtual step rule per weight is needed")
 
     originals = [w.detach().clone() for w in weight_params]
     saved_buffers = [b.detach().clone() for b in buffers]
     try:
-        # virtual step: w' = w - xi * grad_w L_train(w, alpha)
+        # virtual step: w' = w - xi * (scale * grad_w L_train(w, alpha) + offset)
         weight_grads = _grads(_check_scalar(train_loss(), "train_loss"), weight_params)
         with torch.no_grad():
-            for weight, grad in zip(weight_params, weight_grads, strict=True):
-                if grad is not None:
-                    weight.sub_(grad, alpha=xi)
+            for weight, grad, rule in zip(weight_params, weight_grads, rules, strict=True):
+                rule.apply_(weight, torch.zeros_like(weight) if grad is None else grad)
 
         # gradients of the validation loss at w'
         loss = _check_scalar(val_loss(), "val_loss")
         grads = _grads(loss, arch_params + weight_params)
-        arch_grads, direction = grads[: len(arch_params)], grads[len(arch_params) :]
+        arch_grads, val_grads = grads[: len(arch_params)], grads[len(arch_params) :]
         direction = [
-            torch.zeros_like(w) if d is None else d
-            for w, d in zip(weight_params, direction, strict=True)
+            torch.zeros_like(w) if d is None else rule.direction(d)
+            for w, d, rule in zip(weight_params, val_grads, rules, strict=True)
         ]
         norm = torch.sqrt(sum((d.double() ** 2).sum() for d in direction)) if direction else 0.0
 
-        if xi > 0 and float(norm) > 0:
+        if float(norm) > 0:
             eps = eps_scale / float(norm)
             # grad_alpha L_train at w+ and w-, perturbed around the *original* weights
             _assign(weight_params, [w + eps * d for w, d in zip(originals, direction, strict=True)])
@@ -129,7 +140,7 @@ def second_order_arch_grads(
                 m = torch.zeros_like(arch_params[i]) if m is None else m
                 hessian_term = (p - m) / (2 * eps)
                 base = arch_grads[i]
-                arch_grads[i] = -xi * hessian_term if base is None else base - xi * hessian_term
+                arch_grads[i] = -hessian_term if base is None else base - hessian_term
     finally:
         _assign(weight_params, originals)
         _assign(buffers, saved_buffers)

@@ -19,6 +19,7 @@ only in the heads), which is what makes a search iteration cheap.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Literal, Protocol
 
 import torch
@@ -28,6 +29,7 @@ from torch import Tensor, nn
 
 from nasiam_dsl.search.architect import first_order_arch_grads, second_order_arch_grads
 from nasiam_dsl.search.regularisers import Regulariser
+from nasiam_dsl.search.virtual_step import virtual_step
 
 
 class StepLoss(Protocol):
@@ -45,7 +47,11 @@ class SearchProblem(Protocol):
         """The held-out loss with gradients for the heads only (backbone without autograd)."""
 
     def head_loss_closure(self, batch: Any) -> Callable[[], Tensor]:
-        """A closure re-evaluating the heads' loss on fixed backbone features (2nd order)."""
+        """A closure re-evaluating the heads' loss on fixed backbone features (2nd order), in
+        fp32 whatever the autocast of the other steps."""
+
+    def one_architecture(self) -> AbstractContextManager:
+        """Within it, every closure call sees one architecture draw (2nd order)."""
 
     def after_weight_step(self, out: StepLoss, progress: float) -> None:
         """State updates after a weight step (EMA, queues)."""
@@ -63,7 +69,9 @@ class EngineConfig(BaseModel):
     arch_weight_decay: float = Field(1e-3, ge=0)
     warmup_fraction: float = Field(0.0, ge=0, lt=1)
     grad_clip: float | None = Field(5.0, gt=0)
-    unrolled_xi: float | None = Field(None, gt=0, description="2nd order step; default: lr")
+    unrolled_xi: float | None = Field(
+        None, gt=0, description="2nd order virtual step size; default: each group's lr"
+    )
 
 
 class DartsEngine:
@@ -149,19 +157,26 @@ class DartsEngine:
         reg_value = 0.0
         held: dict[str, float] = {}
         if self.config.order == "second":
-            val_closure = problem.head_loss_closure(val_batch)
-            train_closure = problem.head_loss_closure(train_batch)
+            with problem.one_architecture():
+                val_closure = problem.head_loss_closure(val_batch)
+                train_closure = problem.head_loss_closure(train_batch)
 
-            def val_loss() -> Tensor:
-                loss = val_closure()
-                reg = self.regularisation(progress)
-                return loss if reg is None else loss + reg
+                def val_loss() -> Tensor:
+                    nonlocal reg_value
+                    loss = val_closure()
+                    held["loss"] = float(loss.detach())  # the SSL loss alone, at w'
+                    reg = self.regularisation(progress)
+                    if reg is None:
+                        return loss
+                    reg_value = float(reg.detach())
+                    return loss + reg
 
-            xi = self.config.unrolled_xi or self.weight_optimizer.param_groups[0]["lr"]
-            loss = second_order_arch_grads(
-                train_closure, val_loss, self.head_weight_params, params, xi=xi
-            )
-            held["loss"] = float(loss)
+                rules = virtual_step(
+                    self.weight_optimizer, self.head_weight_params, self.config.unrolled_xi
+                )
+                second_order_arch_grads(
+                    train_closure, val_loss, self.head_weight_params, params, rules=rules
+                )
         else:
 
             def val_loss() -> Tensor:
