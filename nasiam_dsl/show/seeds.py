@@ -4,26 +4,35 @@ A run's winners come from its `genotype.nas` (aligned with its space copy, so a 
 is named as in the space and constraint repairs count), or, without a genotype, from the
 last line of `alphas.jsonl` (the most probable candidate; the `k` most probable for
 `pick k of n`). A choice inside a candidate that a run did not choose is not decided by
-that run: `decided` counts the runs that did.
+that run: `decided` counts the runs that did. Each run also says how decided its pick
+was (`search.margins`): a winner that every seed agrees on is a finding only where the
+searches separated the candidates, and the table says so in plain words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from rich.table import Table
 from rich.text import Text
 
-from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.walk import iter_choices
+from nasiam_dsl.search.margins import DECIDED_MARGIN, Margin
 from nasiam_dsl.show.choices import align_genotype, candidate_names, chosen_candidates
+from nasiam_dsl.show.decisions import picks, run_margins
 from nasiam_dsl.show.rundir import RunDir, load_run
 from nasiam_dsl.usage import UsageProblem
 
-__all__ = ["SeedRun", "SeedTable", "run_winners", "seed_table", "seeds_rich_table"]
+__all__ = [
+    "SeedRun",
+    "SeedTable",
+    "agreement_sentence",
+    "run_winners",
+    "seed_table",
+    "seeds_rich_table",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,7 @@ class SeedRun:
     seed: int | None
     winners: dict[str, tuple[str, ...]]
     source: Literal["genotype", "alphas"]
+    margins: dict[str, Margin] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,13 +66,13 @@ class SeedTable:
         counts = self.counts.get(key) or {}
         return max(counts.values(), default=0) / self.decided[key] if self.decided.get(key) else 0.0
 
+    def agrees(self, key: str) -> bool:
+        """Every run that decided `key` (two or more) chose the same candidate(s)."""
+        return self.decided.get(key, 0) >= 2 and self.agreement(key) == 1.0
 
-def _picks(space: ast.Document) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for site in iter_choices(space):
-        if isinstance(site.choice, ast.Combine) and site.choice.pick is not None:
-            out.setdefault(site.key, site.choice.pick)
-    return out
+    def decisive(self, key: str) -> int:
+        """How many runs' picks at `key` clear the margin (`search.margins`)."""
+        return sum(r.margins[key].decided for r in self.runs if key in r.margins)
 
 
 def run_winners(run: RunDir | str | Path) -> SeedRun:
@@ -77,19 +87,19 @@ def run_winners(run: RunDir | str | Path) -> SeedRun:
                 k: c for k, c in chosen_candidates(run.genotype).items() if c.prob is not None
             }
         winners = {k: c.names for k, c in chosen.items()}
-        return SeedRun(run.path, run.seed, winners, "genotype")
+        return SeedRun(run.path, run.seed, winners, "genotype", run_margins(run))
     if run.alphas:
         names = candidate_names(space) if space is not None else {}
-        picks = _picks(space) if space is not None else {}
+        ks = picks(space) if space is not None else {}
         winners = {}
         for key, probs in run.final_probabilities().items():
-            k = picks.get(key, 1)
+            k = ks.get(key, 1)
             best = sorted(sorted(range(len(probs)), key=lambda i: -probs[i])[:k])
             cands = names.get(key)
             if cands is None or len(cands) != len(probs):
                 cands = [f"#{i}" for i in range(len(probs))]
             winners[key] = tuple(cands[i] for i in best)
-        return SeedRun(run.path, run.seed, winners, "alphas")
+        return SeedRun(run.path, run.seed, winners, "alphas", run_margins(run))
     raise UsageProblem(
         f"{run.path}: no genotype.nas and no alphas.jsonl, so no winners",
         "a search writes both at the end of its first epoch",
@@ -124,22 +134,69 @@ def seed_table(runs: Sequence[RunDir | str | Path]) -> SeedTable:
     return SeedTable(results, candidates, full, {k: decided.get(k, 0) for k in candidates})
 
 
+def agreement_sentence(table: SeedTable) -> str:
+    """Which choices agree across the runs and which do not, in plain words."""
+    n = len(table.runs)
+    firm, weak, split = [], [], []
+    for key in table.candidates:
+        if not table.decided.get(key):
+            continue
+        if not table.agrees(key):
+            split.append(f"{key} ({_split_text(table, key)})")
+        elif table.decisive(key) == table.decided[key]:
+            firm.append(key)
+        else:
+            weak.append(f"{key} (decided in {table.decisive(key)} of {table.decided[key]})")
+    parts = []
+    if firm:
+        parts.append(f"Agree across all {n} runs and decided in each: {', '.join(firm)}.")
+    if weak:
+        parts.append(
+            "Agree, but the margin is below "
+            f"{DECIDED_MARGIN:g} in some runs, so the agreement may be chance: {', '.join(weak)}."
+        )
+    if split:
+        parts.append(f"Do not agree across runs: {', '.join(split)}.")
+    return " ".join(parts) or "No choice was decided by two or more runs."
+
+
+def _split_text(table: SeedTable, key: str) -> str:
+    counts = table.counts.get(key, {})
+    return ", ".join(f"{name} {c}/{table.decided[key]}" for name, c in counts.items() if c)
+
+
 def seeds_rich_table(table: SeedTable, *, bar_width: int = 10) -> Table:
     """A rich table: one row per choice and candidate, with its wins over the runs that
-    decided the choice; the most frequent winner in bold."""
+    decided the choice (the most frequent winner in bold), whether the runs agree and in
+    how many the pick cleared the margin; the caption says it in words."""
     seeds = ", ".join(str(r.seed) if r.seed is not None else r.path.name for r in table.runs)
     out = Table(
         title=f"winners over {len(table.runs)} runs (seeds {seeds})",
         show_header=True,
         header_style="bold",
+        caption=agreement_sentence(table),
+        caption_justify="left",
     )
     out.add_column("choice")
     out.add_column("candidate", overflow="fold")
     out.add_column("wins", justify="right", no_wrap=True)
     out.add_column("", no_wrap=True)
+    out.add_column("runs agree", no_wrap=True)
+    out.add_column("decided in", justify="right", no_wrap=True)
     for key, names in table.candidates.items():
         decided = table.decided.get(key, 0)
         best = table.winner(key)
+        agree = (
+            Text("yes", style="green")
+            if table.agrees(key)
+            else Text("no", style="bold yellow")
+            if decided >= 2
+            else Text("-", style="dim")
+        )
+        firm = table.decisive(key)
+        firm_text = Text(
+            f"{firm}/{decided}", style="green" if decided and firm == decided else "yellow"
+        )
         for i, name in enumerate(names):
             wins = table.counts[key][name]
             style = "bold green" if name == best else "" if wins else "dim"
@@ -149,6 +206,8 @@ def seeds_rich_table(table: SeedTable, *, bar_width: int = 10) -> Table:
                 Text(name, style=style),
                 Text(f"{wins}/{decided}", style=style),
                 Text("█" * filled + "·" * (bar_width - filled), style=style or "dim"),
+                agree if i == 0 else Text(""),
+                firm_text if i == 0 else Text(""),
             )
         out.add_section()
     return out

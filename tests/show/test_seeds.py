@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from nasiam_dsl.show.seeds import run_winners, seed_table, seeds_rich_table
+from nasiam_dsl.show.seeds import agreement_sentence, run_winners, seed_table, seeds_rich_table
 from nasiam_dsl.usage import UsageProblem
 from tests.show.conftest import FINAL, GENOTYPE, MakeRun
 
@@ -23,6 +23,7 @@ SEED2_FINAL = {
     "projector.h1.act": [0.1, 0.8, 0.1],
     "predictor.h.width": [0.7, 0.3],
     "projector.h3.inputs": [0.6, 0.4],
+    "predictor.h.norm": [0.52, 0.48],  # still bn, but by less than the margin
 }
 
 
@@ -107,3 +108,29 @@ def test_errors(make_run: MakeRun, tmp_path: Path) -> None:
         seed_table([make_run("empty", genotype=None, final=None)])
     with pytest.raises(UsageProblem, match=r"not a run directory"):
         seed_table([tmp_path])
+
+
+def test_agreement_and_decisiveness(runs: list[Path]) -> None:
+    table = seed_table(runs)
+    assert table.agrees("shared.hidden") and table.decisive("shared.hidden") == 3
+    assert table.agrees("predictor.h.norm") and table.decisive("predictor.h.norm") == 2
+    assert not table.agrees("projector.h1.act")
+    # seed 1 kept relu at h1 although gelu led: its pick trails the runner-up
+    assert runs[1].name == "s1"
+    assert table.runs[1].margins["projector.h1.act"].over_runner_up < 0
+    assert table.decisive("projector.h1.act") == 2
+    sentence = agreement_sentence(table)
+    assert sentence.startswith("Agree across all 3 runs and decided in each: shared.hidden.")
+    assert (
+        "Agree, but the margin is below 0.05 in some runs, so the agreement may be chance: "
+        "predictor.h.norm (decided in 2 of 3)." in sentence
+    )
+    assert "Do not agree across runs: projector.h1.act (relu 1/3, gelu 2/3)" in sentence
+    console = Console(width=200, record=True, color_system=None)
+    console.print(seeds_rich_table(table))
+    text = console.export_text()
+    norm = next(line for line in text.splitlines() if "predictor.h.norm" in line)
+    assert norm.replace("│", " ").split()[-2:] == ["yes", "2/3"]
+    h1 = next(line for line in text.splitlines() if "projector.h1.act" in line)
+    assert h1.replace("│", " ").split()[-2:] == ["no", "2/3"]
+    assert "Do not agree across runs" in " ".join(text.split())
