@@ -3,8 +3,10 @@
 CIFAR ResNet-18 stem, 32x32 random views, SimSiam. "plain" trains the standard SimSiam heads
 (spaces/standard/simsiam.nas); "bilevel" is a first-order DARTS iteration on the seed space
 (spaces/nasiam.nas): an architecture step on a held-out batch (backbone without autograd)
-plus a weight step; "one-level" moves weights and architecture from one backward.
+plus a weight step; "gumbel" is the same iteration with GDAS's hard Gumbel draws, which run
+one candidate per choice; "one-level" moves weights and architecture from one backward.
 The seed code's iteration cost 2.19x a plain step (batch 32, 1 thread; nasiam-seed.md 5).
+The floor of a bilevel iteration is a weight step plus a backbone forward without autograd.
 
     python benchmarks/search_overhead.py [--batch-sizes 32 64] [--rounds 3] [--threads 1]
     python benchmarks/search_overhead.py --device cuda   # bf16 autocast + channels_last
@@ -26,6 +28,7 @@ from nasiam_dsl.frameworks.registry import get_framework
 from nasiam_dsl.lang import parse_file
 from nasiam_dsl.run.problem import FrameworkProblem
 from nasiam_dsl.search.engine import DartsEngine, EngineConfig
+from nasiam_dsl.search.samplers import get_sampler
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,6 +42,9 @@ def make(kind: str, batch: int, device: torch.device, channels_last: bool):
     fw_cls = get_framework("simsiam")
     fw = fw_cls(backbone, {s: net.heads[s] for s in fw_cls.head_slots})
     arch = getattr(net, "arch", None)
+    if kind == "gumbel":
+        arch.sampler = get_sampler("gumbel")
+        arch.sampler.set_progress(0.5)
     modules = [fw] + ([arch] if arch is not None else [])
     memory = torch.channels_last if channels_last else torch.contiguous_format
     for m in modules:
@@ -57,8 +63,9 @@ def make(kind: str, batch: int, device: torch.device, channels_last: bool):
     problem = FrameworkProblem(fw, lambda b: (b[0], b[1]), arch, autocast)
     opt = torch.optim.SGD(fw.param_groups(0.03), lr=0.03, momentum=0.9, weight_decay=5e-4)
     mode = "one_level" if kind == "one-level" else "bilevel"
-    engine = DartsEngine(arch.alphas() if arch is not None else {}, opt, [],
-                         EngineConfig(mode=mode, grad_clip=None))
+    engine = DartsEngine(
+        arch.alphas() if arch is not None else {}, opt, [], EngineConfig(mode=mode, grad_clip=None)
+    )
     return engine, problem, x
 
 
@@ -82,11 +89,18 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    kinds = ("plain", "bilevel", "one-level")
-    print(f"device {device}, threads {args.threads}, rounds {args.rounds} (+1 warm-up), "
-          f"median seconds per step")
-    print(f"{'batch':>5} {'plain':>8} {'bilevel':>8} {'one-level':>9} "
-          f"{'bilevel/plain':>13} {'one-level/plain':>15}")
+    kinds = ("plain", "bilevel", "gumbel", "one-level")
+    print(
+        f"device {device}, threads {args.threads}, rounds {args.rounds} (+1 warm-up), "
+        f"median seconds per step"
+    )
+    print(
+        f"{'batch':>5} "
+        + " ".join(f"{k:>9}" for k in kinds)
+        + " "
+        + " ".join(f"{k + '/plain':>15}" for k in kinds[1:])
+        + "  spread (max/min) per kind"
+    )
     for batch in args.batch_sizes:
         cl = device.type == "cuda" or args.channels_last
         setups = {k: make(k, batch, device, cl) for k in kinds}
@@ -97,9 +111,18 @@ def main() -> None:
                 if r:
                     times[k].append(t)
         med = {k: statistics.median(v) for k, v in times.items()}
-        print(f"{batch:>5} {med['plain']:>8.3f} {med['bilevel']:>8.3f} {med['one-level']:>9.3f} "
-              f"{med['bilevel'] / med['plain']:>13.2f} {med['one-level'] / med['plain']:>15.2f}")
-    print("targets: bilevel <= 1.5x plain (seed: 2.19x), one-level <= 1.1x plain")
+        spread = " ".join(f"{max(v) / min(v):.2f}" for v in times.values())
+        print(
+            f"{batch:>5} "
+            + " ".join(f"{med[k]:>9.3f}" for k in kinds)
+            + " "
+            + " ".join(f"{med[k] / med['plain']:>15.2f}" for k in kinds[1:])
+            + f"  {spread}"
+        )
+    print(
+        "targets: bilevel <= 1.5x plain (seed: 2.19x), gumbel <= 1.3x plain, "
+        "one-level <= 1.1x plain"
+    )
 
 
 if __name__ == "__main__":
