@@ -1,26 +1,25 @@
 """Derivation: from a searched supernet to genotype documents in the same language.
 
-`derive` takes the most probable candidate of every decision (the `k` most probable for
-`pick k of n`), using the sampler's deterministic `probabilities`, and writes a `genotype`
-whose closed choices keep that one candidate annotated with its probability (4 decimals):
-`act{gelu @0.7132}`, `choose(identity(h1) @0.61)`, `width{512 @0.8}`,
-`sum(pick 2 of {h1 @0.6, x @0.55})`. Labels, lets and constraints are kept.
+`derive` and `top_k` read one ranking (`ranking.py`): a member (a distinct architecture)
+scores the probability of the most probable full decision vector that builds it, i.e. its
+visible options' probabilities times every hidden decision's largest probability, from the
+sampler's deterministic `probabilities`. `derive` is exactly rank 1 of `top_k(..., k)` for
+every `k`, and `top_k` returns distinct members, best first. A genotype's closed choices keep
+their one candidate annotated with its probability (4 decimals): `act{gelu @0.7132}`,
+`choose(identity(h1) @0.61)`, `width{512 @0.8}`, `sum(pick 2 of {h1 @0.6, x @0.55})`. Labels,
+lets and constraints are kept.
 
-Constraints are respected. When the argmax violates one, a greedy repair changes one
-decision at a time, always the change that loses the least log-probability per unit of
-violation removed, until every constraint holds (`count` violations count ops; `params` and
-`flops` ones are relative to the bound). Greedy, so not always the most probable feasible
-architecture. `top_k` ranks distinct architectures by joint probability (the product over
-the decisions that shape the architecture; for `pick`, the product of the picked candidates)
-with Murty's k-best partitioning, solving each part with the same repair.
+Without constraints the ranking is exact. With constraints (`count`, `params`, `flops`) the
+members are enumerated best first and filtered by the constraints, up to `EXACT_SPACE` members
+on a space that has no more (so always exact there) and up to `PROBE_MEMBERS` on a larger one
+(exact when the `k` best feasible members are among them). Ranks still missing then come from
+greedy repair inside Murty's partition (`repair.py`): approximate. The genotype of a
+constrained space says which in its meta: `ranking = "exact"` or `"greedy"`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
-import itertools
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +28,10 @@ import torch
 
 import nasiam_dsl
 from nasiam_dsl.compile.build import Supernet
-from nasiam_dsl.compile.count import Tally, genotype_tallies
-from nasiam_dsl.compile.plan import Choose, Inputs, Linear, Pipeline, Plan, SetChoice
+from nasiam_dsl.compile.constraints import ConstraintCheck
+from nasiam_dsl.compile.count import count_architectures
+from nasiam_dsl.compile.ranking import Member, RankingSpace, ranked_members
+from nasiam_dsl.compile.repair import repaired_members
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.lang.walk import is_open, node_choices, resolve_set
@@ -38,6 +39,8 @@ from nasiam_dsl.lang.walk import is_open, node_choices, resolve_set
 Decisions = dict[str, tuple[int, ...]]
 
 __all__ = [
+    "EXACT_SPACE",
+    "PROBE_MEMBERS",
     "Ranked",
     "derive",
     "derive_decisions",
@@ -46,16 +49,19 @@ __all__ = [
     "top_k",
 ]
 
-MAX_PICK_OPTIONS = 256
+EXACT_SPACE = 20_000  # a constrained space with at most this many members is ranked in full
+PROBE_MEMBERS = 2_000  # members a larger constrained space enumerates before the greedy
 
 
 @dataclass(frozen=True)
 class Ranked:
-    """One derived architecture: its genotype, decisions and joint probability."""
+    """One derived architecture: its genotype, decisions and score (see module docs);
+    `exact` is False for a rank that the greedy repair found."""
 
     genotype: ast.Document
     decisions: Decisions
     probability: float
+    exact: bool = True
 
 
 def space_hash(doc: ast.Document) -> str:
@@ -64,151 +70,66 @@ def space_hash(doc: ast.Document) -> str:
     return hashlib.sha256(print_document(bare).encode()).hexdigest()[:16]
 
 
-# ---- decisions ------------------------------------------------------------------------------
+# ---- the ranking ----------------------------------------------------------------------------
 
 
-class _Problem:
-    """Decisions of a space, their options ranked by probability, and its constraints."""
+@dataclass(frozen=True)
+class _Found:
+    member: Member
+    exact: bool
 
-    def __init__(self, supernet: Supernet, doc: ast.Document) -> None:
-        self.plan: Plan = supernet.plan
-        self.doc = doc
-        self.probs = supernet.arch.probabilities()
-        self.keys = list(self.plan.choices)
-        self.options: dict[str, list[tuple[float, tuple[int, ...]]]] = {}
-        for key in self.keys:
-            logp = torch.log(self.probs[key].double().clamp_min(1e-30)).tolist()
-            pick = self.plan.choices[key].pick
-            n = len(logp)
-            if pick == 1:
-                opts = [(logp[i], (i,)) for i in range(n)]
-            else:
-                pool = sorted(range(n), key=lambda i: -logp[i])[:12]
-                combos = itertools.combinations(sorted(pool), pick)
-                opts = [(sum(logp[i] for i in c), c) for c in combos]
-            opts.sort(key=lambda o: -o[0])
-            self.options[key] = opts[:MAX_PICK_OPTIONS] if pick > 1 else opts
 
-    def logp(self, key: str, chosen: tuple[int, ...]) -> float:
-        return sum(math.log(max(float(self.probs[key][i]), 1e-30)) for i in chosen)
-
-    def argmax(self) -> Decisions:
-        return {key: self.options[key][0][1] for key in self.keys}
-
-    # ---- constraints ----------------------------------------------------------------------
-    def violation(self, decisions: Decisions) -> float:
-        if not self.doc.constraints:
-            return 0.0
-        tallies = genotype_tallies(self.plan, decisions)
-        heads = {h: sum(nodes.values(), Tally()) for h, nodes in tallies.items()}
-        total = 0.0
-        for c in self.doc.constraints:
-            if c.scope == "per_head":
-                groups = [[h] for h in heads]
-            elif c.scope is not None:
-                groups = [[c.scope]]
-            elif c.target is not None:
-                groups = [[c.target]]
-            else:
-                groups = [list(heads)]
-            for names in groups:
-                if c.metric == "count":
-                    value = sum(heads[h].ops[op] for h in names for op in c.ops)
-                    scale = 1.0
-                else:
-                    value = sum(getattr(heads[h], c.metric) for h in names)
-                    scale = max(float(c.bound), 1.0)
-                if not _holds(value, c.cmp, c.bound):
-                    total += abs(value - c.bound) / scale + 1.0
-        return total
-
-    def feasible(self, decisions: Decisions) -> bool:
-        return self.violation(decisions) == 0.0
-
-    def repair(
-        self, decisions: Decisions, allowed: Mapping[str, list[tuple[int, ...]]] | None = None
-    ) -> Decisions:
-        """Greedy: the move with the least log-probability lost per violation removed."""
-        current = dict(decisions)
-        bad = self.violation(current)
-        for _ in range(10_000):
-            if bad == 0.0:
-                return current
-            best: tuple[float, str, tuple[int, ...], float] | None = None
-            for key in self.keys:
-                now = self.logp(key, current[key])
-                for logp, option in self.options[key]:
-                    if option == current[key] or (allowed and option not in allowed[key]):
-                        continue
-                    trial = {**current, key: option}
-                    after = self.violation(trial)
-                    if after >= bad:
-                        continue
-                    score = (now - logp) / (bad - after)
-                    if best is None or score < best[0]:
-                        best = (score, key, option, after)
-            if best is None:
+def _best_members(
+    supernet: Supernet, doc: ast.Document, k: int, max_solves: int
+) -> tuple[list[_Found], bool]:
+    """The `k` best feasible members (fewer if the space has fewer), and whether the whole
+    space was enumerated. The list for `k` is a prefix of the list for any larger `k`."""
+    space = RankingSpace(supernet.plan, supernet.arch.probabilities())
+    check = ConstraintCheck(doc, supernet.plan)
+    found: list[_Found] = []
+    if k <= 0:
+        return found, False
+    budget = EXACT_SPACE if count_architectures(supernet.plan) <= EXACT_SPACE else PROBE_MEMBERS
+    for enumerated, member in enumerate(ranked_members(space), 1):
+        if not check or check.feasible(member.decisions):
+            found.append(_Found(member, True))
+            if len(found) == k:
+                return found, False
+        if enumerated >= budget and check:
+            break
+    else:
+        return found, True
+    seen = {f.member.shape for f in found}
+    for member in repaired_members(space, check, max_solves):
+        if member.shape not in seen:
+            seen.add(member.shape)
+            found.append(_Found(member, False))
+            if len(found) == k:
                 break
-            _, key, option, bad = best
-            current[key] = option
-        raise ValueError(
-            "no architecture satisfying the constraints was found (greedy repair); "
-            "check the constraints against the space"
-        )
-
-    def solve(self, allowed: Mapping[str, list[tuple[int, ...]]]) -> Decisions | None:
-        """The best allowed option of every decision, repaired; None when none is feasible."""
-        start = {key: allowed[key][0] for key in self.keys}
-        try:
-            return self.repair(start, allowed)
-        except ValueError:
-            return None
-
-    def visible(self, decisions: Decisions) -> list[str]:
-        """The decisions that shape the architecture (not those inside unchosen candidates)."""
-        seen: list[str] = []
-
-        def add(key: str | None) -> None:
-            if key is not None and key not in seen:
-                seen.append(key)
-
-        def walk(p: Pipeline) -> None:
-            src = p.source
-            if isinstance(src, Choose):
-                if src.key is None:
-                    walk(src.candidates[0])
-                else:
-                    add(src.key)
-                    walk(src.candidates[decisions[src.key][0]])
-            elif isinstance(src, Inputs):
-                add(src.key)
-            for stage in p.stages:
-                if isinstance(stage, (Linear, SetChoice)):
-                    add(stage.key)
-
-        for head in self.plan.heads:
-            for node in head.nodes:
-                walk(node.pipeline)
-        return seen
-
-    def joint(self, decisions: Decisions) -> float:
-        return math.exp(sum(self.logp(k, decisions[k]) for k in self.visible(decisions)))
+    return found, False
 
 
-def _holds(value: float, cmp: str, bound: float) -> bool:
-    return {
-        "<=": value <= bound,
-        "<": value < bound,
-        ">=": value >= bound,
-        ">": value > bound,
-        "==": value == bound,
-    }[cmp]
+def _ranking_meta(doc: ast.Document, found: _Found) -> dict[str, str]:
+    if not doc.constraints:
+        return {}
+    return {"ranking": "exact" if found.exact else "greedy"}
 
 
 def derive_decisions(supernet: Supernet, doc: ast.Document | None = None) -> Decisions:
-    """Key -> chosen candidate indices: the argmax, repaired to satisfy the constraints."""
-    problem = _Problem(supernet, doc or supernet.doc)
-    return problem.repair(problem.argmax())
+    """Key -> chosen candidate indices of rank 1 (hidden decisions at their most probable)."""
+    return _rank_one(supernet, doc or supernet.doc).member.decisions
+
+
+def _rank_one(supernet: Supernet, doc: ast.Document) -> _Found:
+    found, whole = _best_members(supernet, doc, 1, 10_000)
+    if found:
+        return found[0]
+    if whole:
+        raise ValueError("no architecture of the space satisfies its constraints")
+    raise ValueError(
+        "no architecture satisfying the constraints was found among the most probable ones "
+        "nor by greedy repair; check the constraints against the space"
+    )
 
 
 # ---- documents ----------------------------------------------------------------------------
@@ -221,15 +142,17 @@ def derive(
     meta: Mapping[str, Any] | None = None,
     name: str | None = None,
 ) -> ast.Document:
-    """The genotype of the most probable (constraint-respecting) architecture.
+    """The genotype of rank 1: the most probable (constraint-respecting) architecture.
 
     `doc` is the space the supernet was compiled from (default: `supernet.doc`); `meta`
     (framework, dataset, seed, epochs, ...) goes into the genotype's meta block beside the
     source space's name and hash and the nasiam version.
     """
     doc = doc or supernet.doc
-    decisions = derive_decisions(supernet, doc)
-    return genotype_document(doc, decisions, supernet.arch.probabilities(), meta=meta, name=name)
+    best = _rank_one(supernet, doc)
+    meta = {**(meta or {}), **_ranking_meta(doc, best)}
+    probs = supernet.arch.probabilities()
+    return genotype_document(doc, best.member.decisions, probs, meta=meta, name=name)
 
 
 def top_k(
@@ -240,45 +163,23 @@ def top_k(
     meta: Mapping[str, Any] | None = None,
     max_solves: int = 10_000,
 ) -> list[Ranked]:
-    """The `k` most probable distinct feasible architectures, best first.
+    """The `k` best distinct feasible architectures, best first (fewer if there are fewer).
 
-    Murty's k-best partitioning over the visible decisions, each subspace solved by argmax
-    plus the greedy repair: exact without constraints, greedy-approximate with them.
+    Exact without constraints; with them, exact as the module docs say, else completed by
+    greedy repair inside Murty's partition (at most `max_solves` repairs, `exact=False`).
+    Rank 1 is `derive`'s genotype.
     """
     doc = doc or supernet.doc
-    problem = _Problem(supernet, doc)
-    full = {key: [o for _, o in problem.options[key]] for key in problem.keys}
-    first = problem.solve(full)
-    heap: list[tuple[float, int, Decisions, dict]] = []
-    if first is not None:
-        heap.append((-problem.joint(first), 0, first, full))
-    found: dict[tuple, Decisions] = {}
-    pushed = 1
-    while heap and len(found) < k and pushed < max_solves:
-        _, _, decisions, allowed = heapq.heappop(heap)
-        visible = problem.visible(decisions)
-        found.setdefault(tuple((key, decisions[key]) for key in visible), decisions)
-        fixed = dict(allowed)
-        for key in visible:  # Murty: partition the rest of this subspace
-            rest = [o for o in fixed[key] if o != decisions[key]]
-            if rest:
-                sub = {**fixed, key: rest}
-                solved = problem.solve(sub)
-                if solved is not None:
-                    heapq.heappush(heap, (-problem.joint(solved), pushed, solved, sub))
-                pushed += 1
-            fixed[key] = [decisions[key]]
-    ranked = [(problem.joint(d), d) for d in found.values()]
-    ranked.sort(key=lambda pd: -pd[0])
+    found, _ = _best_members(supernet, doc, k, max_solves)
     probs = supernet.arch.probabilities()
-    return [
-        Ranked(
-            genotype_document(doc, d, probs, meta=meta, name=_ranked_name(doc, i)),
-            d,
-            p,
+    ranked = []
+    for i, f in enumerate(found):
+        meta_i = {**(meta or {}), **_ranking_meta(doc, f)}
+        genotype = genotype_document(
+            doc, f.member.decisions, probs, meta=meta_i, name=_ranked_name(doc, i)
         )
-        for i, (p, d) in enumerate(ranked)
-    ]
+        ranked.append(Ranked(genotype, f.member.decisions, f.member.score, f.exact))
+    return ranked
 
 
 def _ranked_name(doc: ast.Document, i: int) -> str:

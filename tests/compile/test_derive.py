@@ -120,18 +120,60 @@ def test_derive_respects_params_budget() -> None:
 
 
 def test_top_k_is_ranked_distinct_and_feasible() -> None:
+    """The seed space has 7**10 members and no feasible one among the most probable: the
+    ranks come from greedy repair, say so, and still start with `derive`'s genotype."""
     net = compile_space(SEED_WITH_CONSTRAINTS, BACKBONE, seed=0)
     _prefer_identity(net)
     ranked = top_k(net, k=5)
     assert len(ranked) == 5
-    probs = [r.probability for r in ranked]
-    assert probs == sorted(probs, reverse=True)
     texts = {print_document(r.genotype.model_copy(update={"name": "x"})) for r in ranked}
     assert len(texts) == 5
     for r in ranked:
         identities = sum(r.decisions[f"projector.h{i}.op"] == (2,) for i in range(1, 7))
         assert identities <= 1
-    assert ranked[0].decisions == derive_decisions(net)
+        assert not r.exact and _meta(r.genotype)["ranking"] == "greedy"
+        assert 0 < r.probability <= 1
+    assert print_document(ranked[0].genotype) == print_document(derive(net))
+
+
+def _meta(doc) -> dict:
+    return {e.key: e.value for e in doc.meta.entries}
+
+
+SMALL_WITH_CONSTRAINT = """
+space small for simsiam {
+  head projector(x: backbone) {
+    h1 = choose(linear(x, 16) | act{relu, gelu}, identity(x), avgpool(x) | bn)
+    h2 = choose(linear(h1, 16) | act{relu, gelu}, identity(h1), avgpool(h1) | bn)
+    z = linear(h2, 8)
+  }
+  constraint count(identity, avgpool) <= 1 per head
+}
+"""
+
+
+def test_a_small_constrained_space_is_ranked_exactly() -> None:
+    """16 members, every parameter-free candidate preferred: the best feasible members are
+    found by enumeration, best first, and the genotype says the ranking was exact."""
+    net = compile_space(SMALL_WITH_CONSTRAINT, BACKBONE, seed=0)
+    with torch.no_grad():
+        for key in ("projector.h1.op", "projector.h2.op"):
+            net.arch.alpha(key).copy_(torch.tensor([0.0, 2.0, 1.0]))
+    ranked = top_k(net, k=20)
+    assert len(ranked) == 12  # 4 x 4 members, 2 x 2 of them with two parameter-free ops
+    probs = [r.probability for r in ranked]
+    assert probs == sorted(probs, reverse=True)
+    assert all(r.exact and _meta(r.genotype)["ranking"] == "exact" for r in ranked)
+    assert ranked[0].decisions["projector.h1.op"] != ranked[0].decisions["projector.h2.op"]
+    assert print_document(derive(net)) == print_document(ranked[0].genotype)
+
+
+def test_no_feasible_member_is_a_clear_error() -> None:
+    text = SMALL_WITH_CONSTRAINT.replace("<= 1 per head", ">= 3 per head")
+    net = compile_space(text, BACKBONE, seed=0)
+    with pytest.raises(ValueError, match="no architecture of the space satisfies"):
+        derive(net)
+    assert top_k(net, k=3) == []
 
 
 def test_load_chosen_weights_refuses_a_foreign_genotype() -> None:
