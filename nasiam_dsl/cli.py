@@ -290,6 +290,7 @@ FLAG_PATHS: dict[str, tuple[str, ...]] = {
     "partial_k": ("search", "partial_k"),
     "max_param_free": ("search", "max_param_free"),
     "collapse_threshold": ("search", "collapse_threshold"),
+    "stop_min_epochs": ("search", "stop_min_epochs"),
     "top_k": ("search", "top_k"),
     "no_amp": ("amp",),
     "tensorboard": ("tensorboard",),
@@ -418,6 +419,12 @@ def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
     type=int,
     default=None,
     help="Stop early when a head's genotype has more parameter-free ops.",
+)
+@click.option(
+    "--stop-min-epochs",
+    type=int,
+    default=None,
+    help="No early stop before this epoch (default: a fifth of the epochs, at most 10).",
 )
 @click.option(
     "--collapse-threshold",

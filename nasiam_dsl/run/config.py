@@ -51,6 +51,12 @@ class SearchOptions(BaseModel):
     max_param_free: int | None = Field(
         None, ge=0, description="early stop: parameter-free ops per head in the derived genotype"
     )
+    stop_min_epochs: int | None = Field(
+        None,
+        ge=1,
+        description="no early stop before this epoch; default: epochs/5 rounded up, at most 10 "
+        "(at init every choice ties and the derived genotype is an artefact of candidate order)",
+    )
     collapse_threshold: float = Field(
         0.0, ge=0, description="early stop when z_std·√d is below this (0: off)"
     )

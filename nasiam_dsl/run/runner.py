@@ -311,9 +311,10 @@ def _stoppers(config: RunConfig) -> list[Any]:
     from nasiam_dsl.search.stoppers import CollapseStopper, OpCountStopper
 
     s = config.search
+    wait = s.stop_min_epochs or min(10, math.ceil(config.epochs / 5))
     stoppers: list[Any] = []
     if s.max_param_free is not None:
-        stoppers.append(OpCountStopper({"param_free": s.max_param_free}, min_epochs=1))
+        stoppers.append(OpCountStopper({"param_free": s.max_param_free}, min_epochs=wait))
     if s.collapse_threshold:
         stoppers.append(CollapseStopper(threshold=s.collapse_threshold, patience=2))
     return stoppers
@@ -388,9 +389,13 @@ def build(config: RunConfig, run_dir: Path) -> Run:
     head_params = [p for slot in fw_cls.head_slots for p in framework.heads[slot].parameters()]
     alphas = arch.alphas() if arch is not None else {}
 
+    total_steps = steps * config.epochs
+
     def on_progress(progress: float) -> None:
         if arch is not None and hasattr(arch.sampler, "set_progress"):
-            arch.sampler.set_progress(progress)
+            # the sampler's schedule (Gumbel's temperature) reaches its end at the last step
+            steps_done = round(progress * total_steps)
+            arch.sampler.set_progress(min(1.0, steps_done / max(total_steps - 1, 1)))
         if arch is not None and config.search.aux_skip and hasattr(arch, "aux_skip"):
             arch.aux_skip = config.search.aux_skip * max(0.0, 1.0 - progress)
 
@@ -581,8 +586,10 @@ def alphas_record(r: Run) -> dict[str, Any]:
     return {"epoch": r.epoch, "step": r.step, "probabilities": probs}
 
 
-def knn_eval(r: Run, max_bank: int = 5000) -> float | None:
-    """kNN accuracy of backbone features (bank: un-augmented train images, k=200, t=0.1)."""
+def knn_eval(r: Run, max_bank: int = 5000) -> dict[str, float] | None:
+    """The monitor on backbone features of un-augmented images: kNN accuracy (bank: the
+    training images, k=200, t=0.1), and RankMe of the bank's features when the bank holds at
+    least 4 images per feature dimension (fewer caps the rank and biases it)."""
     from nasiam_dsl.data import eval_transform, get_dataset, make_loader
     from nasiam_dsl.evaluate import extract_features, knn_accuracy
 
@@ -604,7 +611,15 @@ def knn_eval(r: Run, max_bank: int = 5000) -> float | None:
     finally:
         fw.train(was)
     k = min(c.knn_k, len(bl))
-    return float(knn_accuracy(bf, bl, tf_, tl, k=k, t=0.1, num_classes=r.info.num_classes))
+    monitor = {
+        "knn": float(knn_accuracy(bf, bl, tf_, tl, k=k, t=0.1, num_classes=r.info.num_classes))
+    }
+    if bf.shape[0] >= 4 * bf.shape[1]:
+        from nasiam_dsl.evaluate import rankme
+
+        monitor["rankme"] = rankme(bf.float())
+        monitor["rankme_images"] = float(bf.shape[0])
+    return monitor
 
 
 def open_tensorboard(run_dir: Path) -> Any:
@@ -642,17 +657,16 @@ def _epoch_end(r: Run, logs: dict[str, list[float]], started: float, ui) -> ast.
             record[k] = sum(values) / len(values)
     z = getattr(r.problem.last_out, "z1", None)
     if z is not None and z.ndim == 2:
-        from nasiam_dsl.evaluate import rankme, std_of_l2_normalized
+        from nasiam_dsl.evaluate import std_of_l2_normalized
 
         record["z_std"] = std_of_l2_normalized(z.float())
         record["z_std_normalised"] = record["z_std"] * math.sqrt(z.shape[1])
-        record["rankme"] = rankme(z.float())
     record["lr"] = r.engine.weight_optimizer.param_groups[0]["lr"]
     final = r.epoch >= c.epochs
     if r.dist.is_main and ((c.knn_every and r.epoch % c.knn_every == 0) or final):
-        acc = knn_eval(r)
-        if acc is not None:
-            record["knn"] = acc
+        monitor = knn_eval(r)
+        if monitor is not None:
+            record.update(monitor)
     observations: dict[str, Any] = {"z_std_normalised": record.get("z_std_normalised", 1.0)}
     geno = None
     if c.command == "search":

@@ -37,8 +37,12 @@ def test_search_writes_a_complete_run_directory(tiny_config):
     assert genotype.meta.get("framework") == "simsiam" and genotype.meta.get("seed") == 0
     metrics = [json.loads(x) for x in (d / "metrics.jsonl").read_text().splitlines()]
     assert [m["epoch"] for m in metrics] == [1, 2]
-    assert {"train/loss", "heldout/loss", "z_std", "rankme", "lr"} <= metrics[0].keys()
-    assert "knn" in metrics[-1]
+    assert {"train/loss", "heldout/loss", "z_std", "lr"} <= metrics[0].keys()
+    # the monitor's RankMe: backbone features of the whole bank (>= 4 images per dimension),
+    # not one training batch (which capped the rank at the batch size)
+    assert {"knn", "rankme", "rankme_images"} <= metrics[-1].keys()
+    assert metrics[-1]["rankme_images"] >= 4 * run.framework.feature_dim
+    assert 1.0 <= metrics[-1]["rankme"] <= run.framework.feature_dim
     alphas = [json.loads(x) for x in (d / "alphas.jsonl").read_text().splitlines()]
     assert set(alphas[-1]["probabilities"]) == {"projector.h.op", "projector.h.act",
                                                 "predictor.h.width"}

@@ -65,9 +65,15 @@ def test_gumbel_temperature_survives_resume(tiny_config):
     assert saved["tau"] < 10.0  # annealed from tau_max
     resumed = start(tiny_config(), QuietUI(), resume=run_dir)
     assert resumed.supernet.arch.sampler.tau < saved["tau"]
+    # the schedule ends at its end: the last step draws at tau_min (it stopped one step short)
+    assert resumed.supernet.arch.sampler.tau == pytest.approx(0.1)
 
 
-def test_early_stop_on_parameter_free_ops(tiny_config, tmp_path):
+@pytest.mark.parametrize(
+    ("epochs", "stop_min_epochs", "stopped_at"), [(4, None, 1), (10, None, 2), (4, 3, 3)]
+)
+def test_early_stop_on_parameter_free_ops(tiny_config, tmp_path, epochs, stop_min_epochs,
+                                          stopped_at):
     space = tmp_path / "skips.nas"
     space.write_text("""space skips for simsiam {
       head projector(x: backbone) {
@@ -78,10 +84,12 @@ def test_early_stop_on_parameter_free_ops(tiny_config, tmp_path):
         p = linear(z, 16)
       }
     }""")
-    # every projector genotype has one parameter-free op: a cap of 0 stops after epoch 1
-    run = start(tiny_config(name="stop", spec=str(space), epochs=4,
-                            search={"max_param_free": 0, "top_k": 1}), QuietUI())
-    assert run.epoch == 1
+    # every projector genotype has one parameter-free op: a cap of 0 stops as soon as the
+    # stopper may decide: epochs/5 rounded up by default (init ties are not a result)
+    search = {"max_param_free": 0, "top_k": 1, "stop_min_epochs": stop_min_epochs}
+    run = start(tiny_config(name="stop", spec=str(space), epochs=epochs, search=search),
+                QuietUI())
+    assert run.epoch == stopped_at
     assert run.stop_reason is not None and "param_free" in run.stop_reason
     assert parse_file(run.run_dir / "genotype.nas").kind == "genotype"
     summary = json.loads((run.run_dir / "summary.json").read_text())
