@@ -15,6 +15,7 @@ from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.errors import Diagnostic, DSLError, did_you_mean
 from nasiam_dsl.lang.printer import format_pipeline, format_set_item
 from nasiam_dsl.lang.walk import KIND_OF, is_open, node_choices, resolve_set
+from nasiam_dsl.lang.widths import check_member_widths
 
 BACKBONE = "backbone"
 MAX_WIDTH = 1 << 20
@@ -89,6 +90,14 @@ class _Checker:
     def warn(self, message: str, pos: ast.Pos | None, hint: str | None = None, code="check"):
         self.result.warnings.append(Diagnostic(message, pos, "warning", hint, code))
 
+    def member_mismatch(self, message: str, pos: ast.Pos | None) -> None:
+        self.error(
+            message,
+            pos,
+            "every member of the space (one candidate per choice) must agree here: "
+            "share the width decision (`width{...} as LABEL` on both) or fix the widths",
+        )
+
     # ---- document ---------------------------------------------------------------
     def run(self) -> CheckResult:
         self.check_lets()
@@ -96,6 +105,8 @@ class _Checker:
         for head in order:
             self.check_head(head)
         self.check_constraints()
+        if not self.result.errors:  # members are compared once the largest widths agree
+            check_member_widths(self.doc, order, self.backbone_dim, self.member_mismatch)
         if self.doc.kind == "genotype":
             self.check_closed()
         if not self.doc.heads:

@@ -265,6 +265,78 @@ def test_width_mismatch_in_a_picked_concat():
     assert d.message == "width mismatch: inputs of a picked concat have widths 256, 512"
 
 
+MEMBER_HINT = (
+    "every member of the space (one candidate per choice) must agree here: "
+    "share the width decision (`width{...} as LABEL` on both) or fix the widths"
+)
+
+
+def test_every_width_candidate_is_checked_where_inputs_are_summed():
+    text = space("h1 = linear(x, width{256, 512})", "h2 = linear(x, 512)", "h3 = sum(h1, h2)")
+    d = the_error(text)
+    assert d.message == (
+        "width mismatch in node 'h3': inputs of sum have widths 256, 512 when 'h1' takes "
+        "width 256 of width{256, 512} (line 3, column 20)"
+    )
+    assert at(d) == (5, 10) and d.hint == MEMBER_HINT
+    d = the_error(space("a = linear(x, width{8, 512})", "z = mean(x, a)"))
+    assert d.message.startswith("width mismatch in node 'z': inputs of mean have widths 512, 8")
+
+
+def test_one_shared_width_decision_agrees_with_itself():
+    shared = space(
+        "a = linear(x, width{8, 16} as w)", "b = linear(x, width{8, 16} as w)", "z = sum(a, b)"
+    )
+    assert result(shared).ok
+    # two decisions with the same candidates still disagree in some members
+    d = the_error(
+        space("a = linear(x, width{8, 16})", "b = linear(x, width{8, 16})", "z = sum(a, b)")
+    )
+    assert "have widths 8, 16 when 'a' takes width 8" in d.message
+    assert "'b' takes width 16 of width{8, 16} (line 4, column 19)" in d.message
+    # widths that follow the decision through later nodes agree with it
+    assert result(space("a = linear(x, width{8, 16})", "b = a | relu", "z = sum(a, b)")).ok
+
+
+def test_every_width_candidate_is_checked_among_choose_candidates():
+    d = the_error(space("a = linear(x, width{4, 8})", "z = choose(a | relu, linear(x, 8))"))
+    assert d.message == (
+        "width mismatch in node 'z': candidates of this choice have widths 4, 8 when 'a' "
+        "takes width 4 of width{4, 8} (line 3, column 19)"
+    )
+    assert at(d) == (4, 9)
+
+
+def test_every_width_candidate_is_checked_across_heads():
+    text = (
+        "space s {\n  head projector(x: 16) {\n    z = linear(x, width{4, 8})\n  }\n"
+        "  head predictor(z: projector) {\n    h = linear(z, 8)\n    p = sum(z, h)\n  }\n}"
+    )
+    d = the_error(text)
+    assert d.message == (
+        "width mismatch in node 'p': inputs of sum have widths 4, 8 when 'projector.z' takes "
+        "width 4 of width{4, 8} (line 3, column 19)"
+    )
+    assert at(d) == (7, 9)
+
+
+def test_every_member_of_a_picked_concat_is_checked_downstream():
+    text = space(
+        "a = linear(x, width{4, 8})",
+        "b = linear(x, 8)",
+        "e = concat(pick 1 of {a, b})",
+        "z = sum(e, b)",
+    )
+    d = the_error(text)
+    assert "inputs of sum have widths 4, 8 when 'a' takes width 4" in d.message
+    assert "'e' picks {a}" in d.message
+
+
+def test_member_checks_wait_for_the_largest_widths():
+    d = the_error(space("a = linear(x, width{8, 16})", "b = linear(x, 32)", "z = sum(a, b)"))
+    assert d.message == "width mismatch: inputs of sum have widths 16, 32"
+
+
 def test_backbone_width_is_checked_once_known():
     text = space("a = linear(x, 2048)", "z = sum(a, x)", width="backbone")
     assert result(text).ok  # `backbone` may be anything
