@@ -64,10 +64,11 @@ def _find(dirs: list[Path], stem: str) -> Path | None:
 
 
 def _how_to_get(root: Path | None) -> str:
-    into = f"--data-dir {root} --download" if root else "--data-dir DIR --download"
+    folder = root if root is not None else Path("DIR")
     return (
         "get it with `apt-get install dataset-fashion-mnist` (found without --data-dir), "
-        f"or on a machine with network with {into} (torchvision writes DIR/{TORCHVISION_SUBDIR}/)"
+        f"or on a machine with network with --data-dir {folder} --download (torchvision writes "
+        f"{folder / TORCHVISION_SUBDIR}/)"
     )
 
 
@@ -80,7 +81,7 @@ def locate(root: Path | None, split: str) -> tuple[Path, Path]:
     if missing:
         where = ", ".join(f"{d}/" for d in dirs)
         names = ", ".join(f"{m}[.gz]" for m in missing)
-        raise DatasetError(f"fashion-mnist: {names} not found in {where}; {_how_to_get(root)}")
+        raise DatasetError(f"Fashion-MNIST files {names} not found in {where}; {_how_to_get(root)}")
     images, labels = found
     assert images is not None and labels is not None
     return images, labels
@@ -102,7 +103,7 @@ def download(root: Path | None) -> None:
     except (RuntimeError, OSError, ValueError) as exc:
         cause = " ".join(str(exc).split())
         raise DatasetError(
-            f"fashion-mnist: download into {root / TORCHVISION_SUBDIR}/ failed ({cause}); "
+            f"download of Fashion-MNIST into {root / TORCHVISION_SUBDIR}/ failed ({cause}); "
             "without network, run `apt-get install dataset-fashion-mnist` and leave out "
             f"--data-dir, or copy the four *-ubyte.gz files into {root}/"
         ) from None

@@ -58,9 +58,9 @@ def locate(root: Path | None, names: list[str]) -> Path:
             return folder
     where = ", ".join(f"{d}/" for d in dirs)
     raise DatasetError(
-        f"stl10: {', '.join(names)} not found in {where}; get it on a machine with network with "
-        f"--data-dir {root} --download (torchvision fetches and unpacks stl10_binary.tar.gz, "
-        "2.6 GB), or unpack that archive there"
+        f"STL-10 files {', '.join(names)} not found in {where}; on a machine with network, "
+        f"--data-dir {root} --download fetches and unpacks torchvision's stl10_binary.tar.gz "
+        "(2.6 GB); or unpack that archive there yourself"
     )
 
 
@@ -84,7 +84,7 @@ def download(root: Path | None) -> None:
     except (RuntimeError, OSError, ValueError) as exc:
         cause = " ".join(str(exc).split())
         raise DatasetError(
-            f"stl10: download into {root}/ failed ({cause}); without network, copy "
+            f"download of STL-10 into {root}/ failed ({cause}); without network, copy "
             f"{FOLDER}/ (unpacked from stl10_binary.tar.gz) into {root}/"
         ) from None
 

@@ -123,7 +123,7 @@ def test_download_failure_is_a_message(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(DatasetError) as info:
         get_dataset("fashion-mnist", tmp_path, "train", download=True)
     message = str(info.value)
-    assert "download into" in message and "Name or service not known" in message
+    assert "download of Fashion-MNIST into" in message and "Name or service not known" in message
     assert "apt-get install dataset-fashion-mnist" in message and "\n" not in message
 
 

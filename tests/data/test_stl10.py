@@ -126,7 +126,7 @@ def test_download_failure_is_a_message(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(DatasetError) as info:
         get_dataset("stl10", tmp_path, "train", download=True)
     message = str(info.value)
-    assert f"download into {tmp_path}/ failed" in message
+    assert f"download of STL-10 into {tmp_path}/ failed" in message
     assert "Name or service not known" in message and "stl10_binary/" in message
 
 
