@@ -172,3 +172,16 @@ def test_real_debian_files() -> None:
     assert torch.equal(torch.bincount(train.targets), torch.full((10,), 6000))
     assert _mean_std(train.data.numpy()) == (fm.MEAN_32[0], fm.STD_32[0])
     assert _mean_std(read_idx(_DEBIAN_TRAIN)) == (fm.MEAN_28[0], fm.STD_28[0])
+
+
+def test_cli_reports_missing_files_and_exits_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from nasiam_dsl.cli import main
+
+    space = Path(__file__).resolve().parents[2] / "spaces" / "demo.nas"
+    args = ["search", str(space), "--dataset", "fashion-mnist", "--data-dir", str(tmp_path)]
+    result = CliRunner().invoke(main, [*args, "--device", "cpu", "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz] not found" in result.output
