@@ -9,8 +9,10 @@ one channel, or three identical ones for backbones that want RGB.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -144,12 +146,16 @@ def _stamp(*paths: Path) -> tuple:
 def load_fashion_mnist(
     root: Path | None,
     split: str,
-    transform=None,
+    transform: Callable[[Any], Any] | None = None,
     download_missing: bool = False,
     image_size: int = IMAGE_SIZE,
     channels: int = 1,
 ) -> TensorImageDataset:
     """Split ``train`` or ``test`` as a ``TensorImageDataset`` of ``image_size`` px images."""
+    if split not in FILES:
+        raise DatasetError(
+            f"fashion-mnist: unknown split {split!r}, expected one of {tuple(FILES)}"
+        )
     if download_missing:
         download(root)
     images_path, labels_path = locate(root, split)
