@@ -170,6 +170,7 @@ def _data(config: RunConfig, info, framework_name: str, device: torch.device, di
         augment_recipe,
         get_dataset,
         make_loader,
+        pretrain_split,
         split_dataset,
         uint8_transform,
     )
@@ -181,7 +182,7 @@ def _data(config: RunConfig, info, framework_name: str, device: torch.device, di
         dataset = get_dataset(
             config.data.dataset,
             config.data.data_dir,
-            "train",
+            pretrain_split(config.data.dataset),  # STL-10: train + unlabeled
             transform,
             download=config.data.download,
         )
