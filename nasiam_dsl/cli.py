@@ -529,8 +529,8 @@ def eval_cmd(run_dir: Path, random_init: bool, k: int, as_json: bool, **probe: A
     result = evaluate_run(
         run_dir, random_init=random_init, k=k, probe=settings, device=probe["device"]
     )
-    if as_json:
-        out.print(json.dumps(result.as_dict(), indent=2), markup=False)
+    if as_json:  # verbatim: a console would wrap long strings inside the JSON
+        click.echo(json.dumps(result.as_dict(), indent=2))
         return
     table = Table(title=f"evaluation of {run_dir}", caption=f"linear probe: {result.probe}")
     for col in ("weights", "kNN top-1", "linear probe top-1", "train / test images"):
@@ -700,7 +700,7 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
     if kw["list_cells"]:
         for cell in cells:
             done = "done" if cell.finished(root) else "pending"
-            out.print(f"{cell.index}\t{cell.candidate.name}\tseed{cell.seed}\t{done}", markup=False)
+            click.echo(f"{cell.index}\t{cell.candidate.name}\tseed{cell.seed}\t{done}")
         return
     cmp.prepare(comparison)
     if kw["cell_index"] is not None:
