@@ -1,0 +1,180 @@
+"""`nasiam compare` end to end on a tiny budget: cells, resume, --cell, --jobs, outputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nasiam_dsl.cli import main
+from tests.conftest import TINY_SPACE
+
+GENOTYPE = """\
+genotype {name} for simsiam {{
+  head projector(x: backbone) {{
+    h = linear(x, 32, bias=false) | bn | {act}
+    z = linear(h, 32, bias=frozen) | bn(affine=false)
+  }}
+  head predictor(z: projector) {{
+    h = linear(z, 16, bias=false) | bn | relu
+    p = linear(h, 32)
+  }}
+}}
+"""
+
+TINY = ["--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "32", "--limit", "256"]
+TINY += ["--device", "cpu", "--probe-epochs", "5", "--k", "20", "--deterministic"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("compare")
+    (root / "tiny.nas").write_text(TINY_SPACE)
+    (root / "relu.nas").write_text(GENOTYPE.format(name="relu", act="relu"))
+    (root / "silu.nas").write_text(GENOTYPE.format(name="silu", act="silu"))
+    (root / "tiny.toml").write_text("backbone_options = {width = 4}\n")
+    return root
+
+
+def compare(files: Path, out: Path, *args: str, seeds: str = "0,1"):
+    argv = ["compare", str(files / "relu.nas"), str(files / "silu.nas"), "--seeds", seeds]
+    argv += ["--config", str(files / "tiny.toml"), "--out", str(out), *TINY, *args]
+    return CliRunner().invoke(main, argv)
+
+
+class Counting:
+    """Counts the training runs the cells start."""
+
+    def __init__(self, monkeypatch) -> None:
+        from nasiam_dsl.run import runner
+
+        self.calls = 0
+        real = runner.start
+
+        def start(*args, **kwargs):
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(runner, "start", start)
+
+
+@pytest.fixture(scope="module")
+def study(files, one_thread_module) -> Path:
+    out = files / "study"
+    with pytest.MonkeyPatch.context() as mp:
+        runs = Counting(mp)
+        result = compare(files, out, "--random", "1", "--space", str(files / "tiny.nas"))
+    assert result.exit_code == 0, result.output
+    assert runs.calls == 6  # 3 candidates x 2 seeds; the baselines train nothing
+    (out / "output.txt").write_text(result.output)
+    return out
+
+
+@pytest.fixture(scope="module")
+def one_thread_module():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_every_cell_is_a_run_directory_with_a_result(study: Path) -> None:
+    for name in ("relu", "silu", "random-01"):
+        for seed in (0, 1):
+            cell = study / name / f"seed{seed}"
+            assert (cell / "backbone.pt").exists() and (cell / "config.json").exists()
+            result = json.loads((cell / "result.json").read_text())
+            assert result["seed"] == seed and 0 <= result["knn"] <= 1
+            assert json.loads((cell / "config.json").read_text())["seed"] == seed
+    for name in ("random-init", "raw-pixels"):
+        assert (study / name / "seed1" / "result.json").exists()
+    assert (study / "random" / "sample-01.nas").read_text().startswith("genotype tiny_sample01")
+
+
+def test_csv_json_plot_and_verdict(study: Path) -> None:
+    rows = list(csv.DictReader((study / "compare.csv").open()))
+    assert [r["candidate"] for r in rows] == [
+        "relu",
+        "silu",
+        "random-01",
+        "random-init",
+        "raw-pixels",
+    ]
+    assert rows[0]["knn_diff"] == ""  # the reference
+    silu = rows[1]
+    assert float(silu["knn_diff_low"]) <= float(silu["knn_diff"]) <= float(silu["knn_diff_high"])
+    assert int(silu["head_params"]) > 0 and int(silu["head_flops"]) > 0
+    document = json.loads((study / "compare.json").read_text())
+    assert document["reference"] == "relu"
+    assert document["test_images"] == 1000
+    assert document["linear_probe"] == "linear probe on frozen features, 5 epochs, no augmentation"
+    relu = document["candidates"][0]
+    means = sum(relu["values"]["knn"].values()) / 2
+    assert relu["knn_mean"] == pytest.approx(means)
+    assert any("cannot be resolved" in line for line in document["verdict"])
+    assert (study / "compare.png").read_bytes()[:4] == b"\x89PNG"
+    output = (study / "output.txt").read_text()
+    assert "with 2 seed(s) and 1,000 test images, differences below" in output
+
+
+def test_rerun_skips_finished_cells_and_finishes_broken_ones(files, study, monkeypatch) -> None:
+    runs = Counting(monkeypatch)
+    assert compare(files, study, "--random", "1", "--space", str(files / "tiny.nas")).exit_code == 0
+    assert runs.calls == 0
+    (study / "silu" / "seed1" / "result.json").unlink()  # trained, evaluation lost
+    (study / "silu" / "seed0" / "result.json").unlink()  # cut short: only a checkpoint left
+    (study / "silu" / "seed0" / "backbone.pt").unlink()
+    result = compare(files, study, "--random", "1", "--space", str(files / "tiny.nas"))
+    assert result.exit_code == 0, result.output
+    assert "cell 2: silu seed 0" in result.output and "cell 3: silu seed 1" in result.output
+    assert runs.calls == 1  # seed0 resumed from its checkpoint; seed1 only evaluated again
+    assert (study / "silu" / "seed0" / "backbone.pt").exists()
+    listing = compare(
+        files, study, "--list-cells", "--random", "1", "--space", str(files / "tiny.nas")
+    )
+    assert listing.output.count("\tdone") == 10
+
+
+def test_one_cell_at_a_time_like_a_job_array(files, monkeypatch) -> None:
+    out = files / "array"
+    listing = compare(files, out, "--list-cells", seeds="0")
+    assert listing.exit_code == 0
+    assert listing.output.splitlines()[0].split("\t") == ["0", "relu", "seed0", "pending"]
+    runs = Counting(monkeypatch)
+    result = compare(files, out, "--cell", "3", seeds="0")  # raw pixels: no training
+    assert result.exit_code == 0, result.output
+    assert "3 of 4 still pending" in result.output and runs.calls == 0
+    assert (out / "raw-pixels" / "seed0" / "result.json").exists()
+    assert compare(files, out, "--cell", "9", seeds="0").exit_code == 2
+
+
+def test_two_worker_processes(files) -> None:
+    out = files / "jobs"
+    result = compare(files, out, "--jobs", "2", seeds="0")
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "compare.json").read_text())["candidates"][1]["seeds"] == 1
+
+
+def test_user_errors_exit_2(files, study) -> None:
+    assert "--random needs --space" in compare(files, study, "--random", "1").output
+    bad = compare(files, study, "--reference", "nope")
+    assert bad.exit_code == 2 and "--reference 'nope' is not a candidate" in bad.output
+    other = compare(files, study, seeds="0,1,2")
+    assert other.exit_code == 2 and "holds another comparison" in other.output
+    space = CliRunner().invoke(main, ["compare", str(files / "tiny.nas"), "--out", str(study)])
+    assert space.exit_code == 2 and "is a space" in space.output
+    assert compare(files, study, "--seed", "3").exit_code == 2
+
+
+def test_eval_standard_protocol_on_a_cell(study: Path) -> None:
+    argv = ["eval", str(study / "relu" / "seed0"), "--protocol", "standard", "--json"]
+    result = CliRunner().invoke(main, [*argv, "--probe-epochs", "1", "--k", "20"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["probe"].startswith("standard linear protocol: frozen backbone, random resized")
+    assert 0.1 < report["linear_probe"] <= 1  # 10 classes: above chance after one epoch
