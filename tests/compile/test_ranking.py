@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 
 import pytest
 import torch
@@ -25,6 +26,7 @@ from nasiam_dsl.compile.plan import (
     SetChoice,
     plan_document,
 )
+from nasiam_dsl.compile.ranking import Options
 from nasiam_dsl.compile.sample import violated_constraints
 from nasiam_dsl.lang.check import check
 from nasiam_dsl.lang.parser import parse
@@ -45,36 +47,43 @@ def _act(rng: random.Random) -> str:
     return "act{" + ", ".join(rng.sample(["relu", "gelu", "silu", "elu"], rng.randint(2, 3))) + "}"
 
 
-def _op_choice(rng: random.Random, prev: str) -> str:
-    linear = f"linear({prev}, {rng.choice([str(WIDTH), 'width{4, 8}'])}) | {_act(rng)}"
-    pool = [
-        linear,
-        f"linear({prev}, {WIDTH}) | norm{{bn, none}}",
-        f"identity({prev})",
-        f"avgpool({prev}) | bn",
-    ]
-    cands = [linear, *rng.sample(pool[1:], rng.randint(1, 2))]
+def _op_choice(rng: random.Random, prev: str, node: str) -> str:
+    """An op choice whose candidates hold choices: activations and norms (hidden when another
+    candidate is kept), a `pick` of inputs, or a width shared by label between candidates
+    (candidates of one choice must agree on their width)."""
+    if rng.random() < 0.2:
+        width = f"width{{4, 8}} as w_{node}"
+        cands = [f"linear({prev}, {width}) | {_act(rng)}", f"linear({prev}, {width}) | bn"]
+    else:
+        linear = f"linear({prev}, {WIDTH}) | {_act(rng)}"
+        pool = [
+            f"linear({prev}, {WIDTH}) | norm{{bn, none}}",
+            f"identity({prev})",
+            f"avgpool({prev}) | bn",
+            f"sum(pick 1 of {{x, {prev}}}) | bn" if prev != "x" else f"zero({prev})",
+        ]
+        cands = [linear, *rng.sample(pool, rng.randint(1, 2))]
     rng.shuffle(cands)
     return f"choose({', '.join(cands)})"
 
 
-def _head(rng: random.Random, name: str, source: str) -> str:
+def _head(rng: random.Random, name: str, source: str, last: bool) -> str:
     names = ["x"]
     lines = []
     for j in range(rng.randint(2, 3)):
         node = f"n{j}"
-        kinds = ["op", "op", "act"] + (["pick"] if len(names) >= 2 else [])
+        kinds = ["op", "op", "act"] + ["pick"] * (len(names) - 1)
         kind = rng.choice(kinds)
         if kind == "op":
-            expr = _op_choice(rng, names[-1])
+            expr = _op_choice(rng, names[-1], f"{name}{j}")
         elif kind == "act":
             expr = f"linear({names[-1]}, {WIDTH}) | {_act(rng)}"
         else:
-            pick = rng.randint(1, len(names) - 1)
+            pick = max(rng.randint(1, len(names) - 1), rng.randint(1, len(names) - 1))
             expr = f"sum(pick {pick} of {{{', '.join(names)}}})"
         lines.append(f"    {node} = {expr}")
         names.append(node)
-    out = rng.choice(["6", "width{4, 6}"])
+    out = rng.choice(["6", "width{4, 6}"]) if last else str(WIDTH)
     lines.append(f"    z = linear({names[-1]}, {out})")
     return f"  head {name}(x: {source}) {{\n" + "\n".join(lines) + "\n  }"
 
@@ -91,9 +100,10 @@ def random_space(seed: int, constraint: str | None = None) -> str:
     """
     rng = random.Random(seed)
     while True:
-        heads = [_head(rng, "p", "backbone")]
-        if rng.random() < 0.5:
-            heads.append(_head(rng, "q", "p"))
+        two = rng.random() < 0.5
+        heads = [_head(rng, "p", "backbone", last=not two)]
+        if two:
+            heads.append(_head(rng, "q", "p", last=True))
         text = "space r {\n" + "\n".join(heads) + "\n}\n"
         doc = parse(text)
         if not check(doc, backbone_dim=WIDTH).ok:
@@ -254,3 +264,33 @@ def test_a_hidden_decision_is_no_free_factor() -> None:
     assert len(ranked) == 4 * 6  # h1's activation times h2's (4 linears, identity, avgpool)
     expected = 1 / 4 * 1 / 3 * 1 / 4  # h1's activation, h2's candidate, h2's activation
     assert [r.probability for r in ranked] == pytest.approx([expected] * 24, rel=1e-6)
+
+
+@pytest.mark.parametrize(("n", "pick"), [(5, 1), (6, 2), (6, 3), (7, 4)])
+def test_pick_options_come_best_first_and_complete(n: int, pick: int) -> None:
+    logp = torch.randn(n, generator=torch.Generator().manual_seed(n * 10 + pick)).tolist()
+    options = Options(logp, pick)
+    got = []
+    while options.has(len(got)):
+        got.append((options.log_prob(len(got)), options.option(len(got))))
+    every = [(math.fsum(logp[i] for i in c), c) for c in itertools.combinations(range(n), pick)]
+    assert sorted(o for _, o in got) == sorted(o for _, o in every)  # each subset once
+    assert [lp for lp, _ in got] == sorted((lp for lp, _ in every), reverse=True)
+
+
+def test_tied_options_keep_the_candidates_order() -> None:
+    options = Options([0.0, 0.0, -1.0, 0.0], pick=2)
+    assert [options.option(r) for r in range(3)] == [(0, 1), (0, 3), (1, 3)]
+
+
+def test_the_random_spaces_hold_what_the_properties_need() -> None:
+    """Across the seeds used above: op choices with nested choices, a label shared across
+    nodes, `pick k of n` with k > 1, and two heads."""
+    seeds = [*range(24), *range(200, 206), *range(300, 340)]  # the unconstrained ones
+    texts = [random_space(seed) for seed in seeds]
+    assert any("as shared_act" in t and t.count("as shared_act") > 1 for t in texts)
+    assert any(re.search(r"choose\([^\n]*(act|norm)\{", t) for t in texts)
+    assert any(re.search(r"choose\([^\n]*width\{", t) for t in texts)
+    assert any(re.search(r"choose\([^\n]*pick 1", t) for t in texts)
+    assert any(re.search(r"pick [2-9] of", t) for t in texts)
+    assert any("head q" in t for t in texts)
