@@ -136,6 +136,21 @@ def test_top_k_is_ranked_distinct_and_feasible() -> None:
     assert print_document(ranked[0].genotype) == print_document(derive(net))
 
 
+def test_a_large_constrained_space_is_exact_when_its_best_members_are_feasible() -> None:
+    """7**10 members, random logits whose argmax breaks the constraint: the best feasible
+    members are among the first probed, so the ranking is exact, best first, and `derive` is
+    its rank 1."""
+    net = compile_space(SEED_WITH_CONSTRAINTS, BACKBONE, seed=0)
+    _randomise(net, 2)
+    argmax = {key: (int(p.argmax()),) for key, p in net.arch.probabilities().items()}
+    ranked = top_k(net, k=4)
+    assert ranked[0].decisions != argmax
+    probs = [r.probability for r in ranked]
+    assert probs == sorted(probs, reverse=True) and len(set(probs)) == 4
+    assert all(r.exact and _meta(r.genotype)["ranking"] == "exact" for r in ranked)
+    assert print_document(ranked[0].genotype) == print_document(derive(net))
+
+
 def _meta(doc) -> dict:
     return {e.key: e.value for e in doc.meta.entries}
 
