@@ -131,13 +131,9 @@ class RankingSpace:
             for i, (key, r) in enumerate(zip(self.keys, ranks, strict=True))
         }
 
-    def log_score(self, ranks: Sequence[int], visible: Sequence[str] | None = None) -> float:
-        """Visible decisions at their ranks, the others (hidden) at their best."""
-        shown = None if visible is None else {self.index[key] for key in visible}
-        return math.fsum(
-            opts.log_prob(r if shown is None or i in shown else 0)
-            for i, (opts, r) in enumerate(zip(self.options, ranks, strict=True))
-        )
+    def log_score(self, ranks: Sequence[int]) -> float:
+        """The log score of a member given with its hidden decisions at rank 0."""
+        return math.fsum(opts.log_prob(r) for opts, r in zip(self.options, ranks, strict=True))
 
     def visible(self, decisions: Mapping[str, tuple[int, ...]]) -> tuple[str, ...]:
         """The decisions that shape the architecture, in walk order: an op choice comes
@@ -173,7 +169,8 @@ class RankingSpace:
 @dataclass(frozen=True)
 class _Part:
     """A part of the member partition: decisions in `fixed` keep their rank, every other
-    decision at a rank > 0 may only move further down; `member` is its best."""
+    decision at a rank > 0 stays visible (what reveals it is fixed) and may only move further
+    down; `member` is its best."""
 
     member: Member
     fixed: frozenset[str]
