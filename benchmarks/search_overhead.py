@@ -10,6 +10,7 @@ The floor of a bilevel iteration is a weight step plus a backbone forward withou
 
     python benchmarks/search_overhead.py [--batch-sizes 32 64] [--rounds 3] [--threads 1]
     python benchmarks/search_overhead.py --device cuda   # bf16 autocast + channels_last
+    python benchmarks/search_overhead.py --clock cpu     # CPU time: steadier on a busy machine
 """
 
 from __future__ import annotations
@@ -69,14 +70,17 @@ def make(kind: str, batch: int, device: torch.device, channels_last: bool):
     return engine, problem, x
 
 
-def timed(engine, problem, x, device) -> float:
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def timed(engine, problem, x, device, clock=time.perf_counter) -> float:
     if device.type == "cuda":
         torch.cuda.synchronize()
-    start = time.perf_counter()
+    start = clock()
     engine.step(problem, x, x, progress=0.5)
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def main() -> None:
@@ -86,13 +90,21 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--channels-last", action="store_true", help="also on CPU (CUDA: always)")
+    ap.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="wall",
+        help="cpu: this process's CPU time, not disturbed by other processes (CPU runs only)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
+    if args.clock == "cpu" and device.type != "cpu":
+        ap.error("--clock cpu measures CPU runs only")
     kinds = ("plain", "bilevel", "gumbel", "one-level")
     print(
         f"device {device}, threads {args.threads}, rounds {args.rounds} (+1 warm-up), "
-        f"median seconds per step"
+        f"median {args.clock} seconds per step"
     )
     print(
         f"{'batch':>5} "
@@ -107,7 +119,7 @@ def main() -> None:
         times: dict[str, list[float]] = {k: [] for k in kinds}
         for r in range(args.rounds + 1):
             for k in kinds:  # interleaved, so drift hits every kind alike
-                t = timed(*setups[k], device)
+                t = timed(*setups[k], device, CLOCKS[args.clock])
                 if r:
                     times[k].append(t)
         med = {k: statistics.median(v) for k, v in times.items()}
