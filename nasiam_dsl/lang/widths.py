@@ -5,9 +5,10 @@ supernet builds; a member (one decision per choice) can still disagree: with
 `h1 = linear(x, width{256, 512})` and `h2` at 512, `sum(h1, h2)` holds in the supernet but
 not in the member that keeps 256. Here a width is a table `decisions -> width` over the
 decisions it depends on (width choices, op choices, picked concats); where widths meet (the
-inputs of `sum`/`mean`, the candidates of `choose`, a head reading another head) the tables
-are joined and every joint row must agree. A table that would grow past `MAX_ROWS` rows is
-left unknown (not checked) rather than enumerated.
+inputs of `sum`/`mean`, a head reading another head) the tables are joined and every joint
+row must agree. A `choose` keeps one candidate per member, so its width is that candidate's
+(the supernet's own rule, checked before, is that the candidates' largest widths agree).
+A table that would grow past `MAX_ROWS` rows is left unknown (not checked) rather than enumerated.
 """
 
 from __future__ import annotations
@@ -117,10 +118,22 @@ class _Members:
         return table
 
     def choose(self, choose: ast.Choose, scope: dict[str, Table | None]) -> Table | None:
+        """A member keeps one candidate: the choice's width is candidate i's width in the
+        members that decide i (a width decision inside another candidate does not matter
+        there). Where that width meets others, every member is checked."""
         tables = [self.pipeline(c, scope) for c in choose.candidates]
-        if self.open_key(choose) is None:
+        key = self.open_key(choose)
+        if key is None:
             return tables[0]
-        return self.meet(tables, choose.pos, "candidates of this choice")
+        if any(t is None for t in tables):
+            return None
+        rows = [
+            (a | {(key, i)}, w)
+            for i, table in enumerate(tables)
+            for a, w in table.rows  # type: ignore[union-attr]
+            if _compatible(a, frozenset({(key, i)}))
+        ]
+        return None if len(rows) > MAX_ROWS else Table(tuple(rows))
 
     def combine(self, comb: ast.Combine, scope: dict[str, Table | None]) -> Table | None:
         tables = [scope.get(r.name) for r in comb.inputs]

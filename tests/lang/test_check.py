@@ -298,13 +298,21 @@ def test_one_shared_width_decision_agrees_with_itself():
     assert result(space("a = linear(x, width{8, 16})", "b = a | relu", "z = sum(a, b)")).ok
 
 
-def test_every_width_candidate_is_checked_among_choose_candidates():
-    d = the_error(space("a = linear(x, width{4, 8})", "z = choose(a | relu, linear(x, 8))"))
-    assert d.message == (
-        "width mismatch in node 'z': candidates of this choice have widths 4, 8 when 'a' "
-        "takes width 4 of width{4, 8} (line 3, column 19)"
+def test_a_choose_keeps_one_candidate_per_member():
+    # candidate 0 is 4 wide in some members, candidate 1 always 8: each member has one width
+    assert result(space("a = linear(x, width{4, 8})", "z = choose(a | relu, linear(x, 8))")).ok
+    # where that width meets another, the members that keep candidate 0 at 4 disagree
+    d = the_error(
+        space(
+            "a = linear(x, width{4, 8})",
+            "c = choose(a | relu, linear(x, 8))",
+            "b = linear(x, 8)",
+            "z = sum(c, b)",
+        )
     )
-    assert at(d) == (4, 9)
+    assert d.message.startswith("width mismatch in node 'z': inputs of sum have widths 4, 8 when")
+    assert "'a' takes width 4 of width{4, 8} (line 3, column 19)" in d.message
+    assert "'c' decides" in d.message
 
 
 def test_every_width_candidate_is_checked_across_heads():
