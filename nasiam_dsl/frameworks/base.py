@@ -33,6 +33,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor, nn
 
+from nasiam_dsl.frameworks.gather import rank_and_world
 from nasiam_dsl.frameworks.losses import normalized_std
 from nasiam_dsl.frameworks.momentum import cosine_momentum, ema_update_, make_target
 
@@ -289,6 +290,11 @@ class Framework(nn.Module, abc.ABC):
         return groups
 
     # ----------------------------------------------------------------- helpers
+    def ranks(self) -> tuple[int, int]:
+        """`(rank, world_size)` the loss spans: the process group's in training mode, else
+        `(0, 1)`, so an evaluation on one rank never waits for the others."""
+        return rank_and_world() if self.training else (0, 1)
+
     def _logs(self, loss: Tensor, z1: Tensor, **extra: Tensor | float) -> dict[str, float]:
         """Loss, collapse monitor `z_std` (std of l2-normalised z1) and extra scalars."""
         logs = {"loss": float(loss.detach()), "z_std": normalized_std(z1)}

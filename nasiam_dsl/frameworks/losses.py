@@ -4,10 +4,10 @@ Notation: two views give projections `z1, z2` and, where there is a predictor, p
 `p1, p2`; `n(x) = x / ||x||_2`; `cos(a, b) = <n(a), n(b)>`; `sg` is stop-gradient; `N` is the
 batch size and `d` the embedding width. Each function applies `sg` itself (by `.detach()`) to
 the arguments its docstring names as targets, so callers cannot forget it. No function mutates
-anything; none gathers across processes (single-process semantics).
+anything and none communicates: under DDP the frameworks gather the tensors first
+(`gather.py`) and pass what the losses below say they accept (anchor rows, label offsets).
 
-Convention choices (where implementations disagree) are stated per loss; the reference table
-is `shared/reference/ssl-frameworks.md` section 2.
+Convention choices (where implementations disagree) are stated per loss.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = [
     "nt_xent_loss",
     "simsiam_loss",
     "vicreg_loss",
+    "vicreg_regularisers",
     "vicreg_terms",
 ]
 
@@ -58,7 +59,9 @@ def byol_loss(p1: Tensor, p2: Tensor, t1: Tensor, t2: Tensor) -> Tensor:
     return direction(p1, t2) + direction(p2, t1)
 
 
-def nt_xent_loss(z1: Tensor, z2: Tensor, temperature: float = 0.5) -> Tensor:
+def nt_xent_loss(
+    z1: Tensor, z2: Tensor, temperature: float = 0.5, anchors: slice | None = None
+) -> Tensor:
     """SimCLR NT-Xent over the 2N normalised embeddings of both views.
 
     `s_ij = cos(z_i, z_j) / T`; for each of the 2N anchors
@@ -66,13 +69,19 @@ def nt_xent_loss(z1: Tensor, z2: Tensor, temperature: float = 0.5) -> Tensor:
     and `L = mean_i l_i` over all 2N anchors (the SimCLR paper's `1/2N` sum; lightly's
     convention). The official TF code returns `loss_a + loss_b`, i.e. twice this value.
     On random high-dimensional inputs `L ~ log(2N - 1)`. No stop-gradient: both views learn.
+
+    `anchors`: rows of `z1, z2` used as anchors (default all), every row stays a candidate.
+    Under DDP each rank passes the gathered batch and its own rows, so the ranks' losses
+    average to the loss of the whole batch (labels offset by the rank, as SimCLR does).
     """
     n = z1.shape[0]
+    rows = torch.arange(n, device=z1.device)[anchors if anchors is not None else slice(None)]
     z = F.normalize(torch.cat([z1, z2], dim=0), dim=-1)
-    logits = z @ z.T / temperature
-    self_mask = torch.eye(2 * n, dtype=torch.bool, device=z.device)
-    logits = logits.masked_fill(self_mask, float("-inf"))
-    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
+    own = torch.cat([rows, rows + n])  # anchor positions among the 2N candidates
+    self_mask = torch.zeros(own.shape[0], 2 * n, dtype=torch.bool, device=z.device)
+    self_mask[torch.arange(own.shape[0], device=z.device), own] = True
+    logits = (z[own] @ z.T / temperature).masked_fill(self_mask, float("-inf"))
+    targets = torch.cat([rows + n, rows])
     return F.cross_entropy(logits, targets)
 
 
@@ -93,19 +102,27 @@ def infonce_queue_loss(q: Tensor, k: Tensor, queue: Tensor, temperature: float =
     return F.cross_entropy(logits, labels)
 
 
-def mocov3_loss(q1: Tensor, q2: Tensor, k1: Tensor, k2: Tensor, temperature: float = 0.2) -> Tensor:
+def mocov3_loss(
+    q1: Tensor,
+    q2: Tensor,
+    k1: Tensor,
+    k2: Tensor,
+    temperature: float = 0.2,
+    offset: int = 0,
+) -> Tensor:
     """MoCo v3: `ctr(q1, sg(k2)) + ctr(q2, sg(k1))` (directions **summed**, as official).
 
-    `ctr(q, k) = CE(n(q) @ n(k)^T / T, arange(N)) * 2T`: the in-batch positives sit on the
-    diagonal; the `2T` factor is the official one (solo-learn keeps it too). Keys `k1, k2` come
-    from the momentum encoder and are stop-gradient.
+    `ctr(q, k) = CE(n(q) @ n(k)^T / T, arange(N) + offset) * 2T`: the in-batch positives sit
+    on the diagonal; the `2T` factor is the official one (solo-learn keeps it too). Keys
+    `k1, k2` come from the momentum encoder and are stop-gradient. Under DDP the keys are
+    gathered from every rank and `offset = N * rank` (official `concat_all_gather`).
     """
 
     def ctr(q: Tensor, k: Tensor) -> Tensor:
         q = F.normalize(q, dim=-1)
         k = F.normalize(k.detach(), dim=-1)
         logits = q @ k.T / temperature
-        labels = torch.arange(q.shape[0], device=q.device)
+        labels = torch.arange(q.shape[0], device=q.device) + offset
         return F.cross_entropy(logits, labels) * (2.0 * temperature)
 
     return ctr(q1, k2) + ctr(q2, k1)
@@ -133,14 +150,24 @@ def vicreg_terms(z1: Tensor, z2: Tensor, eps: float = 1e-4) -> tuple[Tensor, Ten
     """The three VICReg terms, unweighted: `(invariance, variance, covariance)`.
 
     - invariance: `MSE(z1, z2)` (mean over N x d);
+    - variance and covariance: see `vicreg_regularisers`.
+    """
+    return F.mse_loss(z1, z2), *vicreg_regularisers(z1, z2, eps)
+
+
+def vicreg_regularisers(z1: Tensor, z2: Tensor, eps: float = 1e-4) -> tuple[Tensor, Tensor]:
+    """VICReg's batch terms, unweighted: `(variance, covariance)`.
+
     - variance: `1/2 mean_j relu(1 - std_j(z1)) + 1/2 mean_j relu(1 - std_j(z2))` with
       `std = sqrt(var + eps)` of the centred batch (unbiased variance); the halving is the
       official one (solo-learn drops it: twice the effective weight). A constant batch gives
       `1 - sqrt(eps) ~ 1`;
     - covariance: `sum offdiag(C1)^2 / d + sum offdiag(C2)^2 / d`, `C = z_c^T z_c / (N - 1)`.
+
+    Under DDP the official code computes these on the batch gathered from every rank (and
+    the invariance before the gather); the framework does the same.
     """
     n, d = z1.shape
-    invariance = F.mse_loss(z1, z2)
     z1c = z1 - z1.mean(dim=0)
     z2c = z2 - z2.mean(dim=0)
     std1 = torch.sqrt(z1c.var(dim=0) + eps)
@@ -152,7 +179,7 @@ def vicreg_terms(z1: Tensor, z2: Tensor, eps: float = 1e-4) -> tuple[Tensor, Ten
         return (cov.pow(2).sum() - torch.diagonal(cov).pow(2).sum()) / d
 
     covariance = off_diagonal_sq(z1c) + off_diagonal_sq(z2c)
-    return invariance, variance, covariance
+    return variance, covariance
 
 
 def vicreg_loss(

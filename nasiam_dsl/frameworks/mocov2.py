@@ -8,9 +8,17 @@ resumed run would restart from a random queue). The queue only changes in `on_st
 Official MoCo applies the EMA *before* the key forward of each iteration; applying it after
 each weight step, as here, gives the same sequence of key encoders.
 
-Shuffle-BN: the key batch is permuted before the momentum forward and un-permuted after, so a
-backbone with split BatchNorm (`bn_splits > 1`, emulating several GPUs) cannot match queries
-and keys through batch statistics. With plain BatchNorm the permutation changes nothing.
+Shuffle-BN: the key batch is permuted before the momentum forward and un-permuted after, so
+queries and keys cannot match through batch statistics. Under DDP the permutation spans every
+rank's batch (gathered, permuted by one permutation from rank 0, scattered back), as the
+official code does, and each rank's BatchNorm sees other ranks' samples. On one process it
+matters only with split BatchNorm (`bn_splits > 1`, emulating several GPUs; off by default);
+with plain or synchronised BatchNorm the permutation changes nothing.
+
+Under DDP the keys of every rank are gathered before they are enqueued, so every rank writes
+the same keys in the same order (each view's keys in rank order, then the next view's): the
+queue is identical on every rank and equals the queue of one process over the concatenated
+batch. DDP's broadcast of buffers from rank 0 then changes nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +37,12 @@ from nasiam_dsl.frameworks.base import (
     FrameworkConfig,
     StepOutput,
     head_out_dim,
+)
+from nasiam_dsl.frameworks.gather import (
+    batch_shuffle,
+    batch_unshuffle,
+    gather_no_grad,
+    take_shuffled,
 )
 from nasiam_dsl.frameworks.losses import infonce_queue_loss
 from nasiam_dsl.frameworks.registry import register_framework
@@ -82,9 +96,14 @@ class MoCoV2(Framework):
         return self.config.momentum
 
     def target_forward(self, x: Tensor, f: Tensor) -> Tensor:
-        """Normalised keys; the batch is shuffled around the forward when `shuffle_bn`."""
+        """Normalised keys; the batch is shuffled around the forward when `shuffle_bn` (across
+        ranks under DDP)."""
         if not (self.config.shuffle_bn and self.training):
             return F.normalize(super().target_forward(x, f), dim=1)
+        if self.ranks()[1] > 1:
+            shuffled, perm = batch_shuffle(x)
+            keys = super().target_forward(shuffled, take_shuffled(f, perm))
+            return F.normalize(batch_unshuffle(keys, perm), dim=1)
         perm = torch.randperm(x.shape[0], device=x.device)
         keys = super().target_forward(x[perm], f[perm])
         return F.normalize(keys[torch.argsort(perm)], dim=1)
@@ -107,9 +126,14 @@ class MoCoV2(Framework):
 
     @torch.no_grad()
     def on_step_end(self, out: StepOutput, progress: float) -> None:
-        """EMA update of the key encoder, then enqueue `out.commit["keys"]`."""
+        """EMA update of the key encoder, then enqueue `out.commit["keys"]` (under DDP, each
+        view's keys gathered from every rank in rank order)."""
         super().on_step_end(out, progress)
-        self.enqueue(out.commit["keys"])
+        keys = out.commit["keys"]
+        if self.ranks()[1] > 1:
+            views = 2 if self.config.symmetric else 1
+            keys = torch.cat([gather_no_grad(k) for k in keys.chunk(views)], dim=0)
+        self.enqueue(keys)
 
     @torch.no_grad()
     def enqueue(self, keys: Tensor) -> None:

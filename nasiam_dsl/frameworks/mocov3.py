@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from nasiam_dsl.frameworks.base import Encoded, Framework, MomentumConfig, StepOutput
+from nasiam_dsl.frameworks.gather import gather_no_grad
 from nasiam_dsl.frameworks.losses import mocov3_loss
 from nasiam_dsl.frameworks.registry import register_framework
 
@@ -21,7 +22,8 @@ class MoCoV3Config(MomentumConfig):
 class MoCoV3(Framework):
     """`q = predictor(projector(f))`, keys `k = projector'(backbone'(x))` (EMA).
 
-    `L = ctr(q1, sg k2) + ctr(q2, sg k1)`, `ctr = CE(q k^T / T, arange) * 2T`.
+    `L = ctr(q1, sg k2) + ctr(q2, sg k1)`, `ctr = CE(q k^T / T, arange) * 2T`. Under DDP the
+    keys of every rank are gathered and the labels are `arange(N) + N * rank` (official).
     """
 
     name = "mocov3"
@@ -35,5 +37,8 @@ class MoCoV3(Framework):
         z1, z2 = projector(enc.f1), projector(enc.f2)
         q1, q2 = predictor(z1), predictor(z2)
         k1, k2 = self.momentum_targets(enc)
-        loss = mocov3_loss(q1, q2, k1, k2, self.config.temperature)
+        rank, world = self.ranks()
+        if world > 1:
+            k1, k2 = gather_no_grad(k1), gather_no_grad(k2)
+        loss = mocov3_loss(q1, q2, k1, k2, self.config.temperature, offset=rank * q1.shape[0])
         return StepOutput(loss, z1.detach(), z2.detach(), self._logs(loss, z1))

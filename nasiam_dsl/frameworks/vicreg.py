@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import torch.nn.functional as F
 from pydantic import Field
 
 from nasiam_dsl.frameworks.base import Encoded, Framework, FrameworkConfig, StepOutput
-from nasiam_dsl.frameworks.losses import vicreg_terms
+from nasiam_dsl.frameworks.gather import gather_with_grad
+from nasiam_dsl.frameworks.losses import vicreg_regularisers
 from nasiam_dsl.frameworks.registry import register_framework
 
 __all__ = ["VICReg", "VICRegConfig"]
@@ -22,7 +24,11 @@ class VICRegConfig(FrameworkConfig):
 
 @register_framework
 class VICReg(Framework):
-    """`z = projector(f)`; `L = 25 inv + 25 var + 1 cov` (terms logged separately)."""
+    """`z = projector(f)`; `L = 25 inv + 25 var + 1 cov` (terms logged separately).
+
+    Under DDP, as in the official code: the invariance on this rank's pairs, the variance and
+    covariance on the batch gathered from every rank (with gradient).
+    """
 
     name = "vicreg"
     head_slots = ("projector",)
@@ -33,7 +39,9 @@ class VICReg(Framework):
         cfg = self.config
         projector = self.heads["projector"]
         z1, z2 = projector(enc.f1), projector(enc.f2)
-        inv, var, cov = vicreg_terms(z1, z2, eps=cfg.eps)
+        inv = F.mse_loss(z1, z2)
+        both = (gather_with_grad(z1), gather_with_grad(z2)) if self.ranks()[1] > 1 else (z1, z2)
+        var, cov = vicreg_regularisers(*both, eps=cfg.eps)
         loss = cfg.sim_weight * inv + cfg.var_weight * var + cfg.cov_weight * cov
         logs = self._logs(loss, z1, invariance=inv, variance=var, covariance=cov)
         return StepOutput(loss, z1.detach(), z2.detach(), logs)
