@@ -1,0 +1,374 @@
+"""Does the search pay? Search -> compare, end to end, and a report that says what it found.
+
+For each setting: `nasiam search` with several search seeds, then `nasiam compare` of the
+genotypes it found against the space's standard member, uniformly random members of the same
+space and the framework's standard heads, every candidate pretrained from scratch with the same
+budget and the same seeds, scored by kNN (k=200) and the linear probe, with the random-init and
+raw-pixel baselines. The found genotypes are judged against the mean of the random members and
+against the standard member, seed by seed (paired 95 % t-intervals): a win is an interval
+above 0 on both kNN and the probe. Everything is resumable: rerunning skips finished searches
+and comparison cells.
+
+    python benchmarks/search_quality.py --setting demo --jobs 2
+    python benchmarks/search_quality.py --report          # docs/search-quality.md from results
+
+Settings live in SETTINGS below: a space, a framework, the search flags, the pretraining flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import fmean
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from nasiam_dsl.compare.stats import paired_difference  # noqa: E402
+
+METRICS = ("knn", "linear_probe")
+READING = "<!-- reading: written by hand from the tables above; kept when the tables are remade -->"
+METRIC_NAMES = {"knn": "kNN (k=200)", "linear_probe": "linear probe"}
+
+DEMO_MEMBER = """\
+# The demo space's standard member: ReLU everywhere, the linear block, a 64-wide predictor.
+genotype demo_standard for simsiam {
+  head projector(x: backbone) {
+    h1 = linear(x, backbone, bias=false) | bn | relu
+    h2 = linear(h1, backbone, bias=false) | bn | relu
+    z = linear(h2, 256, bias=frozen) | bn(affine=false)
+  }
+
+  head predictor(z: projector) {
+    h = linear(z, 64, bias=false) | bn | relu
+    p = linear(h, 256)
+  }
+}
+"""
+
+SSL_HEADS_MEMBER = """\
+# The ssl_heads space's standard member: SimSiam's recipe scaled down (BN and ReLU in every
+# hidden layer, a two-layer projector with a non-affine BN output, a d/4 predictor bottleneck).
+genotype ssl_heads_standard for simsiam {
+  head projector(x: backbone) {
+    h1 = linear(x, 512, bias=false) | bn | relu
+    h2 = linear(h1, 512, bias=false) | bn | relu
+    z = linear(h2, 256, bias=frozen) | bn(affine=false)
+  }
+
+  head predictor(z: projector) {
+    h = linear(z, 64, bias=false) | bn | relu
+    p = linear(h, 256)
+  }
+}
+"""
+
+EMBEDDED_ADAMW = ["--optimizer", "adamw", "--lr", "1e-3", "--device", "cpu"]
+
+
+@dataclass
+class Setting:
+    """One search-and-compare study."""
+
+    space: str
+    member: str  # the space's standard member, as genotype text
+    framework: str = "simsiam"
+    dataset: list[str] = field(default_factory=lambda: ["--dataset", "embedded"])
+    search: list[str] = field(
+        default_factory=lambda: ["--epochs", "20", "--arch-lr", "1e-2", *EMBEDDED_ADAMW]
+    )
+    pretrain: list[str] = field(default_factory=lambda: ["--epochs", "10", *EMBEDDED_ADAMW])
+    search_seeds: tuple[int, ...] = (0, 1, 2)
+    train_seeds: tuple[int, ...] = (0, 1, 2)
+    random: int = 5
+    note: str = ""
+
+
+SETTINGS: dict[str, Setting] = {
+    "demo": Setting(
+        "spaces/demo.nas",
+        DEMO_MEMBER,
+        note="The README's demo: the demo space, SimSiam, the embedded MNIST subset, 20 search "
+        "epochs (AdamW 1e-3, architecture lr 1e-2), every candidate pretrained 10 epochs.",
+    ),
+    "ssl-heads": Setting(
+        "spaces/ssl_heads.nas",
+        SSL_HEADS_MEMBER,
+        note="A space whose choices are known to matter for SimSiam heads (BN or none in hidden "
+        "layers and at the projector output, projector depth, predictor bottleneck, "
+        "activation), same budget as the demo.",
+    ),
+    "ssl-heads-gumbel": Setting(
+        "spaces/ssl_heads.nas",
+        SSL_HEADS_MEMBER,
+        search=["--epochs", "20", "--arch-lr", "1e-2", "--sampler", "gumbel", *EMBEDDED_ADAMW],
+        note="The ssl_heads space searched with GDAS (hard Gumbel draws, tau 10 -> 0.1).",
+    ),
+}
+
+
+def nasiam(*args: str, log: Path) -> None:
+    """Run the CLI of this checkout in a subprocess, output to `log`; raise on failure."""
+    cmd = [sys.executable, "-m", "nasiam_dsl.cli", *args]
+    with log.open("a") as out:
+        out.write("$ nasiam " + " ".join(args) + "\n")
+        out.flush()
+        code = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+    if code != 0:
+        raise SystemExit(f"failed ({code}): nasiam {' '.join(args)}; see {log}")
+
+
+def run_searches(name: str, s: Setting, root: Path) -> list[Path]:
+    found = []
+    for seed in s.search_seeds:
+        run = root / "search" / f"seed{seed}"
+        if not (run / "summary.json").exists():
+            if run.exists():
+                shutil.rmtree(run)  # an unfinished search starts over (its own seed)
+            nasiam(
+                "search",
+                s.space,
+                "--framework",
+                s.framework,
+                *s.dataset,
+                *s.search,
+                "--seed",
+                str(seed),
+                "--out",
+                str(root / "search"),
+                "--name",
+                f"seed{seed}",
+                "--quiet",
+                log=root / "log.txt",
+            )
+        found.append(run / "genotype.nas")
+    return found
+
+
+def candidates(s: Setting, root: Path, found: list[Path]) -> list[Path]:
+    folder = root / "candidates"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, genotype in zip(s.search_seeds, found, strict=True):
+        path = folder / f"found-seed{i}.nas"
+        path.write_text(genotype.read_text("utf-8"), "utf-8")
+        paths.append(path)
+    member = folder / "member.nas"
+    member.write_text(s.member, "utf-8")
+    return [*paths, member]
+
+
+def run_compare(s: Setting, root: Path, cands: list[Path], jobs: int) -> dict:
+    out = root / "compare"
+    seeds = ",".join(map(str, s.train_seeds))
+    nasiam(
+        "compare",
+        *map(str, cands),
+        "standard",
+        "--random",
+        str(s.random),
+        "--space",
+        s.space,
+        "--reference",
+        "member",
+        "--framework",
+        s.framework,
+        *s.dataset,
+        *s.pretrain,
+        "--seeds",
+        seeds,
+        "--jobs",
+        str(jobs),
+        "--out",
+        str(out),
+        "--quiet",
+        log=root / "log.txt",
+    )
+    return json.loads((out / "compare.json").read_text("utf-8"))
+
+
+def decisiveness(found: list[Path]) -> list[dict]:
+    """The meta block's decided/undecided counts of each found genotype."""
+    from nasiam_dsl.lang import parse_file
+
+    rows = []
+    for path in found:
+        meta = parse_file(path).meta
+        rows.append(
+            {
+                "genotype": path.parent.name,
+                "decided": meta.get("decided") if meta else None,
+                "undecided": meta.get("undecided") if meta else None,
+            }
+        )
+    return rows
+
+
+def judge(report: dict) -> dict:
+    """Each found genotype against the random members' mean and the standard member."""
+    cands = {c["candidate"]: c for c in report["candidates"]}
+    randoms = [c for name, c in cands.items() if name.startswith("random-")]
+    member = cands["member"]
+    verdicts = {}
+    for name, c in cands.items():
+        if not name.startswith("found-"):
+            continue
+        verdicts[name] = {}
+        for m in METRICS:
+            seeds = sorted(c["values"][m], key=int)
+            mine = [c["values"][m][k] for k in seeds]
+            random_mean = [fmean(r["values"][m][k] for r in randoms) for k in seeds]
+            vs_random = paired_difference(mine, random_mean)
+            vs_member = paired_difference(mine, [member["values"][m][k] for k in seeds])
+            verdicts[name][m] = {
+                "vs_random": [vs_random.mean, vs_random.low, vs_random.high],
+                "vs_member": [vs_member.mean, vs_member.low, vs_member.high],
+            }
+    wins = {
+        name: all(v[m][ref][1] > 0 for m in METRICS for ref in ("vs_random", "vs_member"))
+        for name, v in verdicts.items()
+    }
+    return {"found": verdicts, "wins": wins, "random_members": len(randoms)}
+
+
+def run_setting(name: str, jobs: int, root: Path) -> None:
+    s = SETTINGS[name]
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    found = run_searches(name, s, folder)
+    searched = time.time() - started
+    report = run_compare(s, folder, candidates(s, folder, found), jobs)
+    result = {
+        "setting": name,
+        "note": s.note,
+        "space": s.space,
+        "framework": s.framework,
+        "search_flags": s.search,
+        "pretrain_flags": s.pretrain,
+        "search_seeds": list(s.search_seeds),
+        "train_seeds": list(s.train_seeds),
+        "search_seconds": round(searched, 1),
+        "total_seconds": round(time.time() - started, 1),
+        "decisiveness": decisiveness(found),
+        "compare": report,
+        "judgement": judge(report),
+    }
+    (folder / "result.json").write_text(json.dumps(result, indent=2) + "\n", "utf-8")
+    print(json.dumps(result["judgement"], indent=2))
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:+.1f}"
+
+
+def _interval(v: list[float]) -> str:
+    mean, low, high = v
+    return f"{_pct(mean)} [{_pct(low)}, {_pct(high)}]"
+
+
+def report_markdown(root: Path, docs: Path) -> str:
+    lines = [
+        "# Does the search pay? Search quality, measured",
+        "",
+        "Made by `python benchmarks/search_quality.py` (settings in the script; results in",
+        f"`{root}/<setting>/result.json`). Every candidate is pretrained from scratch with the",
+        "same budget and the same seeds; differences are paired by seed, in accuracy points, with",
+        "95 % t-intervals. A found genotype *wins* when its interval against the mean of the",
+        "random members and against the space's standard member both lie above 0, on kNN and on",
+        "the linear probe.",
+        "",
+    ]
+    for path in sorted(root.glob("*/result.json")):
+        r = json.loads(path.read_text("utf-8"))
+        name, cmp_ = r["setting"], r["compare"]
+        lines += [f"## {name}", "", r["note"], ""]
+        lines += [
+            f"- space `{r['space']}`, framework {r['framework']}; search "
+            f"`{' '.join(r['search_flags'])}` with seeds {r['search_seeds']}; pretraining "
+            f"`{' '.join(r['pretrain_flags'])}` with seeds {r['train_seeds']}",
+            f"- wall time: searches {r['search_seconds'] / 60:.1f} min, all "
+            f"{r['total_seconds'] / 60:.1f} min (2-core CPU, shared)",
+            "- how decided the searches were: "
+            + "; ".join(
+                f"{d['genotype']}: {d['decided']} decided, {d['undecided']} undecided"
+                for d in r["decisiveness"]
+            ),
+            "",
+            "| candidate | kNN % | probe % | Δ kNN vs member | Δ probe vs member | head params |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in cmp_["candidates"]:
+
+            def acc(m: str, c=c) -> str:
+                return f"{100 * c[m + '_mean']:.1f} ± {100 * (c[m + '_std'] or 0):.1f}"
+
+            def diff(m: str, c=c) -> str:
+                if c.get(m + "_diff") is None:
+                    return "—"
+                low, high = c.get(m + "_diff_low"), c.get(m + "_diff_high")
+                if low is None or high is None:
+                    return _pct(c[m + "_diff"])
+                return _interval([c[m + "_diff"], low, high])
+
+            params = c.get("head_params")
+            lines.append(
+                f"| {c['candidate']} | {acc('knn')} | {acc('linear_probe')} | {diff('knn')} | "
+                f"{diff('linear_probe')} | {'' if params is None else f'{params:,}'} |"
+            )
+        j = r["judgement"]
+        lines += [
+            "",
+            f"Found genotypes against the mean of {j['random_members']} random members and "
+            "against the standard member (paired Δ, points, 95 % interval):",
+            "",
+            "| found | Δ kNN vs random | Δ probe vs random | Δ kNN vs member | "
+            "Δ probe vs member | wins |",
+            "|---|---|---|---|---|---|",
+        ]
+        for found, v in j["found"].items():
+            lines.append(
+                f"| {found} | {_interval(v['knn']['vs_random'])} | "
+                f"{_interval(v['linear_probe']['vs_random'])} | {_interval(v['knn']['vs_member'])}"
+                f" | {_interval(v['linear_probe']['vs_member'])} | "
+                f"{'yes' if j['wins'][found] else 'no'} |"
+            )
+        lines += ["", "The comparison's own verdict:", ""]
+        lines += [f"> {line}" for line in cmp_["verdict"]]
+        png = root / name / "compare" / "compare.png"
+        if png.exists():
+            target = docs / "img" / f"search-quality-{name}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(png, target)
+            lines += ["", f"![{name}](img/{target.name})"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--setting", choices=sorted(SETTINGS), action="append", default=[])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=REPO / "runs" / "quality")
+    parser.add_argument("--report", action="store_true", help="write docs/search-quality.md")
+    parser.add_argument("--docs", type=Path, default=REPO / "docs")
+    args = parser.parse_args()
+    for name in args.setting:
+        run_setting(name, args.jobs, args.out)
+    if args.report:
+        path = args.docs / "search-quality.md"
+        text = report_markdown(args.out, args.docs)
+        if path.exists() and READING in path.read_text("utf-8"):  # keep the hand-written reading
+            text += "\n" + READING + path.read_text("utf-8").split(READING, 1)[1]
+        path.write_text(text, "utf-8")
+        print(f"wrote {args.docs / 'search-quality.md'}")
+
+
+if __name__ == "__main__":
+    main()
