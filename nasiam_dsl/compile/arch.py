@@ -8,9 +8,13 @@ them in sync. Mixed modules hold the object through an unregistered attribute, a
 online head while copying only its weights.
 
 The relaxation is pluggable: a `sampler` turns logits into mixing weights (`weights`) and into
-deterministic scores for derivation and logs (`probabilities`). The default here is DARTS'
-softmax with a temperature; `nasiam_dsl.search.samplers` has Gumbel, Dirichlet and sigmoid
-samplers of the same shape.
+deterministic scores for derivation and logs (`probabilities`). This module declares only the
+`Sampler` protocol; the default is DARTS' softmax at temperature 1, the one `SoftmaxSampler` of
+`nasiam_dsl.search.samplers`, beside the Gumbel, Dirichlet and sigmoid samplers.
+
+Forward tricks: `hooks` (the `OpHooks` protocol) tells each op choice the weight of an
+auxiliary skip and the share of features searched; `NO_HOOKS` (none) unless a search installs
+its parts (`nasiam_dsl.search.tricks`).
 
 Hard draws: a sampler may also offer `draw(alpha) -> (weights, index)`, where `index` is the
 selected candidate of a weight vector that is one-hot in value (hard straight-through Gumbel,
@@ -29,12 +33,21 @@ from collections.abc import Iterator, Mapping
 from typing import Literal, NamedTuple, Protocol, runtime_checkable
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from nasiam_dsl.compile.keys import module_key
+from nasiam_dsl.search.samplers import SoftmaxSampler
 
-__all__ = ["ArchParameters", "Draw", "HardSampler", "Sampler", "SoftmaxSampler"]
+__all__ = [
+    "NO_HOOKS",
+    "ArchParameters",
+    "Draw",
+    "HardSampler",
+    "NoHooks",
+    "OpHooks",
+    "Sampler",
+    "SoftmaxSampler",
+]
 
 
 @runtime_checkable
@@ -66,24 +79,32 @@ class Draw(NamedTuple):
     hot: tuple[int, ...] | None = None
 
 
-class SoftmaxSampler:
-    """DARTS: `softmax(alpha / temperature)`; deterministic, weights sum to 1."""
+@runtime_checkable
+class OpHooks(Protocol):
+    """How a search changes an op choice's forward, read on every forward."""
 
-    normalised = True
+    @property
+    def skip_weight(self) -> float:
+        """Weight beta of the auxiliary skip `beta * input` (0: none)."""
+        ...
 
-    def __init__(self, temperature: float = 1.0) -> None:
-        if temperature <= 0:
-            raise ValueError(f"temperature must be positive, got {temperature}")
-        self.temperature = float(temperature)
+    @property
+    def partial_k(self) -> int:
+        """1/K of the features go through the choice, the rest bypass it (1: all)."""
+        ...
 
-    def probabilities(self, alpha: Tensor) -> Tensor:
-        return F.softmax(alpha / self.temperature, dim=-1)
 
-    def weights(self, alpha: Tensor) -> Tensor:
-        return self.probabilities(alpha)
+class NoHooks:
+    """No forward trick: no auxiliary skip, every feature searched."""
+
+    skip_weight = 0.0
+    partial_k = 1
 
     def __repr__(self) -> str:
-        return f"SoftmaxSampler(temperature={self.temperature})"
+        return "NoHooks()"
+
+
+NO_HOOKS = NoHooks()
 
 
 class _Scope(nn.Module):
@@ -104,11 +125,8 @@ class ArchParameters(nn.Module):
         init: `"normal"` (1e-3 * N(0, 1), DARTS) or `"zeros"`.
         generator: RNG of the normal init (the global RNG when None).
 
-    Engine hooks (plain attributes, read by the mixed modules on every forward):
-        aux_skip: DARTS- auxiliary skip weight beta, added as `beta * input` to the output of
-            each op choice whose input and output widths match; 0 disables it.
-        partial_k: PC-DARTS partial channels on features: 1/K of the features go through an
-            eligible op choice, the rest bypass it, then a fixed feature shuffle; 1 disables.
+    `hooks` (`OpHooks`, read by the mixed modules on every forward) holds the search's
+    forward tricks; `NO_HOOKS` by default.
     """
 
     def __init__(
@@ -127,8 +145,7 @@ class ArchParameters(nn.Module):
         self.sampler: Sampler = sampler if sampler is not None else SoftmaxSampler()
         self.kinds: dict[str, str] = dict(kinds or {})
         self.picks: dict[str, int] = dict(picks or {})
-        self.aux_skip: float = 0.0
-        self.partial_k: int = 1
+        self.hooks: OpHooks = NO_HOOKS
         self._sizes: dict[str, int] = {}
         self._masks: dict[str, Tensor] = {}
         self._cache: dict[str, Draw] | None = None

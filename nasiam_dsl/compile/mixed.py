@@ -284,7 +284,7 @@ class MixedOp(_UsesArch):
     def forward(self, env: Env) -> Tensor:
         draw = self.arch.draw(self.key)
         w, one = draw.weights, selected_one(draw)
-        k = self.arch.partial_k
+        k = self.arch.hooks.partial_k
         x = env[self.skip_input] if self.skip_input is not None else None
         if k > 1 and self.partial and x is not None and self.width % k == 0:
             m = self.width // k
@@ -301,7 +301,7 @@ class MixedOp(_UsesArch):
                 out = ref.new_zeros(ref.shape[0], self.width)
         if one is not None:
             out = unpicked_terms(out, w, (one,))
-        beta = self.arch.aux_skip
+        beta = self.arch.hooks.skip_weight
         if beta and x is not None:
             out = out + beta * x
         return out

@@ -397,11 +397,17 @@ def build(config: RunConfig, run_dir: Path) -> Run:
             # the sampler's schedule (Gumbel's temperature) reaches its end at the last step
             steps_done = round(progress * total_steps)
             arch.sampler.set_progress(min(1.0, steps_done / max(total_steps - 1, 1)))
-        if arch is not None and config.search.aux_skip and hasattr(arch, "aux_skip"):
-            arch.aux_skip = config.search.aux_skip * max(0.0, 1.0 - progress)
+        if arch is not None:
+            arch.hooks.set_progress(progress)
 
-    if arch is not None and hasattr(arch, "partial_k"):
-        arch.partial_k = config.search.partial_k
+    if arch is not None:
+        from nasiam_dsl.search.tricks import AuxSkip, FeatureTricks, PartialFeatures
+
+        s = config.search
+        arch.hooks = FeatureTricks(
+            ([AuxSkip(s.aux_skip)] if s.aux_skip else [])
+            + ([PartialFeatures(s.partial_k)] if s.partial_k > 1 else [])
+        )
     engine = DartsEngine(
         alphas,
         optimizer,

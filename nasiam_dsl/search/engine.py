@@ -20,16 +20,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import torch
 import torch.distributed as dist
-from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor, nn
 
 from nasiam_dsl.search.architect import first_order_arch_grads, second_order_arch_grads
+from nasiam_dsl.search.engine_config import EngineConfig
 from nasiam_dsl.search.regularisers import Regulariser
 from nasiam_dsl.search.virtual_step import virtual_step
+
+__all__ = ["DartsEngine", "EngineConfig", "SearchProblem", "StepLoss"]
 
 
 class StepLoss(Protocol):
@@ -55,23 +57,6 @@ class SearchProblem(Protocol):
 
     def after_weight_step(self, out: StepLoss, progress: float) -> None:
         """State updates after a weight step (EMA, queues)."""
-
-
-class EngineConfig(BaseModel):
-    """How the architecture is optimised. Defaults: DARTS first order, Adam (0.5, 0.999)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    mode: Literal["bilevel", "one_level"] = "bilevel"
-    order: Literal["first", "second"] = "first"
-    arch_lr: float = Field(1e-3, gt=0)
-    arch_betas: tuple[float, float] = (0.5, 0.999)
-    arch_weight_decay: float = Field(1e-3, ge=0)
-    warmup_fraction: float = Field(0.0, ge=0, lt=1)
-    grad_clip: float | None = Field(5.0, gt=0)
-    unrolled_xi: float | None = Field(
-        None, gt=0, description="2nd order virtual step size; default: each group's lr"
-    )
 
 
 class DartsEngine:

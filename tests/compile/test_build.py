@@ -177,37 +177,6 @@ def test_param_free_masks(seed_doc) -> None:
     assert masks["predictor.h1.op"].tolist() == [False] * 7
 
 
-def test_aux_skip_adds_beta_times_input(seed_doc) -> None:
-    net = compile_space(seed_doc, BACKBONE, seed=0).eval()
-    node = net.heads["projector"].nodes["h2"]
-    x = torch.randn(4, BACKBONE)
-    env = {"h1": x}
-    with torch.no_grad():
-        base = node(env)
-        net.arch.aux_skip = 0.3
-        assert torch.allclose(node(env), base + 0.3 * x, atol=1e-6)
-        # no skip where widths differ (predictor h1: 32 -> 8)
-        pred = net.heads["predictor"].nodes["h1"]
-        assert pred.source.skip_input is None
-
-
-def test_partial_channels_bypass_and_shuffle(seed_doc) -> None:
-    net = compile_space(seed_doc, BACKBONE, seed=0).eval()
-    node = net.heads["projector"].nodes["h2"]
-    x = torch.randn(4, BACKBONE)
-    net.arch.partial_k = 4
-    with torch.no_grad(), net.arch.pinned({"projector.h2.op": 2}):  # identity
-        out = node({"h1": x})
-    # identity on the first quarter, bypass for the rest, then the fixed shuffle
-    expected = x.reshape(4, 4, BACKBONE // 4).transpose(1, 2).reshape(4, BACKBONE)
-    assert torch.allclose(out, expected)
-    with torch.no_grad():
-        full = node({"h1": x})  # every candidate on the first quarter only
-    assert full.shape == x.shape
-    bypass = x.reshape(4, 4, 4).transpose(1, 2)[:, :, 1:]
-    assert torch.equal(full.reshape(4, 4, 4)[:, :, 1:], bypass)
-
-
 def test_arch_parameters_standalone() -> None:
     arch = ArchParameters({"a.b.op": 3, "shared.l": 2}, generator=torch.Generator().manual_seed(0))
     assert [k for k, _ in arch.named_parameters()] == ["a.b.op", "shared.l"]
