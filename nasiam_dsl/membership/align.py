@@ -97,7 +97,7 @@ class NodeAligner:
             return Attempt({**at.decided, key: Decided(value, text, pos)}, at.problems)
         if prev.value == value:
             return at
-        where = f" at {prev.pos.line}:{prev.pos.column}" if prev.pos else ""
+        where = f" at the genotype's {prev.pos.line}:{prev.pos.column}" if prev.pos else ""
         return self.problem(
             at,
             "label",
