@@ -175,10 +175,7 @@ def search(
     run, cfg = _start("search", config, overrides)
     text = _read(run.run_dir / "genotype.nas")
     if text is None:  # another rank of a distributed run: derive what rank 0 wrote
-        from nasiam_dsl.compile import derive
-        from nasiam_dsl.run.runner import provenance
-
-        text = print_document(derive(run.supernet, run.doc, meta=provenance(run)))
+        text = print_document(run.side.derive(run.epoch, run.step))
     return SearchResult(run.run_dir, cfg, _metrics(run.run_dir), run.stop_reason, parse(text), text)
 
 

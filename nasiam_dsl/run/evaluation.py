@@ -1,8 +1,8 @@
 """`nasiam eval`: kNN and linear-probe accuracy of a run's backbone, of the same backbone at
 random init, or of the raw pixels.
 
-The kNN bank is the training split's features of un-augmented, normalised images (k=200,
-weights exp(sim/0.1), as the MoCo/SimSiam CIFAR monitors). Two linear protocols:
+The kNN number is the run monitor's (`evaluate/monitor.py`): the training split's features of
+un-augmented, normalised images as the bank (k=200, weights exp(sim/0.1)). Two linear protocols:
 `fast` trains one linear layer on frozen features computed once (no augmentation; seconds),
 `standard` trains it on augmented images through the frozen backbone with SGD and a cosine
 schedule (`evaluate/linear_protocol.py`; what papers report, much slower).
@@ -145,19 +145,22 @@ def evaluate_backbone(
     device: str,
 ) -> EvalResult:
     """kNN and linear probe of `backbone` on `config`'s dataset (train bank, test queries)."""
-    from nasiam_dsl.data import eval_transform, make_loader
-    from nasiam_dsl.evaluate import extract_features, knn_accuracy, linear_probe
+    from nasiam_dsl.data import eval_transform
+    from nasiam_dsl.evaluate import features_of, knn_of, linear_probe
 
     device = resolve_device(device)
     info = config_dataset_info(config)
     train = _split(config, "train", eval_transform(info), max_train)
     test = _split(config, "test", eval_transform(info), None)
     backbone.to(device).eval()
-    bank_f, bank_y = extract_features(backbone, make_loader(train, 256, shuffle=False), device)
-    test_f, test_y = extract_features(backbone, make_loader(test, 256, shuffle=False), device)
-    knn = knn_accuracy(
-        bank_f, bank_y, test_f, test_y, k=min(k, len(bank_y)), t=0.1, num_classes=info.num_classes
+    features = features_of(backbone, train, test, device)
+    bank_f, bank_y, test_f, test_y = (
+        features.bank,
+        features.bank_labels,
+        features.test,
+        features.test_labels,
     )
+    knn = knn_of(features, k, info.num_classes)
     if probe.protocol == "fast":
         accuracy = linear_probe(
             bank_f,
@@ -215,9 +218,9 @@ def _split(config: RunConfig, split: str, transform, max_train: int | None):
     except DatasetError as e:
         raise UsageProblem(f"dataset {config.data.dataset}: {e}") from None
     if max_train is not None and max_train < len(dataset):
-        from nasiam_dsl.run.runner import _limit
+        from nasiam_dsl.evaluate import limited
 
-        dataset = _limit(dataset, max_train, config.seed)
+        dataset = limited(dataset, max_train, config.seed)
     return dataset
 
 

@@ -11,6 +11,8 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from nasiam_dsl.run.record import EpochRecord
+
 
 class RichUI:
     def __init__(self, console: Console | None = None, quiet: bool = False) -> None:
@@ -26,20 +28,16 @@ class RichUI:
         table.add_column("choice")
         table.add_column("leader")
         table.add_column("p", justify="right")
-        arch = getattr(run.supernet, "arch", None)
-        if arch is None:
-            return table
-        if not self.labels:
+        probabilities = run.side.probabilities()
+        if probabilities and not self.labels:
             from nasiam_dsl.show.choices import candidate_names
 
             self.labels = candidate_names(run.doc)
-        for key, probs in arch.probabilities().items():
-            i = int(probs.argmax())
+        for key, probs in probabilities.items():
+            i = max(range(len(probs)), key=probs.__getitem__)
             names = self.labels.get(key, [])
             name = names[i] if i < len(names) else str(i)
-            table.add_row(
-                key, name if len(name) < 60 else name[:57] + "...", f"{float(probs[i]):.3f}"
-            )
+            table.add_row(key, name if len(name) < 60 else name[:57] + "...", f"{probs[i]:.3f}")
         return table
 
     def epoch_start(self, run) -> None:
@@ -54,7 +52,7 @@ class RichUI:
             console=self.console,
         )
         self.task = self.progress.add_task(
-            "steps", total=run.steps_per_epoch, info="", completed=run.train_stream.position
+            "steps", total=run.steps_per_epoch, info="", completed=run.streams.train.position
         )
         self.live = Live(
             Group(self.progress, self.leaders(run)),
@@ -77,18 +75,19 @@ class RichUI:
         if self.live is not None and run.step % 5 == 0:
             self.live.update(Group(self.progress, self.leaders(run)))
 
-    def epoch_done(self, run, record: dict[str, Any]) -> None:
+    def epoch_done(self, run, record: EpochRecord) -> None:
         if self.live is not None:
             self.live.stop()
             self.live = None
             self.progress = None
         if self.quiet or not run.dist.is_main:
             return
-        parts = [f"epoch {record['epoch']}/{run.config.epochs}"]
+        parts = [f"epoch {record.epoch}/{run.config.epochs}"]
         for key in ("train/loss", "heldout/loss", "z_std_normalised", "rankme", "knn"):
-            if key in record:
-                parts.append(f"{key} {record[key]:.4f}")
-        parts.append(f"{record['seconds']:.1f}s")
+            value = record.get(key)
+            if value is not None:
+                parts.append(f"{key} {value:.4f}")
+        parts.append(f"{record.seconds:.1f}s")
         self.console.print("  ".join(parts), markup=False, highlight=False)
 
 

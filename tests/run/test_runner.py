@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from nasiam_dsl.lang import parse_file
-from nasiam_dsl.run import runner
+from nasiam_dsl.run import runner, sinks
 from nasiam_dsl.run.checkpoint import load_checkpoint
+from nasiam_dsl.run.problem import FrameworkProblem
 from nasiam_dsl.run.runner import Interrupted, start
 from nasiam_dsl.usage import UsageProblem
 
@@ -79,7 +80,7 @@ def test_non_finite_loss_stops_with_a_message_and_keeps_the_last_checkpoint(
     tiny_config, monkeypatch
 ):
     calls = {"n": 0}
-    original = runner.FrameworkProblem.weight_loss
+    original = FrameworkProblem.weight_loss
 
     def poisoned(self, batch):
         out = original(self, batch)
@@ -88,7 +89,7 @@ def test_non_finite_loss_stops_with_a_message_and_keeps_the_last_checkpoint(
             out.loss = out.loss * float("nan")
         return out
 
-    monkeypatch.setattr(runner.FrameworkProblem, "weight_loss", poisoned)
+    monkeypatch.setattr(FrameworkProblem, "weight_loss", poisoned)
     with pytest.raises(UsageProblem, match="not finite"):
         start(tiny_config(name="nan"), QuietUI())
     d = Path(tiny_config().out) / "nan"
@@ -142,4 +143,4 @@ def test_tensorboard_missing_is_a_clear_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_tensorboard)
     with pytest.raises(UsageProblem, match="tensorboard"):
-        runner.open_tensorboard(tmp_path)
+        sinks.open_tensorboard(tmp_path)

@@ -1,0 +1,88 @@
+"""The per-epoch record: what `metrics.jsonl` holds per line, typed.
+
+One `EpochRecord` is built by the loop at the end of each epoch, printed by the terminal UI,
+written to `metrics.jsonl` and TensorBoard, observed by the early stoppers, and read back by
+`show`. Named fields are the measurements every reader knows; `extra` holds the averaged step
+logs (`train/loss`, `heldout/loss`, a framework's own keys). A field left None is not written.
+This module imports no torch, so readers of run directories stay light.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: the keys of a metrics line that are named fields, in the order they are written
+_LEADING = ("epoch", "step", "seconds")
+_TRAILING = ("z_std", "z_std_normalised", "lr", "knn", "rankme", "rankme_images", "op_counts")
+
+
+class EpochRecord(BaseModel):
+    """One finished epoch of a run (1-based `epoch`, `step` counted over the run)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    epoch: int
+    step: int
+    seconds: float = 0.0
+    extra: dict[str, float] = Field(default_factory=dict, description="averaged step logs")
+    z_std: float | None = Field(None, description="std of the L2-normalised projector output")
+    z_std_normalised: float | None = Field(
+        None, description="z_std times √d: 1 healthy, 0 collapsed"
+    )
+    lr: float | None = Field(None, description="the weights' lr at the end of the epoch")
+    knn: float | None = Field(None, description="kNN monitor accuracy")
+    rankme: float | None = Field(None, description="RankMe of the kNN bank's features")
+    rankme_images: float | None = Field(None, description="images in the RankMe bank")
+    op_counts: dict[str, dict[str, int]] | None = Field(
+        None, description="parameter-free ops per head of the epoch's genotype (search)"
+    )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A named field or an `extra` log by its metrics key (None fields count as absent)."""
+        if key in _LEADING or key in _TRAILING:
+            value = getattr(self, key)
+            return default if value is None else value
+        return self.extra.get(key, default)
+
+    def scalars(self) -> dict[str, float]:
+        """Every numeric value but `epoch` and `step`, by metrics key (TensorBoard)."""
+        line = self.to_line()
+        return {
+            k: v
+            for k, v in line.items()
+            if k not in ("epoch", "step")
+            and isinstance(v, (int, float))
+            and not isinstance(v, bool)
+        }
+
+    def observations(self) -> dict[str, Any]:
+        """What the early stoppers observe (a run without a projector output reads healthy)."""
+        seen: dict[str, Any] = {
+            "z_std_normalised": 1.0 if self.z_std_normalised is None else self.z_std_normalised
+        }
+        if self.op_counts is not None:
+            seen["op_counts"] = self.op_counts
+        return seen
+
+    def to_line(self) -> dict[str, Any]:
+        """The flat JSON object of a `metrics.jsonl` line."""
+        line: dict[str, Any] = {key: getattr(self, key) for key in _LEADING}
+        line.update(self.extra)
+        for key in _TRAILING:
+            value = getattr(self, key)
+            if value is not None:
+                line[key] = value
+        return line
+
+    @classmethod
+    def from_line(cls, line: dict[str, Any]) -> EpochRecord:
+        """A `metrics.jsonl` line read back; unknown numeric keys land in `extra`."""
+        named = {k: line[k] for k in (*_LEADING, *_TRAILING) if k in line}
+        extra = {
+            k: float(v)
+            for k, v in line.items()
+            if k not in named and isinstance(v, (int, float)) and not isinstance(v, bool)
+        }
+        return cls(**named, extra=extra)

@@ -1,0 +1,49 @@
+"""Run directories: naming a new one, the files it starts with, the files a run ends with.
+
+A run directory holds everything needed to repeat the run: the spec text, `config.json`,
+`metrics.jsonl`, `alphas.jsonl` (search), `checkpoint.pt`, `genotype.nas` (search) and
+`backbone.pt` / `model.pt` (final weights, loadable with `weights_only=True`), `summary.json`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from nasiam_dsl.files import atomic_write_bytes, atomic_write_text
+from nasiam_dsl.run.build import Run
+from nasiam_dsl.run.config import RunConfig
+
+
+def new_run_dir(config: RunConfig) -> Path:
+    """`out/name`, or `out/<command>-<spec stem>-<time>`; `-2`, `-3`... when taken."""
+    root = Path(config.out)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    name = config.name or f"{config.command}-{Path(config.spec).stem}-{stamp}"
+    path = root / name
+    i = 1
+    while path.exists():
+        i += 1
+        path = root / f"{name}-{i}"
+    return path
+
+
+def write_start_files(run_dir: Path, config: RunConfig, spec_text: str) -> None:
+    """The spec's copy and the resolved `config.json` of a new run."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(run_dir / Path(config.spec).name, spec_text)
+    atomic_write_text(run_dir / "config.json", config.model_dump_json(indent=2) + "\n")
+
+
+def write_final_files(r: Run) -> None:
+    """`backbone.pt`, `model.pt` (state dicts) and `summary.json` of a finished run."""
+    for name, module in (("backbone.pt", r.framework.backbone), ("model.pt", r.model)):
+        buffer = io.BytesIO()
+        torch.save(module.state_dict(), buffer)
+        atomic_write_bytes(r.run_dir / name, buffer.getvalue())
+    summary = {"epochs": r.epoch, "steps": r.step, "stop_reason": r.stop_reason}
+    atomic_write_text(r.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
