@@ -109,6 +109,10 @@ def _quoted(text: str) -> str:
     return '"' + text + '"'
 
 
+def _gelu(approximate: str) -> str:
+    return "nn.GELU()" if approximate == "none" else f"nn.GELU(approximate={_quoted(approximate)})"
+
+
 def _plain(kind: str, constructor: str) -> Callable[[nn.Module], Layer]:
     return lambda _m: Layer(kind, constructor)
 
@@ -127,9 +131,7 @@ _RENDERERS: dict[type[nn.Module], Callable[[nn.Module], Rendered]] = {
     nn.Mish: _plain("mish", "nn.Mish()"),
     nn.Tanh: _plain("tanh", "nn.Tanh()"),
     nn.Sigmoid: _plain("sigmoid", "nn.Sigmoid()"),
-    nn.GELU: lambda m: Layer(
-        "gelu", "nn.GELU()" if m.approximate == "none" else f"nn.GELU({_quoted(m.approximate)})"
-    ),
+    nn.GELU: lambda m: Layer("gelu", _gelu(m.approximate)),
     ELU: lambda m: Layer("elu", "nn.ELU()" if m.alpha == 1.0 else f"nn.ELU(alpha={m.alpha!r})"),
     nn.ELU: lambda m: Layer("elu", "nn.ELU()" if m.alpha == 1.0 else f"nn.ELU(alpha={m.alpha!r})"),
     nn.LeakyReLU: lambda m: Layer(
