@@ -38,22 +38,11 @@ from nasiam_dsl.compile.mixed import (
     RefSource,
 )
 from nasiam_dsl.compile.ops import Dense, is_per_feature, make_layer, narrowable
-from nasiam_dsl.compile.plan import (
-    BACKBONE,
-    Choose,
-    HeadPlan,
-    Inputs,
-    Linear,
-    Op,
-    Pipeline,
-    Plan,
-    Ref,
-    SetChoice,
-    plan_document,
-)
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.check import check_or_raise
+from nasiam_dsl.lang.infer import Inference
 from nasiam_dsl.lang.parser import parse
+from nasiam_dsl.lang.plan import Choose, Inputs, Linear, Op, Pipeline, Plan, Ref, SetChoice
 
 __all__ = ["FixedNet", "HeadNet", "Supernet", "compile_genotype", "compile_space"]
 
@@ -121,6 +110,13 @@ def _as_document(doc: ast.Document | str) -> ast.Document:
     return parse(doc) if isinstance(doc, str) else doc
 
 
+def _checked_facts(doc: ast.Document, backbone_dim: int) -> Inference:
+    """The inference facts of a document that checks (raises `DSLError` otherwise)."""
+    facts = check_or_raise(doc, backbone_dim=backbone_dim).facts
+    assert facts is not None
+    return facts
+
+
 def compile_space(
     doc: ast.Document | str,
     backbone_dim: int,
@@ -137,8 +133,8 @@ def compile_space(
     loop (the reference the fused form is tested against).
     """
     doc = _as_document(doc)
-    check_or_raise(doc, backbone_dim=backbone_dim)
-    plan = plan_document(doc, backbone_dim)
+    facts = _checked_facts(doc, backbone_dim)
+    plan = facts.plan
     with _seeded(seed):
         arch = ArchParameters(
             {k: c.size for k, c in plan.choices.items()},
@@ -147,9 +143,8 @@ def compile_space(
             sampler=sampler,
             init=arch_init,
         )
-        for key, info in plan.choices.items():
-            if info.param_free is not None:
-                arch.set_param_free_mask(key, torch.tensor(info.param_free))
+        for key, free in facts.candidates_param_free.items():
+            arch.set_param_free_mask(key, torch.tensor(free))
         heads = _Builder(plan, arch, fused).build()
     return Supernet(heads, arch, plan, doc, fused)
 
@@ -159,8 +154,7 @@ def compile_genotype(
 ) -> FixedNet:
     """Build the fixed heads of a genotype (every choice closed); raises on open choices."""
     doc = _as_document(doc)
-    check_or_raise(doc, backbone_dim=backbone_dim)
-    plan = plan_document(doc, backbone_dim)
+    plan = _checked_facts(doc, backbone_dim).plan
     if plan.choices:
         raise ValueError(
             f"'{doc.name}' still has open choices ({', '.join(plan.choices)}): "
@@ -189,12 +183,10 @@ class _Builder:
         self.layouts: dict[str, AnyLayout | None] = {}
 
     def build(self) -> dict[str, HeadModule]:
-        out_widths: dict[str, int] = {}
         out_layouts: dict[str, AnyLayout | None] = {}
         heads: dict[str, HeadModule] = {}
         for hp in self.plan.heads:
-            in_width = self.input_width(hp, out_widths)
-            widths = {hp.input: in_width}
+            widths = {hp.input: hp.in_width}
             source = hp.source if isinstance(hp.source, str) else None
             self.layouts = {hp.input: out_layouts.get(source) if source else None}
             nodes: dict[str, nn.Module] = {}
@@ -202,17 +194,9 @@ class _Builder:
                 module, widths[node.name], layout = self.pipeline(node.pipeline, widths)
                 self.layouts[node.name] = layout
                 nodes[node.name] = module
-            out_widths[hp.name] = widths[hp.output]
             out_layouts[hp.name] = self.layouts[hp.output]
-            heads[hp.name] = HeadModule(hp.name, hp.input, nodes, in_width, widths[hp.output])
+            heads[hp.name] = HeadModule(hp.name, hp.input, nodes, hp.in_width, hp.out_width)
         return heads
-
-    def input_width(self, hp: HeadPlan, out_widths: dict[str, int]) -> int:
-        if isinstance(hp.source, int):
-            return hp.source
-        if hp.source == BACKBONE:
-            return self.plan.backbone_dim
-        return out_widths[hp.source]
 
     def need_arch(self) -> ArchParameters:
         if self.arch is None:  # pragma: no cover - compile_genotype refuses open choices

@@ -13,9 +13,9 @@ from nasiam_dsl.compile.count import Tally, genotype_tallies
 from nasiam_dsl.compile.plan import Plan
 from nasiam_dsl.lang import ast
 
-__all__ = ["ConstraintCheck"]
+__all__ = ["HOLDS", "ConstraintCheck", "constraint_groups", "constraint_value", "holds"]
 
-_HOLDS = {
+HOLDS = {
     "<=": lambda value, bound: value <= bound,
     "<": lambda value, bound: value < bound,
     ">=": lambda value, bound: value >= bound,
@@ -42,14 +42,10 @@ class ConstraintCheck:
         heads = {h: sum(nodes.values(), Tally()) for h, nodes in tallies.items()}
         total = 0.0
         for c in self.constraints:
-            for names in _groups(c, list(heads)):
-                if c.metric == "count":
-                    value = sum(heads[h].ops[op] for h in names for op in c.ops)
-                    scale = 1.0
-                else:
-                    value = sum(getattr(heads[h], c.metric) for h in names)
-                    scale = max(float(c.bound), 1.0)
-                if not _HOLDS[c.cmp](value, c.bound):
+            for names in constraint_groups(c, list(heads)):
+                value = constraint_value(c, heads, names)
+                scale = 1.0 if c.metric == "count" else max(float(c.bound), 1.0)
+                if not holds(c, value):
                     total += abs(value - c.bound) / scale + 1.0
         return total
 
@@ -57,12 +53,23 @@ class ConstraintCheck:
         return self.violation(decisions) == 0.0
 
 
-def _groups(c: ast.Constraint, heads: list[str]) -> list[list[str]]:
+def constraint_groups(c: ast.Constraint, heads: list[str]) -> list[list[str]]:
     """The head groups one constraint bounds: each head, one head, or all of them."""
-    if c.scope == "per_head":
+    if isinstance(c.scope, ast.PerHead):
         return [[h] for h in heads]
-    if c.scope is not None:
-        return [[c.scope]]
+    if isinstance(c.scope, ast.InHead):
+        return [[c.scope.name]]
     if c.target is not None:
         return [[c.target]]
     return [heads]
+
+
+def constraint_value(c: ast.Constraint, heads: Mapping[str, Tally], names: list[str]) -> float:
+    """What a constraint measures on the heads `names` of one architecture."""
+    if c.metric == "count":
+        return sum(heads[h].ops[op] for h in names for op in c.ops)
+    return sum(getattr(heads[h], c.metric) for h in names)
+
+
+def holds(c: ast.Constraint, value: float) -> bool:
+    return HOLDS[c.cmp](value, c.bound)

@@ -19,11 +19,12 @@ from typing import Any
 import torch
 from pydantic import BaseModel
 
+from nasiam_dsl.compile.constraints import constraint_groups, constraint_value, holds
 from nasiam_dsl.compile.count import Tally, count_architectures, genotype_tallies
 from nasiam_dsl.compile.derive import genotype_document
 from nasiam_dsl.compile.plan import Choose, Inputs, Linear, Pipeline, Plan, SetChoice, plan_document
 from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.printer import format_bound
+from nasiam_dsl.lang.printer import format_constraint_body
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = ["Member", "constraint_text", "sample_members", "violated_constraints"]
@@ -143,41 +144,16 @@ def violated_constraints(
     heads = {h: sum(nodes.values(), Tally()) for h, nodes in tallies.items()}
     broken = []
     for c in doc.constraints:
-        if c.scope == "per_head":
-            groups = [[h] for h in heads]
-        elif c.scope is not None:
-            groups = [[c.scope]]
-        elif c.target is not None:
-            groups = [[c.target]]
-        else:
-            groups = [list(heads)]
-        for names in groups:
-            if c.metric == "count":
-                value = sum(heads[h].ops[op] for h in names for op in c.ops)
-            else:
-                value = sum(getattr(heads[h], c.metric) for h in names)
-            if not _COMPARE[c.cmp](value, c.bound):
+        for names in constraint_groups(c, list(heads)):
+            if not holds(c, constraint_value(c, heads, names)):
                 broken.append(c)
                 break
     return broken
 
 
-_COMPARE = {
-    "<=": lambda a, b: a <= b,
-    "<": lambda a, b: a < b,
-    ">=": lambda a, b: a >= b,
-    ">": lambda a, b: a > b,
-    "==": lambda a, b: a == b,
-}
-
-
 def constraint_text(c: ast.Constraint) -> str:
     """A constraint as written: `count(identity, avgpool) <= 1 per head`."""
-    metric = f"count({', '.join(c.ops)})" if c.metric == "count" else c.metric
-    if c.metric != "count" and c.target:
-        metric += f"({c.target})"
-    scope = {None: "", "per_head": " per head"}.get(c.scope, f" in {c.scope}")
-    return f"{metric} {c.cmp} {format_bound(c.bound)}{scope}"
+    return format_constraint_body(c)
 
 
 def _genotype(doc: ast.Document, decisions: Decisions, seed: int, index: int) -> ast.Document:

@@ -7,7 +7,7 @@ that nodes are immutable and hashable.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -220,11 +220,33 @@ class LetDef(Node):
     comments: Comments = Comments()
 
 
+class Whole(Node):
+    """A constraint's scope: every head together (no scope written)."""
+
+    kind: Literal["whole"] = "whole"
+
+
+class PerHead(Node):
+    """A constraint's scope `per head`: the bound holds for each head on its own."""
+
+    kind: Literal["per_head"] = "per_head"
+
+
+class InHead(Node):
+    """A constraint's scope `in NAME`: the bound holds in the head named NAME."""
+
+    kind: Literal["in_head"] = "in_head"
+    name: str
+
+
+Scope = Annotated[Union[Whole, PerHead, InHead], Field(discriminator="kind")]
+
+
 class Constraint(Node):
     """`constraint count(identity) <= 2 per head`, `constraint params <= 5M`, ...
 
     `metric` is `count` (with op names in `ops`), `params` or `flops` (with an
-    optional head in `target`); `scope` is `per_head`, a head name, or None (whole).
+    optional head in `target`); `scope` says which heads the bound covers.
     """
 
     metric: Literal["count", "params", "flops"]
@@ -232,7 +254,7 @@ class Constraint(Node):
     target: str | None = None
     cmp: Literal["<=", "<", ">=", ">", "=="]
     bound: int | float
-    scope: str | None = None
+    scope: Scope = Whole()
     comments: Comments = Comments()
 
 

@@ -339,7 +339,7 @@ class _Builder(Transformer):
             target=target,
             cmp=str(cmp),
             bound=_number(bound),
-            scope=scope,
+            scope=scope if scope is not None else ast.Whole(),
             pos=_pos(meta),
         )
 
@@ -357,10 +357,10 @@ class _Builder(Transformer):
         return metric, (), str(target) if target is not None else None
 
     def per_head(self, meta, children):
-        return "per_head"
+        return ast.PerHead(pos=_pos(meta))
 
     def in_head(self, meta, children):
-        return str(children[0])
+        return ast.InHead(name=str(children[0]), pos=_pos(meta))
 
 
 def _describe_expected(expected: set[str]) -> str:

@@ -143,16 +143,25 @@ def _trail(comments: ast.Comments) -> str:
 
 
 def _constraint(c: ast.Constraint) -> str:
+    return f"constraint {format_constraint_body(c)}"
+
+
+def format_scope(scope: ast.Scope) -> str:
+    """A constraint's scope as written after its bound: "", " per head", " in NAME"."""
+    if isinstance(scope, ast.PerHead):
+        return " per head"
+    if isinstance(scope, ast.InHead):
+        return f" in {scope.name}"
+    return ""
+
+
+def format_constraint_body(c: ast.Constraint) -> str:
+    """A constraint without its keyword: `count(identity, avgpool) <= 1 per head`."""
     if c.metric == "count":
         metric = f"count({', '.join(c.ops)})"
     else:
         metric = c.metric + (f"({c.target})" if c.target else "")
-    scope = ""
-    if c.scope == "per_head":
-        scope = " per head"
-    elif c.scope is not None:
-        scope = f" in {c.scope}"
-    return f"constraint {metric} {c.cmp} {format_bound(c.bound)}{scope}"
+    return f"{metric} {c.cmp} {format_bound(c.bound)}{format_scope(c.scope)}"
 
 
 def _block_end(closing: Iterable[str], indent: str) -> list[str]:

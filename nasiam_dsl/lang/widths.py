@@ -28,7 +28,7 @@ Width = int | str  # "backbone" when the backbone's width is not known
 Assignment = frozenset[tuple[str, object]]  # (decision key, candidate index or picked subset)
 Report = Callable[[str, ast.Pos | None], None]
 
-__all__ = ["MAX_ROWS", "Table", "check_member_widths"]
+__all__ = ["MAX_ROWS", "Table", "member_widths"]
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,17 @@ def _joint(tables: list[Table]) -> list[tuple[Assignment, list[Width]]] | None:
     return rows
 
 
-def check_member_widths(
+def member_widths(
     doc: ast.Document, heads: Iterable[ast.Head], backbone_dim: int | None, report: Report
-) -> None:
-    """Report every place where widths meet and some member's widths disagree.
+) -> dict[tuple[str, str], Table | None]:
+    """Every node's width table (None: unknown, or past `MAX_ROWS`); `report(message, pos)`
+    each place where widths meet and some member's widths disagree.
 
-    `heads` in dependency order (a head after the head it reads); `report(message, pos)`.
+    `heads` in dependency order (a head after the head it reads).
     """
-    _Members(doc, backbone_dim, report).run(heads)
+    members = _Members(doc, backbone_dim, report)
+    members.run(heads)
+    return members.tables
 
 
 class _Members:
@@ -73,6 +76,7 @@ class _Members:
         self.backbone: Width = backbone_dim if backbone_dim is not None else BACKBONE
         self.report = report
         self.outputs: dict[str, Table | None] = {}
+        self.tables: dict[tuple[str, str], Table | None] = {}
         self.sites: dict[int, ChoiceSite] = {}
         self.first_site: dict[str, ChoiceSite] = {}  # key -> the site that names it
         self.head = ""
@@ -95,6 +99,7 @@ class _Members:
                     self.first_site.setdefault(s.key, s)
                 self.node = node.name
                 scope[node.name] = self.pipeline(node.expr, scope)
+                self.tables.setdefault((head.name, node.name), scope[node.name])
             self.outputs[head.name] = scope.get(head.nodes[-1].name) if head.nodes else None
 
     # ---- tables -----------------------------------------------------------------------

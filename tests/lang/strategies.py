@@ -115,6 +115,9 @@ lets = st.builds(
     value=st.one_of(set_literals, st.builds(ast.IntLit, value=ints)),
     comments=comment_blocks,
 )
+scopes = st.one_of(
+    st.just(ast.Whole()), st.just(ast.PerHead()), st.builds(ast.InHead, name=any_name)
+)
 constraints = st.one_of(
     st.builds(
         ast.Constraint,
@@ -122,7 +125,7 @@ constraints = st.one_of(
         ops=st.lists(any_name, min_size=1, max_size=3).map(tuple),
         cmp=st.sampled_from(["<=", "<", ">=", ">", "=="]),
         bound=st.integers(min_value=0, max_value=10**10),
-        scope=st.one_of(st.none(), st.just("per_head"), any_name),
+        scope=scopes,
         comments=comment_blocks,
     ),
     st.builds(
@@ -134,7 +137,7 @@ constraints = st.one_of(
             st.integers(min_value=0, max_value=10**10),
             st.floats(min_value=0, max_value=1e10, allow_nan=False),
         ),
-        scope=st.one_of(st.none(), st.just("per_head"), any_name),
+        scope=scopes,
         comments=comment_blocks,
     ),
 )

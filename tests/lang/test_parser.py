@@ -421,10 +421,25 @@ def test_constraints():
         ("identity", "zero"),
         "<=",
         2,
-        "per_head",
+        ast.PerHead(),
     )
-    assert (b.metric, b.target, b.cmp, b.bound, b.scope) == ("params", "p", ">", 0, None)
-    assert (c.metric, c.cmp, c.bound, c.scope) == ("flops", "==", 1.5, "p")
+    assert (b.metric, b.target, b.cmp, b.bound, b.scope) == ("params", "p", ">", 0, ast.Whole())
+    assert (c.metric, c.cmp, c.bound, c.scope) == ("flops", "==", 1.5, ast.InHead(name="p"))
+
+
+def test_a_head_named_per_head_is_not_per_head():
+    """`in per_head` bounds the head named per_head; `per head` bounds every head."""
+    doc = parse(
+        "space s { head per_head(x: 8) { z = x } head q(y: 8) { z = y }\n"
+        "  constraint count(identity) <= 0 in per_head\n"
+        "  constraint count(identity) <= 0 per head }"
+    )
+    named, each = doc.constraints
+    assert named.scope == ast.InHead(name="per_head") and each.scope == ast.PerHead()
+    text = print_document(doc)
+    assert "constraint count(identity) <= 0 in per_head" in text
+    assert "constraint count(identity) <= 0 per head" in text
+    assert parse(text) == doc
 
 
 def test_sections_in_any_order():
