@@ -10,7 +10,9 @@ space s {
 }
 
 `nasiam.search(...)`, `nasiam.train(...)` and `nasiam.evaluate(run_dir)` run the rest;
-`nasiam_dsl.api.compile` builds a supernet or a fixed network.
+`nasiam_dsl.api.compile` builds a supernet or a fixed network, `nasiam.sample(...)` draws
+members of a space (`nasiam_dsl.compile.sample.sample_members`), and `nasiam.compile` is the
+compiler package (`nasiam_dsl.compile`). Both are imported on first use: they bring torch.
 """
 
 __version__ = "0.1.0"
@@ -21,9 +23,24 @@ __all__ = [
     "SearchResult",
     "TrainResult",
     "__version__",
+    "compile",
     "evaluate",
     "load",
+    "sample",
     "search",
     "to_text",
     "train",
 ]
+
+
+def __getattr__(name: str):
+    """`compile` (the compiler package) and `sample`, imported on first use (torch)."""
+    import importlib
+
+    if name == "compile":
+        return importlib.import_module("nasiam_dsl.compile")
+    if name == "sample":
+        from nasiam_dsl.compile.sample import sample_members
+
+        return sample_members
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

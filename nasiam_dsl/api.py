@@ -1,8 +1,8 @@
 """The Python API: load a space, print it, compile it, search it, train and evaluate.
 
-Six functions over the rooms below them; each raises what the CLI would print
-(`DSLError` for bad text, `UsageProblem` for a bad option, file or name, pydantic's
-`ValidationError` for a bad config value).
+Seven functions over the rooms below them (`start_run` is what the CLI's run commands
+call); each raises what the CLI would print (`DSLError` for bad text, `UsageProblem` for
+a bad option, file or name, pydantic's `ValidationError` for a bad config value).
 
 >>> from nasiam_dsl import api
 >>> space = api.load('''
@@ -43,8 +43,9 @@ from nasiam_dsl.lang.parser import read_source
 
 if TYPE_CHECKING:  # torch is imported by the functions that need it, not by this module
     from nasiam_dsl.compile import FixedNet, Supernet
+    from nasiam_dsl.run.build import Run
     from nasiam_dsl.run.config import RunConfig
-    from nasiam_dsl.run.evaluation import EvalResult
+    from nasiam_dsl.run.evaluation import EvalResult, ProbeSettings
 
 __all__ = [
     "EvalResult",
@@ -54,6 +55,7 @@ __all__ = [
     "evaluate",
     "load",
     "search",
+    "start_run",
     "to_text",
     "train",
 ]
@@ -197,9 +199,11 @@ def evaluate(
     probe_epochs: int = 100,
     max_train: int | None = None,
     device: str = "cpu",
+    probe: ProbeSettings | None = None,
 ) -> EvalResult:
     """kNN and linear-probe accuracy of a run's backbone (`random_init`: the same backbone
-    untrained, the baseline), as `nasiam eval` reports them."""
+    untrained, the baseline), as `nasiam eval` reports them. `probe` chooses the linear
+    protocol (default: the fast probe with `probe_epochs`)."""
     from nasiam_dsl.run.evaluation import evaluate_run
 
     return evaluate_run(
@@ -209,54 +213,39 @@ def evaluate(
         probe_epochs=probe_epochs,
         max_train=max_train,
         device=device,
+        probe=probe,
+    )
+
+
+def start_run(
+    config: RunConfig,
+    *,
+    ui: Any = None,
+    resume: str | os.PathLike[str] | None = None,
+    max_steps: int | None = None,
+) -> Run:
+    """Run `config` (or resume the run directory `resume`) to the end and return the run;
+    `ui` gets the progress (default: none shown). `nasiam search` and `nasiam train` call it."""
+    from nasiam_dsl.run.runner import start
+    from nasiam_dsl.run.ui import RichUI
+
+    ui = ui if ui is not None else RichUI(quiet=True)
+    return start(
+        config, ui, resume=Path(resume) if resume is not None else None, max_steps=max_steps
     )
 
 
 def _start(command: str, config: Any, overrides: Mapping[str, Any]):
-    from nasiam_dsl.run.runner import start
-    from nasiam_dsl.run.ui import RichUI
-
     cfg = _config(command, config, overrides)
-    return start(cfg, RichUI(quiet=True)), cfg
+    return start_run(cfg), cfg
 
 
 def _config(command: str, config: Any, overrides: Mapping[str, Any]) -> RunConfig:
+    """The one merge (`run/resolve.py`): defaults < `config` < `overrides`."""
     from nasiam_dsl.run.config import RunConfig
+    from nasiam_dsl.run.resolve import base_mapping, resolve
 
-    if config is None:
-        data: dict[str, Any] = {}
-    elif isinstance(config, RunConfig):
-        data = config.model_dump()
-    elif isinstance(config, Mapping):
-        data = dict(config)
-    elif Path(config).suffix == ".toml":
-        import tomllib
-
-        with open(config, "rb") as f:
-            data = tomllib.load(f)
-    else:
-        data = {"spec": config}
-    data = _merge(data, {**overrides, "command": command})
-    return RunConfig.model_validate(_plain(data))
-
-
-def _merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _plain(value: Any) -> Any:
-    """Paths as strings, recursively, so `spec=Path(...)` validates."""
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+    return RunConfig.model_validate(resolve(command, base_mapping(config), overrides))
 
 
 def _read(path: Path) -> str | None:

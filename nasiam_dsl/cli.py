@@ -167,62 +167,12 @@ def _show_default(value: Any) -> str:
     return str(value)
 
 
-def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by `search` and `train`."""
-    opts = [
-        click.option(
-            "--framework",
-            default="simsiam",
-            show_default=True,
-            help="Registry name or `module:Class` of a user framework.",
-        ),
-        click.option(
-            "--backbone",
-            default="small_cnn",
-            show_default=True,
-            help="cifar_resnet18/34/50, resnet18/34/50, small_cnn or `module:Class`.",
-        ),
-        click.option(
-            "--dataset",
-            default="embedded",
-            show_default=True,
-            help="embedded (shipped MNIST subset), cifar10, cifar100, imagefolder.",
-        ),
-        click.option("--data-dir", default=None, help="Where the dataset lives."),
-        click.option("--download", is_flag=True, help="Download CIFAR if missing."),
-        click.option("--epochs", type=int, default=3, show_default=True),
-        click.option("--batch-size", type=int, default=128, show_default=True),
-        click.option(
-            "--lr",
-            type=float,
-            default=0.06,
-            show_default=True,
-            help="Base lr of the weights (SGD: scaled by batch/256).",
-        ),
-        click.option("--weight-decay", type=float, default=5e-4, show_default=True),
-        click.option(
-            "--optimizer", type=click.Choice(["sgd", "adamw"]), default="sgd", show_default=True
-        ),
-        click.option(
-            "--steps-per-epoch",
-            type=int,
-            default=None,
-            help="Cap the steps of an epoch (quick runs).",
-        ),
-        click.option("--limit", type=int, default=None, help="Use only N training images."),
-        click.option(
-            "--augment",
-            type=click.Choice(["batched", "per-sample"]),
-            default="batched",
-            show_default=True,
-        ),
-        click.option("--workers", type=int, default=0, show_default=True),
-        click.option("--seed", type=int, default=0, show_default=True),
-        click.option("--deterministic", is_flag=True),
-        click.option("--device", default="auto", show_default=True),
-        click.option("--no-amp", is_flag=True, help="No bf16 autocast on CUDA."),
-        click.option("--out", default="runs", show_default=True, help="Parent of run dirs."),
-        click.option("--name", default=None, help="Run directory name."),
+def _run_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Every config option of `command` (generated from the config models), and the options
+    that steer the run itself."""
+    from nasiam_dsl.run.options import add_config_options
+
+    steering = [
         click.option(
             "--resume",
             type=click.Path(path_type=Path),
@@ -238,11 +188,6 @@ def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--quiet", is_flag=True),
         click.option(
-            "--tensorboard",
-            is_flag=True,
-            help="Also log metrics and architecture probabilities to TensorBoard.",
-        ),
-        click.option(
             "--config",
             type=click.Path(path_type=Path),
             default=None,
@@ -250,120 +195,36 @@ def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--print-config", is_flag=True, help="Print the resolved config and exit."),
     ]
-    for opt in reversed(opts):
-        fn = opt(fn)
-    return fn
 
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for opt in reversed(steering):
+            fn = opt(fn)
+        return add_config_options(command)(fn)
 
-# where each flag lands in a RunConfig; flags the user typed override the --config file
-FLAG_PATHS: dict[str, tuple[str, ...]] = {
-    "framework": ("framework",),
-    "backbone": ("backbone",),
-    "dataset": ("data", "dataset"),
-    "data_dir": ("data", "data_dir"),
-    "download": ("data", "download"),
-    "augment": ("data", "augment"),
-    "workers": ("data", "workers"),
-    "limit": ("data", "limit"),
-    "optimizer": ("optim", "optimizer"),
-    "lr": ("optim", "lr"),
-    "weight_decay": ("optim", "weight_decay"),
-    "epochs": ("epochs",),
-    "batch_size": ("batch_size",),
-    "steps_per_epoch": ("steps_per_epoch",),
-    "seed": ("seed",),
-    "deterministic": ("deterministic",),
-    "device": ("device",),
-    "out": ("out",),
-    "name": ("name",),
-    "train_portion": ("train_portion",),
-    "mode": ("engine", "mode"),
-    "second_order": ("engine", "order"),
-    "arch_lr": ("engine", "arch_lr"),
-    "arch_weight_decay": ("engine", "arch_weight_decay"),
-    "warmup": ("engine", "warmup_fraction"),
-    "sampler": ("search", "sampler"),
-    "beta_decay": ("search", "beta_decay"),
-    "param_free_l1": ("search", "param_free_l1"),
-    "zero_one": ("search", "zero_one"),
-    "aux_skip": ("search", "aux_skip"),
-    "partial_k": ("search", "partial_k"),
-    "max_param_free": ("search", "max_param_free"),
-    "collapse_threshold": ("search", "collapse_threshold"),
-    "stop_min_epochs": ("search", "stop_min_epochs"),
-    "top_k": ("search", "top_k"),
-    "no_amp": ("amp",),
-    "tensorboard": ("tensorboard",),
-}
-FLAG_VALUES = {
-    "mode": lambda v: v.replace("-", "_"),
-    "second_order": lambda v: "second" if v else "first",
-    "no_amp": lambda v: not v,
-}
-
-
-def _load_toml(path: Path) -> dict[str, Any]:
-    import tomllib
-
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except OSError as e:
-        raise UsageProblem(f"--config: cannot read {path}: {e.strerror or e}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise UsageProblem(f"--config {path}: invalid TOML: {e}") from None
-
-
-def _set_path(d: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    for key in path[:-1]:
-        d = d.setdefault(key, {})
-        if not isinstance(d, dict):
-            raise UsageProblem(f"config key '{key}' must be a table")
-    d[path[-1]] = value
+    return decorate
 
 
 def _config_dict(command: str, spec: Path | None, kw: dict[str, Any]) -> dict[str, Any]:
-    """The config file (if any), then every flag typed on the command line, on top."""
-    ctx = click.get_current_context()
-    config: dict[str, Any] = _load_toml(kw["config"]) if kw.get("config") else {}
-    config["command"] = command
+    """The config file (if any), then every option typed on the command line, on top."""
+    from nasiam_dsl.run.options import typed_overrides
+    from nasiam_dsl.run.resolve import load_toml, resolve
+
+    base = load_toml(kw["config"]) if kw.get("config") else {}
+    top = typed_overrides(click.get_current_context(), kw, command)
     if spec is not None:
-        config["spec"] = str(spec)
-    for flag, path in FLAG_PATHS.items():
-        if flag not in kw:
-            continue
-        source = ctx.get_parameter_source(flag)
-        if source is None or source.name not in ("COMMANDLINE", "ENVIRONMENT"):
-            continue
-        value = FLAG_VALUES.get(flag, lambda v: v)(kw[flag])
-        _set_path(config, path, value)
-    return config
+        top["spec"] = str(spec)
+    return resolve(command, base, top)
 
 
 def _validated(config: dict[str, Any], kw: dict[str, Any]):
-    from pydantic import ValidationError
+    from nasiam_dsl.run.resolve import validated
 
-    from nasiam_dsl.run.config import RunConfig
-
-    try:
-        return RunConfig.model_validate(config)
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or "config"
-        origin = f" in {kw['config']}" if kw.get("config") else ""
-        if first["type"] == "extra_forbidden":
-            raise UsageProblem(
-                f"unknown config key '{where}'{origin}", "`--print-config` shows every key"
-            ) from None
-        if where == "spec" and first["type"] == "missing":
-            raise UsageProblem("no spec file given", "name it on the command line") from None
-        flags = [f for f, path in FLAG_PATHS.items() if path == tuple(map(str, first["loc"]))]
-        name = f"--{flags[0].replace('_', '-')} ({where})" if flags else f"'{where}'"
-        raise UsageProblem(f"bad value for {name}{origin}: {first['msg']}") from None
+    return validated(config, str(kw["config"]) if kw.get("config") else None)
 
 
 def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
-    from nasiam_dsl.run.runner import EXIT_INTERRUPTED, Interrupted, start
+    from nasiam_dsl.api import start_run
+    from nasiam_dsl.run.runner import EXIT_INTERRUPTED, Interrupted
     from nasiam_dsl.run.ui import RichUI
 
     config = _validated(config_dict, kw)
@@ -372,7 +233,7 @@ def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
         sys.exit(0)
     ui = RichUI(out, quiet=kw.get("quiet", False))
     try:
-        return start(config, ui, resume=kw.get("resume"), max_steps=kw.get("stop_after"))
+        return start_run(config, ui=ui, resume=kw.get("resume"), max_steps=kw.get("stop_after"))
     except Interrupted as e:
         err.print(
             f"{e}; checkpoint and genotype saved in {e.run_dir}", style="yellow", markup=False
@@ -382,57 +243,7 @@ def _execute(config_dict: dict[str, Any], kw: dict[str, Any]):
 
 @main.command()
 @click.argument("space", type=click.Path(path_type=Path))
-@_run_options
-@click.option(
-    "--train-portion",
-    type=float,
-    default=0.5,
-    show_default=True,
-    help="Share of the training set for weight steps; the rest moves the architecture.",
-)
-@click.option(
-    "--mode", type=click.Choice(["bilevel", "one-level"]), default="bilevel", show_default=True
-)
-@click.option("--second-order", is_flag=True, help="DARTS unrolled architecture gradient.")
-@click.option("--arch-lr", type=float, default=1e-3, show_default=True)
-@click.option("--arch-weight-decay", type=float, default=1e-3, show_default=True)
-@click.option(
-    "--warmup",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Fraction of the search with the architecture frozen.",
-)
-@click.option(
-    "--sampler",
-    type=click.Choice(["softmax", "gumbel", "dirichlet", "sigmoid"]),
-    default="softmax",
-    show_default=True,
-)
-@click.option("--beta-decay", type=float, default=0.0, help="β-DARTS regulariser weight.")
-@click.option("--param-free-l1", type=float, default=0.0, help="L1 on parameter-free ops.")
-@click.option("--zero-one", type=float, default=0.0, help="FairDARTS zero-one loss weight.")
-@click.option("--aux-skip", type=float, default=0.0, help="DARTS- auxiliary skip β0.")
-@click.option("--partial-k", type=int, default=1, help="PC-DARTS: search 1/K of features.")
-@click.option(
-    "--max-param-free",
-    type=int,
-    default=None,
-    help="Stop early when a head's genotype has more parameter-free ops.",
-)
-@click.option(
-    "--stop-min-epochs",
-    type=int,
-    default=None,
-    help="No early stop before this epoch (default: a fifth of the epochs, at most 10).",
-)
-@click.option(
-    "--collapse-threshold",
-    type=float,
-    default=0.0,
-    help="Stop early when z_std·√d falls below this.",
-)
-@click.option("--top-k", type=int, default=3, show_default=True)
+@_run_options("search")
 @click.option(
     "--seeds",
     default=None,
@@ -476,7 +287,7 @@ def _search_seeds(config: dict[str, Any], kw: dict[str, Any]) -> None:
 
 @main.command()
 @click.argument("genotype", type=click.Path(path_type=Path), required=False)
-@_run_options
+@_run_options("train")
 @user_errors
 def train(genotype: Path | None, **kw: Any) -> None:
     """Pretrain a backbone with GENOTYPE's heads (default: the framework's standard heads)."""
@@ -589,7 +400,7 @@ def sample(space: Path, count: int, seed: int, out_dir: Path | None, backbone_di
 
 @main.command()
 @click.argument("candidates", nargs=-1, type=str)
-@_run_options
+@_run_options("train")
 @click.option("--seeds", default="0,1,2", show_default=True, help="Pretraining seeds (paired).")
 @click.option(
     "--random",

@@ -1,27 +1,39 @@
 """Run configurations: every option of `nasiam search` and `nasiam train`, validated.
 
-A config is a pydantic model: the CLI builds one from flags (and, later, a TOML file),
-the run directory stores it resolved as JSON, and resume reads it back.
+Each field is the one declaration of its option: its default, its `description` (the
+`--help` text) and, in `json_schema_extra`, how the command line spells it (`flag`: another
+name; `sets`: a flag that sets this value; `commands`: the commands that have it; `cli`:
+False for fields the command line gives otherwise; `names`: the registry whose names the
+help lists). `run/options.py` turns the fields into click options, `run/resolve.py` merges
+defaults < TOML < flags, the run directory stores the result as JSON and resume reads it.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from nasiam_dsl.search.engine import EngineConfig
+from nasiam_dsl.search.engine_config import SEARCH_ONLY, EngineConfig
 
 
 class DataConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dataset: str = "embedded"
-    data_dir: str | None = None
-    download: bool = False
-    augment: Literal["batched", "per-sample"] = "batched"
-    workers: int = Field(0, ge=0)
-    limit: int | None = Field(None, gt=0, description="use only the first N training images")
+    dataset: str = Field(
+        "embedded", description="The dataset.", json_schema_extra={"names": "datasets"}
+    )
+    data_dir: str | None = Field(None, description="Where the dataset lives.")
+    download: bool = Field(
+        False,
+        description="Download the dataset through torchvision if missing "
+        "(CIFAR, Fashion-MNIST, STL-10).",
+    )
+    augment: Literal["batched", "per-sample"] = Field(
+        "batched", description="Make the two views on the device (batched) or per image."
+    )
+    workers: int = Field(0, ge=0, description="Data loader worker processes.")
+    limit: int | None = Field(None, gt=0, description="Use only N training images.")
 
 
 class OptimConfig(BaseModel):
@@ -29,38 +41,56 @@ class OptimConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    optimizer: Literal["sgd", "adamw"] = "sgd"
-    lr: float = Field(0.06, gt=0, description="base lr, scaled by batch_size/256 for SGD")
-    momentum: float = Field(0.9, ge=0, lt=1)
-    weight_decay: float = Field(5e-4, ge=0)
-    warmup_epochs: int = Field(0, ge=0)
+    optimizer: Literal["sgd", "adamw"] = Field("sgd", description="The weights' optimiser.")
+    lr: float = Field(0.06, gt=0, description="Base lr of the weights (SGD: scaled by batch/256).")
+    momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum.")
+    weight_decay: float = Field(5e-4, ge=0, description="Weight decay of the weights.")
+    warmup_epochs: int = Field(0, ge=0, description="Linear lr warm-up epochs.")
 
 
 class SearchOptions(BaseModel):
     """Anti-collapse parts; see docs/search.md for why the defaults are what they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=SEARCH_ONLY)
 
-    sampler: Literal["softmax", "gumbel", "dirichlet", "sigmoid"] = "softmax"
-    temperature: float = Field(1.0, gt=0)
-    beta_decay: float = Field(0.0, ge=0, description="β-DARTS weight (0: off)")
-    param_free_l1: float = Field(0.0, ge=0, description="L1 on parameter-free ops (0: off)")
-    zero_one: float = Field(0.0, ge=0, description="FairDARTS zero-one loss weight (0: off)")
-    aux_skip: float = Field(0.0, ge=0, description="DARTS- auxiliary skip β0 (0: off)")
-    partial_k: int = Field(1, ge=1, description="PC-DARTS: 1/K of the features searched")
+    sampler: str = Field(
+        "softmax",
+        description="The relaxation of the choices.",
+        json_schema_extra={"names": "samplers"},
+    )
+    temperature: float = Field(1.0, gt=0, description="Softmax sampler temperature.")
+    beta_decay: float = Field(0.0, ge=0, description="β-DARTS regulariser weight (0: off).")
+    param_free_l1: float = Field(0.0, ge=0, description="L1 on parameter-free ops (0: off).")
+    zero_one: float = Field(0.0, ge=0, description="FairDARTS zero-one loss weight (0: off).")
+    aux_skip: float = Field(0.0, ge=0, description="DARTS- auxiliary skip β0 (0: off).")
+    partial_k: int = Field(1, ge=1, description="PC-DARTS: search 1/K of the features.")
     max_param_free: int | None = Field(
-        None, ge=0, description="early stop: parameter-free ops per head in the derived genotype"
+        None,
+        ge=0,
+        description="Stop early when a head's derived genotype has more parameter-free ops.",
     )
     stop_min_epochs: int | None = Field(
         None,
         ge=1,
-        description="no early stop before this epoch; default: epochs/5 rounded up, at most 10 "
-        "(at init every choice ties and the derived genotype is an artefact of candidate order)",
+        description="No early stop before this epoch (default: a fifth of the epochs rounded "
+        "up, at most 10: at init every choice ties and the derived genotype is an artefact "
+        "of candidate order).",
     )
     collapse_threshold: float = Field(
-        0.0, ge=0, description="early stop when z_std·√d is below this (0: off)"
+        0.0, ge=0, description="Stop early when z_std·√d falls below this (0: off)."
     )
-    top_k: int = Field(3, ge=0)
+    top_k: int = Field(3, ge=0, description="Also write the k best genotypes.")
+
+    @field_validator("sampler")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        from nasiam_dsl.search.samplers import available_samplers
+
+        if name not in available_samplers():
+            raise ValueError(
+                f"unknown sampler {name!r}; available: {', '.join(available_samplers())}"
+            )
+        return name
 
 
 class RunConfig(BaseModel):
@@ -68,30 +98,62 @@ class RunConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    command: Literal["search", "train"] = "search"
-    spec: str = Field(description="the space (search) or genotype (train) file")
-    framework: str = "simsiam"
-    framework_options: dict[str, Any] = Field(default_factory=dict)
-    backbone: str = "small_cnn"
-    backbone_options: dict[str, Any] = Field(default_factory=dict)
+    command: Literal["search", "train"] = Field("search", json_schema_extra={"cli": False})
+    spec: str = Field(
+        description="the space (search) or genotype (train) file", json_schema_extra={"cli": False}
+    )
+    framework: str = Field(
+        "simsiam",
+        description="Registry name or `module:Class` of a user framework.",
+        json_schema_extra={"names": "frameworks"},
+    )
+    framework_options: dict[str, Any] = Field(
+        default_factory=dict, description="The framework's options, as a JSON object."
+    )
+    backbone: str = Field(
+        "small_cnn",
+        description="Registry name or `module:Class` of a user backbone.",
+        json_schema_extra={"names": "backbones"},
+    )
+    backbone_options: dict[str, Any] = Field(
+        default_factory=dict, description="The backbone's options, as a JSON object."
+    )
     data: DataConfig = DataConfig()
     optim: OptimConfig = OptimConfig()
     engine: EngineConfig = EngineConfig()
     search: SearchOptions = SearchOptions()
-    epochs: int = Field(3, gt=0)
-    batch_size: int = Field(128, gt=0)
-    train_portion: float = Field(0.5, gt=0, lt=1)
-    steps_per_epoch: int | None = Field(None, gt=0, description="cap steps per epoch")
-    seed: int = 0
-    deterministic: bool = False
-    device: str = "auto"
-    amp: bool = True
-    channels_last: bool = True
-    knn_every: int = Field(0, ge=0, description="kNN monitor every N epochs (0: at the end)")
-    knn_k: int = Field(200, gt=0)
-    tensorboard: bool = Field(False, description="also log to TensorBoard (run_dir/tensorboard)")
-    out: str = "runs"
-    name: str | None = None
+    epochs: int = Field(3, gt=0, description="Epochs of the run.")
+    batch_size: int = Field(128, gt=0, description="Images per step, over every rank.")
+    train_portion: float = Field(
+        0.5,
+        gt=0,
+        lt=1,
+        description="Share of the training set for weight steps; the rest moves the architecture.",
+        json_schema_extra=SEARCH_ONLY,
+    )
+    steps_per_epoch: int | None = Field(
+        None, gt=0, description="Cap the steps of an epoch (quick runs)."
+    )
+    seed: int = Field(0, description="Seed of weights, data order and augmentations.")
+    deterministic: bool = Field(False, description="Deterministic torch algorithms.")
+    device: str = Field("auto", description="cpu, cuda, cuda:1 or auto.")
+    amp: bool = Field(
+        True,
+        description="No bf16 autocast on CUDA.",
+        json_schema_extra={"flag": "no-amp", "sets": False},
+    )
+    channels_last: bool = Field(
+        True,
+        description="Keep images in the default memory format on CUDA (no channels-last).",
+        json_schema_extra={"flag": "no-channels-last", "sets": False},
+    )
+    knn_every: int = Field(0, ge=0, description="kNN monitor every N epochs (0: at the end).")
+    knn_k: int = Field(200, gt=0, description="Neighbours of the kNN monitor.")
+    tensorboard: bool = Field(
+        False, description="Also log metrics and architecture probabilities to TensorBoard."
+    )
+    out: str = Field("runs", description="Parent of run dirs.")
+    name: str | None = Field(None, description="Run directory name.")
 
     @model_validator(mode="after")
     def _check(self) -> RunConfig:
