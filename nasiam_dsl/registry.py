@@ -33,7 +33,7 @@ class OpSpec:
     doc: str
     options: Mapping[str, Option] = field(default_factory=dict)
     takes_width: bool = False
-    param_free: bool = True
+    param_free: bool = True  # the one place that says whether the op has parameters
     factory: Callable[..., Any] | None = None  # user ops: factory(**options) -> nn.Module
 
 
@@ -51,6 +51,11 @@ def register_op(spec: OpSpec, *, replace: bool = False) -> OpSpec:
 def register_activation(name: str, factory: Callable[..., Any], doc: str = "") -> OpSpec:
     """Register a user activation: `factory()` returns an `nn.Module` (elementwise)."""
     return register_op(OpSpec(name, "act", doc or f"user activation {name}", factory=factory))
+
+
+def unregister_op(name: str) -> None:
+    """Remove an op (a user op a test or a plugin registered); unknown names are ignored."""
+    _OPS.pop(name, None)
 
 
 def get_op(name: str) -> OpSpec | None:
@@ -120,4 +125,11 @@ for _spec in (
 ):
     register_op(_spec)
 
-PARAM_FREE_LAYERS = ("identity", "zero", "avgpool", "maxpool")
+
+def param_free_layers() -> tuple[str, ...]:
+    """Layer ops without parameters, as their entries declare (user ops included)."""
+    return tuple(s.name for s in all_ops() if s.kind == "layer" and s.param_free)
+
+
+PARAM_FREE_LAYERS = param_free_layers()
+"""The built-in parameter-free layers; `param_free_layers()` also sees user ops."""

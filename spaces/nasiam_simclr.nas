@@ -3,10 +3,11 @@
 # Exactly the space of the NASiam seed code (aheuillet/NASiam@e3a1a4c, SimCLR/model.py):
 # every layer is a DARTS mixed op over 7 candidates (maxpool, avgpool, identity,
 # linear+bn+{relu, silu, hardswish, elu}), whose structure follows the seed's
-# expansion rule (nasiam-seed.md 1.1): at a contracting layer `identity` is
+# expansion rule: at a contracting layer `identity` is
 # linear+bn+relu and the pools follow it; at an expanding layer every candidate
 # is a biased linear, so identity and the four activations are the same op.
-# `nasiam check` warns about those duplicate candidates (seed lesson M3);
+# `nasiam check` warns about those duplicate candidates (the seed's expanding
+# layers offer structurally equal candidates);
 # spaces/dag.nas is a space without them.
 space nasiam_simclr for simclr {
   meta {

@@ -1,6 +1,6 @@
 """A persistent batch stream over a loader: one iterator per epoch, state for resume.
 
-NASiam called ``next(iter(val_loader))`` every step (seed bug E5): workers were re-spawned
+NASiam called ``next(iter(val_loader))`` every step: its workers were re-spawned
 each step and the held-out split was never covered epoch by epoch. ``InfiniteLoader`` keeps
 one iterator, re-creates it when an epoch is exhausted, and records ``(epoch, position)``.
 """

@@ -2,7 +2,7 @@
 
 DARTS trains network weights on one part and architecture weights on the other. Both parts
 must see every class in the same proportion (NASiam's ImageNet search split by class, so
-each half saw different classes: seed bug E6), and the split must be repeatable from a seed.
+each half saw different classes), and the split must be repeatable from a seed.
 """
 
 from __future__ import annotations
