@@ -12,6 +12,7 @@ from nasiam_dsl.lang import parse_file
 from nasiam_dsl.run import runner, sinks
 from nasiam_dsl.run.checkpoint import load_checkpoint
 from nasiam_dsl.run.problem import FrameworkProblem
+from nasiam_dsl.run.record import EpochRecord
 from nasiam_dsl.run.runner import Interrupted, start
 from nasiam_dsl.usage import UsageProblem
 
@@ -49,6 +50,10 @@ def test_search_writes_a_complete_run_directory(tiny_config):
                                                 "predictor.h.width"}
     state = torch.load(d / "backbone.pt", weights_only=True)
     assert all(isinstance(v, torch.Tensor) for v in state.values())
+    second = parse_file(d / "genotype-top2.nas")
+    assert second.meta.get("rank") == 2 and 0.0 < second.meta.get("score") <= 1.0
+    assert second.meta.get("joint_probability") is None
+    assert [EpochRecord.from_line(m).to_line() for m in metrics] == metrics
 
 
 def test_architecture_moves_and_weights_train(tiny_config):
