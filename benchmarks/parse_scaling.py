@@ -37,7 +37,7 @@ def node_expr(i: int, prev: str) -> str:
         return f"choose(linear({prev}, 512) | bn | relu, identity({prev}), avgpool({prev}) | bn)"
     if kind == 2:
         return f"linear({prev}, width{{256, 512}}) | norm{{bn, layernorm}} | act{{relu, gelu}}"
-    return f"sum(n{i - 1}, n{i - 2})"
+    return f"sum(n{i - 2}, n{i - 3})"  # both 512 in every member (n{i - 1}'s width is chosen)
 
 
 def make_space(nodes: int) -> str:

@@ -152,8 +152,8 @@ def test_language_page_uses_every_construct() -> None:
     constraints = [n for n in nodes if isinstance(n, ast.Constraint)]
     assert {c.metric for c in constraints} == {"count", "params", "flops"}
     assert {c.cmp for c in constraints} == {"<=", "<", ">=", ">", "=="}
-    scopes = {c.scope for c in constraints}
-    assert None in scopes and "per_head" in scopes and scopes - {None, "per_head"}
+    scopes = {type(c.scope) for c in constraints}
+    assert scopes == {ast.Whole, ast.PerHead, ast.InHead}
     assert any(c.target for c in constraints)
     probs = [n for n in nodes if getattr(n, "prob", None) is not None]
     assert {type(n) for n in probs} >= {ast.Term, ast.IntLit, ast.Pipeline, ast.Ref}

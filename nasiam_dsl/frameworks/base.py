@@ -12,14 +12,16 @@ A step is split so an engine can run the backbone without autograd (DARTS archit
     ...optimiser step on out.loss...
     fw.on_step_end(out, progress)   # EMA update, queue enqueue: after WEIGHT steps only
 
-The seed advanced the MoCo queue and EMA inside its architecture step too (seed bug M7); here
-state changes live only in `on_step_end`, which the engine calls after weight steps. The one
-state `head_loss` cannot avoid touching is BatchNorm running statistics of heads in training
-mode; an engine that must keep them can evaluate under `eval()` or restore them.
+A framework whose architecture step also advanced the MoCo queue and EMA would move them twice
+per iteration (the NASiam seed code did); here state changes live only in `on_step_end`, which
+the engine calls after weight steps. The one state `head_loss` cannot avoid touching is
+BatchNorm running statistics of heads in training mode; an engine that must keep them can
+evaluate under `eval()` or restore them.
 
-Momentum branches are deep copies (see `momentum.py` for the seed's shared-and-frozen
-projector, bug M2). Backbone and momentum heads are copied in ONE `deepcopy`, so objects shared
-across them stay shared in the copy.
+Momentum branches are deep copies (see `momentum.py`: sharing one projector object between the
+online and the target branch, then freezing the target, leaves the projector untrained).
+Backbone and momentum heads are copied in ONE `deepcopy`, so objects shared across them stay
+shared in the copy.
 """
 
 from __future__ import annotations

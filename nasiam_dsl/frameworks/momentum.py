@@ -2,7 +2,7 @@
 
 The target branch is a `copy.deepcopy` of the online module, never the online module itself.
 The NASiam seed put ONE projector object in both the query and key encoders of MoCo and then
-froze every key-encoder parameter (seed bug M2): the projector never trained and the "key"
+froze every key-encoder parameter: the projector never trained and the "key"
 projector was the live query projector, not an EMA. Here:
 
 - `make_target` deep-copies; the copy's own parameters get `requires_grad=False`. Objects the

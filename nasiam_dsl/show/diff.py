@@ -16,7 +16,12 @@ from rich.table import Table
 from rich.text import Text
 
 from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.printer import format_bound, format_pipeline, format_scalar, format_set
+from nasiam_dsl.lang.printer import (
+    format_constraint_body,
+    format_pipeline,
+    format_scalar,
+    format_set,
+)
 from nasiam_dsl.show.choices import Chosen, chosen_candidates, strip_probs
 
 __all__ = ["Change", "Difference", "diff_documents", "diff_table", "format_difference"]
@@ -144,11 +149,7 @@ def _choices(a: ast.Document, b: ast.Document, tolerance: float) -> list[Differe
 
 
 def _constraint_text(c: ast.Constraint) -> str:
-    metric = f"count({', '.join(c.ops)})" if c.metric == "count" else c.metric
-    if c.metric != "count" and c.target:
-        metric += f"({c.target})"
-    scope = {None: "", "per_head": " per head"}.get(c.scope, f" in {c.scope}")
-    return f"{metric} {c.cmp} {format_bound(c.bound)}{scope}"
+    return format_constraint_body(c)
 
 
 def _constraints(a: ast.Document, b: ast.Document) -> list[Difference]:

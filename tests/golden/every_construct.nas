@@ -14,7 +14,7 @@ space every for simsiam {
   }
   head projector(x: backbone) {
     h1 = linear(x, width{512, 1024, 2048} as hidden, bias=false) | norm(norms) | act(acts) as hidden_act
-    h2 = choose(linear(h1, 2048, bias=false) | bn(affine=false, momentum=0.01) | act(acts), identity(h1) @0.5, zero(h1), avgpool(h1, kernel=5) | bn,) as op1
+    h2 = choose(linear(h1, width{512, 1024, 2048} as hidden, bias=false) | bn(affine=false, momentum=0.01) | act(acts), identity(h1) @0.5, zero(h1), avgpool(h1, kernel=5) | bn,) as op1
     h3 = sum(pick 1 of {h1, h2}) as skip
     h4 = mean(h1, h3) | maxpool
     h5 = concat(h1, h4) | linear(dim, bias=frozen)
