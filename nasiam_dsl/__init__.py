@@ -35,10 +35,10 @@ __all__ = [
 
 def __getattr__(name: str):
     """`compile` (the compiler package) and `sample`, imported on first use (torch)."""
-    import importlib
-
     if name == "compile":
-        return importlib.import_module("nasiam_dsl.compile")
+        import nasiam_dsl.compile as compiler
+
+        return compiler
     if name == "sample":
         from nasiam_dsl.compile.sample import sample_members
 
