@@ -4,7 +4,6 @@ searching a space inside the momentum frameworks, whose EMA copy shares the deci
 from __future__ import annotations
 
 import pytest
-import torch
 
 from nasiam_dsl.compile import ArchParameters
 from nasiam_dsl.run.runner import start
