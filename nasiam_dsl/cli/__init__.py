@@ -1,0 +1,14 @@
+"""The `nasiam` command: thin click commands over the Python API, one module per group of
+commands (`lang_cmds`, `run_cmds`, `eval_cmd`, `compare_cmd`, `show_cmds`); `app` holds the
+group and what they share. `nasiam_dsl.cli:main` is the console script."""
+
+from nasiam_dsl.cli import (  # noqa: F401  (importing a module registers its commands)
+    compare_cmd,
+    eval_cmd,
+    lang_cmds,
+    run_cmds,
+    show_cmds,
+)
+from nasiam_dsl.cli.app import main
+
+__all__ = ["main"]

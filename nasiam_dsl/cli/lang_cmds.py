@@ -1,0 +1,175 @@
+"""Commands over the language: `fmt`, `check`, `ops`, `compile`, `sample`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from nasiam_dsl import registry
+from nasiam_dsl.cli.app import EXIT_USAGE, main, out, print_diagnostics, print_nas, user_errors
+from nasiam_dsl.files import atomic_write_text
+from nasiam_dsl.lang import DSLError, check, parse_file, print_document
+from nasiam_dsl.lang.errors import Diagnostic
+from nasiam_dsl.lang.parser import read_source
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 listing files that would change.")
+@user_errors
+def fmt(files: tuple[Path, ...], check_only: bool) -> None:
+    """Rewrite FILES in the canonical style (comments kept), like black."""
+    changed: list[Path] = []
+    failed = False
+    for path in files:
+        try:
+            doc = parse_file(path)
+        except DSLError as e:
+            print_diagnostics(list(e.diagnostics), e.source, e.filename)
+            failed = True
+            continue
+        original = path.read_bytes().decode("utf-8")  # untranslated: CRLF is not canonical
+        text = print_document(doc)
+        if text == original:
+            continue
+        changed.append(path)
+        if not check_only:
+            atomic_write_text(path, text)
+    for path in changed:
+        verb = "would reformat" if check_only else "reformatted"
+        out.print(f"{verb} {path}", markup=False, soft_wrap=True)
+    if failed:
+        sys.exit(EXIT_USAGE)
+    if check_only and changed:
+        sys.exit(1)
+    if not changed:
+        out.print(f"{len(files)} file(s) left unchanged")
+
+
+@main.command(name="check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--backbone-dim",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Resolve `backbone` widths (e.g. 512 for ResNet-18) to check them too.",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@user_errors
+def check_cmd(files: tuple[Path, ...], backbone_dim: int | None, strict: bool) -> None:
+    """Validate FILES: syntax, names, ops, widths, choices, constraints."""
+    worst = 0
+    for path in files:
+        try:
+            doc = parse_file(path)
+        except DSLError as e:
+            print_diagnostics(list(e.diagnostics), e.source, e.filename)
+            worst = EXIT_USAGE
+            continue
+        source = read_source(path)
+        result = check(doc, backbone_dim=backbone_dim)
+        print_diagnostics(
+            sorted([*result.errors, *result.warnings], key=_position), source, str(path)
+        )
+        if result.errors or (strict and result.warnings):
+            worst = EXIT_USAGE
+        else:
+            note = f" ({len(result.warnings)} warning(s))" if result.warnings else ""
+            out.print(f"{path}: ok, {doc.kind} '{doc.name}'{note}", markup=False, soft_wrap=True)
+    sys.exit(worst)
+
+
+def _position(d: Diagnostic) -> tuple[int, int]:
+    return (d.pos.line, d.pos.column) if d.pos else (0, 0)
+
+
+@main.command()
+@user_errors
+def ops() -> None:
+    """List the ops, normalisations and activations the language knows."""
+    table = Table(title="nasiam ops")
+    for col in ("name", "kind", "options", "parameters", "what it does"):
+        table.add_column(col)
+    for spec in registry.all_ops():
+        opts = ", ".join(f"{k}={_show_default(o.default)}" for k, o in spec.options.items())
+        table.add_row(spec.name, spec.kind, opts, "no" if spec.param_free else "yes", spec.doc)
+    out.print(table)
+
+
+def _show_default(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@main.command(name="compile")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--backbone-dim",
+    type=click.IntRange(min=1),
+    default=512,
+    show_default=True,
+    help="Width of the backbone feature (512: ResNet-18, 2048: ResNet-50).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@user_errors
+def compile_cmd(file: Path, backbone_dim: int, as_json: bool) -> None:
+    """Compile a space (supernet) or genotype (fixed net) and report its size."""
+    from nasiam_dsl.compile import build_report, render_report
+
+    doc = parse_file(file)
+    try:
+        report = build_report(doc, backbone_dim)
+    except DSLError as e:
+        raise DSLError(e.diagnostics, read_source(file), str(file), warnings=e.warnings) from None
+    if as_json:
+        out.print(report.to_json(), markup=False, highlight=False, soft_wrap=True)
+    else:
+        render_report(report, out)
+
+
+@main.command()
+@click.argument("space", type=click.Path(path_type=Path))
+@click.option("-n", "count", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write DIR/sample-01.nas ... (default: print them).",
+)
+@click.option(
+    "--backbone-dim",
+    type=click.IntRange(min=1),
+    default=512,
+    show_default=True,
+    help="Width of the backbone feature, for `backbone` widths and params/FLOPs constraints.",
+)
+@user_errors
+def sample(space: Path, count: int, seed: int, out_dir: Path | None, backbone_dim: int) -> None:
+    """Draw N distinct members of SPACE as genotype files, uniformly and reproducibly.
+
+    Each visible decision is drawn uniformly (a choice inside an unchosen candidate is not
+    drawn); the space's constraints are kept by rejection, and sampling gives up after
+    1,000 draws per member, naming the constraint that rejected most.
+    """
+    from nasiam_dsl.api import load
+    from nasiam_dsl.compile.sample import sample_members
+
+    members = sample_members(
+        load(space, backbone_dim=backbone_dim), count, seed, backbone_dim=backbone_dim
+    )
+    for member in members:
+        text = print_document(member.genotype)
+        if out_dir is None:
+            print_nas(text)
+            continue
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"sample-{member.index:02d}.nas"
+        atomic_write_text(path, text)
+        out.print(f"wrote {path}", markup=False, soft_wrap=True)

@@ -1,0 +1,78 @@
+"""`nasiam search` and `nasiam train`: a run directory from a space or a genotype."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nasiam_dsl.cli.app import main, out, print_nas, user_errors
+from nasiam_dsl.cli.run_common import config_dict, execute, run_options
+from nasiam_dsl.usage import UsageProblem
+
+
+@main.command()
+@click.argument("space", type=click.Path(path_type=Path))
+@run_options("search")
+@click.option(
+    "--seeds",
+    default=None,
+    help="Comma-separated seeds: one search each, then how often each candidate won.",
+)
+@user_errors
+def search(space: Path, **kw: Any) -> None:
+    """Search SPACE inside a framework; write genotype.nas to the run directory."""
+    config = config_dict("search", space, kw)
+    if kw.get("seeds"):
+        _search_seeds(config, kw)
+        return
+    from nasiam_dsl.run.ui import print_decisions
+
+    run = execute(config, kw)
+    if run.dist.is_main:
+        text = (run.run_dir / "genotype.nas").read_text("utf-8")
+        print_nas(text)
+        print_decisions(out, run.run_dir)
+        note = f" (early stop: {run.stop_reason})" if run.stop_reason else ""
+        out.print(f"run directory: {run.run_dir}{note}", markup=False)
+
+
+def _search_seeds(config: dict[str, Any], kw: dict[str, Any]) -> None:
+    from nasiam_dsl.show import seed_table, seeds_rich_table
+
+    try:
+        seeds = [int(x) for x in kw["seeds"].split(",") if x.strip()]
+    except ValueError:
+        raise UsageProblem(f"--seeds: expected integers like 0,1,2, got {kw['seeds']!r}") from None
+    if not seeds:
+        raise UsageProblem("--seeds: no seed given")
+    runs = []
+    base = config.get("name") or f"seeds-{Path(config['spec']).stem}"
+    for seed in seeds:
+        out.print(f"[bold]seed {seed}[/bold]")
+        run = execute({**config, "seed": seed, "name": f"{base}/seed{seed}"}, kw)
+        runs.append(run.run_dir)
+    out.print(seeds_rich_table(seed_table(runs)))
+
+
+@main.command()
+@click.argument("genotype", type=click.Path(path_type=Path), required=False)
+@run_options("train")
+@user_errors
+def train(genotype: Path | None, **kw: Any) -> None:
+    """Pretrain a backbone with GENOTYPE's heads (default: the framework's standard heads)."""
+    config = config_dict("train", genotype, kw)
+    if "spec" not in config:
+        from nasiam_dsl.frameworks.registry import get_framework
+        from nasiam_dsl.names import UnknownNameError
+        from nasiam_dsl.resources import standard_genotype
+
+        try:
+            fw = get_framework(config.get("framework", "simsiam"))
+        except UnknownNameError as e:
+            raise UsageProblem(f"--framework: {e}") from None
+        config["spec"] = str(standard_genotype(fw.default_genotype))
+    run = execute(config, kw)
+    if run.dist.is_main:
+        out.print(f"run directory: {run.run_dir}", markup=False)

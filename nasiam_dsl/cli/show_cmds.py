@@ -1,0 +1,57 @@
+"""`nasiam show` and `nasiam diff`: looking at runs, genotypes and spaces."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from nasiam_dsl.cli.app import main, out, user_errors
+from nasiam_dsl.files import atomic_write_text
+from nasiam_dsl.lang import parse_file
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--no-plots", is_flag=True, help="Only print the genotype tree.")
+@user_errors
+def show(target: Path, no_plots: bool) -> None:
+    """Show a run directory (genotype tree, figures, graphs) or a genotype/space file."""
+    from nasiam_dsl.show import document_dot, document_tree, load_run, render_dot, render_run
+
+    if target.is_file():
+        doc = parse_file(target)
+        out.print(document_tree(doc))
+        dot = target.with_suffix(".dot")
+        atomic_write_text(dot, document_dot(doc))
+        rendered = render_dot(dot.read_text("utf-8"), target.with_suffix(".png"))
+        out.print(f"graph: {rendered or dot}", markup=False)
+        return
+    run = load_run(target)
+    if run.genotype is not None:
+        out.print(document_tree(run.genotype, probabilities=None))
+    if no_plots:
+        return
+    written = render_run(target)
+    doc = run.genotype or run.space
+    if doc is not None:
+        dot = target / "genotype.dot"
+        atomic_write_text(dot, document_dot(doc))
+        rendered = render_dot(dot.read_text("utf-8"), target / "genotype.png")
+        written += [rendered or dot]
+    for path in written:
+        out.print(f"wrote {path}", markup=False)
+
+
+@main.command()
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
+@user_errors
+def diff(a: Path, b: Path) -> None:
+    """What differs between two genotypes or spaces, choice by choice (exit 1 if any)."""
+    from nasiam_dsl.show import diff_documents, diff_table
+
+    differences = diff_documents(parse_file(a), parse_file(b))
+    out.print(diff_table(differences, str(a), str(b)))
+    sys.exit(1 if differences else 0)
