@@ -63,6 +63,9 @@ class NoSearch:
     def regularisers(self) -> list[Any]:
         return []
 
+    def objective(self) -> Any:
+        return None
+
     def set_progress(self, progress: float, total_steps: int) -> None:
         """Nothing moves with progress without an architecture."""
 
@@ -135,6 +138,13 @@ class SearchSide(NoSearch):
 
     def alphas(self) -> dict[str, nn.Parameter]:
         return self.arch.alphas()
+
+    def objective(self) -> Any:
+        """The label-free term of the architecture loss, or None."""
+        from nasiam_dsl.search.objectives import RankObjective
+
+        weight = self.config.search.rank_weight
+        return RankObjective(weight) if weight else None
 
     def regularisers(self) -> list[Any]:
         from nasiam_dsl.search.regularisers import get_regulariser

@@ -264,6 +264,7 @@ def build(config: RunConfig, run_dir: Path) -> Run:
     streams = open_streams(config, info, fw_cls.name, device, dist, command.halves_data)
     views = two_views(streams.augment, device, on_cuda and config.channels_last)
     problem = FrameworkProblem(framework, views, side.arch, _autocast(config.amp and on_cuda), ddp)
+    problem.objective = side.objective()
     head_params = [p for slot in fw_cls.head_slots for p in framework.heads[slot].parameters()]
     total_steps = streams.steps_per_epoch * config.epochs
     engine = DartsEngine(

@@ -80,6 +80,12 @@ class SearchOptions(BaseModel):
         0.0, ge=0, description="Stop early when z_std·√d falls below this (0: off)."
     )
     top_k: int = Field(3, ge=0, description="Also write the k best genotypes.")
+    rank_weight: float = Field(
+        0.0,
+        ge=0,
+        description="Label-free term in the architecture loss: reward the effective rank of "
+        "the projector's held-out embeddings (0: off; first-order bilevel steps only).",
+    )
 
     @field_validator("sampler")
     @classmethod
@@ -159,4 +165,11 @@ class RunConfig(BaseModel):
     def _check(self) -> RunConfig:
         if self.engine.order == "second" and self.engine.mode == "one_level":
             raise ValueError("second-order gradients need the bilevel mode")
+        if self.search.rank_weight and (
+            self.engine.order == "second" or self.engine.mode == "one_level"
+        ):
+            raise ValueError(
+                "--rank-weight acts on first-order bilevel architecture steps only (one-level "
+                "steps would train the weights on it too)"
+            )
         return self

@@ -96,6 +96,8 @@ class FrameworkProblem:
         self.ddp = ddp
         self.last_out: Any = None
         self._replay: RandomState | None = None
+        # a label-free term of the architecture loss (e.g. search.objectives.RankObjective)
+        self.objective: Callable[[Tensor], Tensor] | None = None
 
     def _arch_step(self) -> contextlib.AbstractContextManager:
         return self.arch.step() if self.arch is not None else contextlib.nullcontext()
@@ -110,12 +112,21 @@ class FrameworkProblem:
         return out
 
     def arch_loss(self, batch: Any):
+        """The held-out loss for the architecture step, plus the `objective` term (if any) on
+        the first head's embeddings of the first view; `out.logs` keep the SSL loss alone."""
         x1, x2 = self.views(batch)
         with frozen_bn_stats(self.framework), self._arch_step(), self.autocast():
             with torch.no_grad():
                 enc = self.framework.encode(x1, x2)
             out = self.framework.head_loss(enc)
+            z = None
+            if self.objective is not None:
+                z = self.framework.heads[self.framework.head_slots[0]](enc.f1)
         out.loss = out.loss.float()
+        if z is not None:
+            term = self.objective(z.float())
+            out.loss = out.loss + term
+            out.logs["objective"] = float(term.detach())
         return out
 
     def head_loss_closure(self, batch: Any) -> Callable[[], Tensor]:

@@ -24,6 +24,7 @@ VARIANTS = {
     "param_free_l1": {"search": {"param_free_l1": 0.5}},
     "aux_skip": {"search": {"aux_skip": 1.0}},
     "partial_k": {"search": {"partial_k": 2}},
+    "rank_objective": {"search": {"rank_weight": 1.0}},
 }
 
 
@@ -101,3 +102,22 @@ def test_early_stop_on_collapse(tiny_config):
     run = start(tiny_config(name="collapse", epochs=4, search={"collapse_threshold": 50.0}),
                 QuietUI())
     assert run.epoch == 2 and "collapse" in (run.stop_reason or "").lower()
+
+
+def test_the_rank_objective_enters_the_architecture_step(tiny_config):
+    run = start(tiny_config(name="rank", epochs=1, search={"rank_weight": 1.0}), QuietUI())
+    metrics = json.loads((run.run_dir / "metrics.jsonl").read_text().splitlines()[-1])
+    # the normalised entropy is in [0, 1]: the term lies in [-weight, 0]
+    assert -1.0 <= metrics["heldout/objective"] < 0
+    plain = start(tiny_config(name="plain", epochs=1), QuietUI())
+    a = run.supernet.arch.probabilities()
+    b = plain.supernet.arch.probabilities()
+    assert any(not torch.allclose(a[k], b[k]) for k in a)
+
+
+def test_the_rank_objective_is_refused_where_it_cannot_act(tiny_config):
+    from pydantic import ValidationError
+
+    for engine in ({"order": "second"}, {"mode": "one_level"}):
+        with pytest.raises(ValidationError, match="first-order bilevel"):
+            tiny_config(engine=engine, search={"rank_weight": 1.0})
