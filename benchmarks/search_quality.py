@@ -110,6 +110,14 @@ SETTINGS: dict[str, Setting] = {
         search=["--epochs", "20", "--arch-lr", "1e-2", "--sampler", "gumbel", *EMBEDDED_ADAMW],
         note="The ssl_heads space searched with GDAS (hard Gumbel draws, tau 10 -> 0.1).",
     ),
+    "ssl-heads-rank": Setting(
+        "spaces/ssl_heads.nas",
+        SSL_HEADS_MEMBER,
+        search=["--epochs", "20", "--arch-lr", "1e-2", "--rank-weight", "1", *EMBEDDED_ADAMW],
+        note="The ssl_heads space with a label-free term in the architecture loss: the "
+        "effective rank of the projector's held-out embeddings (weight 1; the SimSiam loss "
+        "lies in [-1, 1]).",
+    ),
 }
 
 
@@ -162,6 +170,36 @@ def candidates(s: Setting, root: Path, found: list[Path]) -> list[Path]:
     member = folder / "member.nas"
     member.write_text(s.member, "utf-8")
     return [*paths, member]
+
+
+def reuse_cells(name: str, s: Setting, root: Path) -> list[str]:
+    """Copy finished cells that another setting already trained with the same budget: the
+    framework's standard heads and the baselines always, the standard member and the random
+    members too when the space is the same. A cell is an ordinary run directory, finished when
+    its result file exists, so `nasiam compare` skips copied cells."""
+    target = root / name / "compare"
+    copied = []
+    for other, o in SETTINGS.items():
+        source = root / other / "compare"
+        same_budget = (o.framework, o.dataset, o.pretrain, o.train_seeds) == (
+            s.framework,
+            s.dataset,
+            s.pretrain,
+            s.train_seeds,
+        )
+        if other == name or not source.is_dir() or not same_budget:
+            continue
+        shared = ["standard", "random-init", "raw-pixels"]
+        if (o.space, o.member, o.random) == (s.space, s.member, s.random):
+            shared += ["member"] + [f"random-{i:02d}" for i in range(1, s.random + 1)]
+        for candidate in shared:
+            for seed in s.train_seeds:
+                cell = Path(candidate) / f"seed{seed}"
+                done = source / cell / "result.json"
+                if done.exists() and not (target / cell / "result.json").exists():
+                    shutil.copytree(source / cell, target / cell, dirs_exist_ok=True)
+                    copied.append(f"{other}:{cell}")
+    return copied
 
 
 def run_compare(s: Setting, root: Path, cands: list[Path], jobs: int) -> dict:
@@ -244,6 +282,7 @@ def run_setting(name: str, jobs: int, root: Path) -> None:
     started = time.time()
     found = run_searches(name, s, folder)
     searched = time.time() - started
+    reused = reuse_cells(name, s, root)
     report = run_compare(s, folder, candidates(s, folder, found), jobs)
     result = {
         "setting": name,
@@ -256,6 +295,7 @@ def run_setting(name: str, jobs: int, root: Path) -> None:
         "train_seeds": list(s.train_seeds),
         "search_seconds": round(searched, 1),
         "total_seconds": round(time.time() - started, 1),
+        "reused_cells": reused,
         "decisiveness": decisiveness(found),
         "compare": report,
         "judgement": judge(report),
