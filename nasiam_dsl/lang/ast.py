@@ -15,13 +15,19 @@ Scalar = Union[bool, int, float, str]
 
 
 class Pos(BaseModel):
-    """A 1-based source span."""
+    """A 1-based source span.
+
+    A position inside a block's definition, once the block is expanded at a use site, says
+    where: `via` is the use site and `via_block` the block's name (nested uses chain).
+    """
 
     model_config = ConfigDict(frozen=True)
     line: int
     column: int
     end_line: int
     end_column: int
+    via: Pos | None = None
+    via_block: str | None = None
 
 
 class Node(BaseModel):
@@ -125,7 +131,7 @@ class Combine(Node):
     """`sum(a, b)`, or `sum(pick 2 of {a, b, c})` when `pick` is set (an input choice)."""
 
     kind: Literal["combine"] = "combine"
-    mode: Literal["sum", "mean", "concat"]
+    mode: Literal["sum", "mean", "concat", "depth"]
     inputs: tuple[Ref, ...]
     pick: int | None = None
     label: str | None = None
@@ -161,15 +167,26 @@ class NormChoice(Node):
     label: str | None = None
 
 
-Stage = Union[Call, ActChoice, NormChoice]
+class Each(Node):
+    """`each{maxpool, avgpool}` in a candidate of `choose`: one candidate per item."""
+
+    kind: Literal["each"] = "each"
+    options: SetExpr
+
+
+Stage = Union[Call, ActChoice, NormChoice, Each]
 
 
 class Pipeline(Node):
-    """`source | stage | stage`: an input (or an op choice) followed by unary stages."""
+    """`source | stage | stage`: an input (or an op choice) followed by unary stages.
+
+    `copies` is a candidate's `* N`: N equal candidates of its `choose`.
+    """
 
     source: Ref | Combine | Choose
     stages: tuple[Stage, ...] = ()
     prob: float | None = None
+    copies: int = 1
 
 
 class Choose(Node):
@@ -191,11 +208,32 @@ class Comments(Node):
 
 
 class NodeDef(Node):
-    """`name = pipeline`: one node of a head's DAG."""
+    """`name = pipeline`: one node of a head's DAG.
+
+    `repeat` is set on `name = repeat N block(...)` (an `IntLit`: N layers in sequence) and
+    `name = repeat {1, 2, 3} block(...)` (a `SetLiteral`: the depth is a decision).
+    """
 
     name: str
     expr: Pipeline
+    repeat: IntLit | SetLiteral | None = None
     comments: Comments = Comments()
+
+
+class BlockDef(Node):
+    """`block name(input, p1, ...) { pipeline }` or `block name(input, ...) { nodes }`.
+
+    The first parameter is the block's input; the others stand for widths or `let` sets.
+    Exactly one of `expr` (a pipeline block) and `nodes` (a sub-graph, the last node its
+    output) is given.
+    """
+
+    name: str
+    params: tuple[str, ...]
+    nodes: tuple[NodeDef, ...] = ()
+    expr: Pipeline | None = None
+    comments: Comments = Comments()
+    closing: tuple[str, ...] = ()
 
 
 class Head(Node):
@@ -281,7 +319,12 @@ class Meta(Node):
 
 
 class Document(Node):
-    """A whole file: a `space` (open choices) or a `genotype` (all choices closed)."""
+    """A whole file: a `space` (open choices) or a `genotype` (all choices closed).
+
+    `heads` are always plain nodes, what every later room reads. A document that uses
+    blocks, `repeat`, `each` or `* N` keeps its heads as written in `written` (what the
+    printer shows) and their expansion (`lang/expand.py`) in `heads`.
+    """
 
     kind: Literal["space", "genotype"]
     name: str
@@ -292,6 +335,8 @@ class Document(Node):
     constraints: tuple[Constraint, ...] = ()
     comments: Comments = Comments()
     closing: tuple[str, ...] = ()
+    blocks: tuple[BlockDef, ...] = ()
+    written: tuple[Head, ...] | None = None
 
     def head(self, name: str) -> Head:
         for head in self.heads:
@@ -300,5 +345,5 @@ class Document(Node):
         raise KeyError(name)
 
 
-for _model in (Term, Pipeline, Choose):
+for _model in (Pos, Term, Pipeline, Choose):
     _model.model_rebuild()

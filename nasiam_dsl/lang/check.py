@@ -17,6 +17,7 @@ from nasiam_dsl.lang.check_constraints import check_constraints, check_params_sa
 from nasiam_dsl.lang.check_nodes import NodeChecks
 from nasiam_dsl.lang.check_warnings import warn_parameter_free_predictors, warn_unused
 from nasiam_dsl.lang.errors import Diagnostic, DSLError, did_you_mean
+from nasiam_dsl.lang.expand import expand_heads
 from nasiam_dsl.lang.infer import BACKBONE, Inference, Width, infer
 from nasiam_dsl.lang.report import Reporter
 from nasiam_dsl.lang.walk import KIND_OF, is_open, node_choices
@@ -54,6 +55,11 @@ class CheckResult:
 
 def check(doc: ast.Document, *, backbone_dim: int | None = None) -> CheckResult:
     """Check a parsed document; `backbone_dim` resolves the `backbone` width when known."""
+    if doc.written is not None or doc.blocks:
+        try:
+            expand_heads(doc)
+        except DSLError as err:  # the heads are not plain nodes: nothing else can be judged
+            return CheckResult(list(err.diagnostics))
     report = Reporter()
     facts = infer(doc, backbone_dim)
     nodes = NodeChecks(doc, report)

@@ -94,6 +94,12 @@ class NodeChecks(OptionChecks):
             self.error(
                 f"cannot pick {comb.pick} of {n} inputs", comb.pos, f"pick between 1 and {n}"
             )
+        elif comb.mode == "depth" and comb.pick != 1:
+            self.error(
+                "depth(...) keeps one input: the output after the chosen number of layers",
+                comb.pos,
+                "write `depth(pick 1 of {h1, h2, h3})`, or `h = repeat {1, 2, 3} BLOCK(...)`",
+            )
 
     def ref(self, ref: ast.Ref, ctx: _NodeCtx) -> None:
         name = ref.name

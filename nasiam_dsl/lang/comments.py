@@ -24,9 +24,11 @@ def _blocks(doc: ast.Document) -> list[tuple[ast.Node, list[ast.Node]]]:
     blocks: list[tuple[ast.Node, list[ast.Node]]] = []
     for head in doc.heads:
         blocks.append((head, list(head.nodes)))
+    for block in doc.blocks:
+        blocks.append((block, list(block.nodes)))
     if doc.meta is not None:
         blocks.append((doc.meta, list(doc.meta.entries)))
-    top: list[ast.Node] = [*doc.lets, *doc.heads, *doc.constraints]
+    top: list[ast.Node] = [*doc.lets, *doc.blocks, *doc.heads, *doc.constraints]
     if doc.meta is not None:
         top.append(doc.meta)
     top.sort(key=lambda n: (n.pos.line, n.pos.column) if n.pos else (0, 0))
@@ -112,6 +114,7 @@ def _rebuild(doc: ast.Document, leading: dict, trailing: dict, closing: dict) ->
         return _with(node, leading, trailing, closing, **update)
 
     heads = tuple(fix(h, nodes=tuple(fix(n) for n in h.nodes)) for h in doc.heads)
+    blocks = tuple(fix(b, nodes=tuple(fix(n) for n in b.nodes)) for b in doc.blocks)
     meta = None
     if doc.meta is not None:
         meta = fix(doc.meta, entries=tuple(fix(e) for e in doc.meta.entries))
@@ -120,5 +123,6 @@ def _rebuild(doc: ast.Document, leading: dict, trailing: dict, closing: dict) ->
         meta=meta,
         lets=tuple(fix(x) for x in doc.lets),
         heads=heads,
+        blocks=blocks,
         constraints=tuple(fix(c) for c in doc.constraints),
     )

@@ -35,18 +35,32 @@ class Diagnostic:
         # lines end at '\n' only, as the parser counts them (splitlines also breaks at
         # '\r', '\f', U+2028..., which would show the wrong line under the position)
         lines = source.split("\n") if source is not None else []
-        if self.pos and 0 < line <= len(lines):
-            text = lines[line - 1].rstrip("\r").replace("\t", " ")
-            width = 1
-            if self.pos.end_line == line and self.pos.end_column > column:
-                width = self.pos.end_column - column
-            width = max(1, min(width, len(text) - column + 1))
-            gutter = f"{line:>5} | "
-            out.append(gutter + text)
-            out.append(" " * (len(gutter) - 2) + "| " + " " * (column - 1) + "^" * width)
+        out += _snippet(self.pos, lines)
         if self.hint:
             out.append(f"      = help: {self.hint}")
+        pos = self.pos
+        while pos is not None and pos.via is not None:  # inside a block: where it is used
+            use = pos.via
+            out.append(
+                f"{filename}:{use.line}:{use.column}: note: in this use of block '{pos.via_block}'"
+            )
+            out += _snippet(use, lines)
+            pos = use
         return "\n".join(out)
+
+
+def _snippet(pos: Pos | None, lines: list[str]) -> list[str]:
+    """The source line of `pos` with a caret under its span (nothing without the line)."""
+    if pos is None or not 0 < pos.line <= len(lines):
+        return []
+    line, column = pos.line, pos.column
+    text = lines[line - 1].rstrip("\r").replace("\t", " ")
+    width = 1
+    if pos.end_line == line and pos.end_column > column:
+        width = pos.end_column - column
+    width = max(1, min(width, len(text) - column + 1))
+    gutter = f"{line:>5} | "
+    return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (column - 1) + "^" * width]
 
 
 @dataclass

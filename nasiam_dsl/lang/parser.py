@@ -23,6 +23,7 @@ from lark.exceptions import (
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.comments import attach_comments
 from nasiam_dsl.lang.errors import Diagnostic, DSLError
+from nasiam_dsl.lang.expand import with_expansion
 
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 MAX_NESTING = 100  # deeper trees would exhaust Python's stack in the transformer
@@ -155,7 +156,7 @@ class _Builder(Transformer):
 
     def document(self, meta, children):
         kind, name, framework, *items = children
-        fields: dict[str, Any] = {"lets": [], "heads": [], "constraints": []}
+        fields: dict[str, Any] = {"lets": [], "heads": [], "constraints": [], "blocks": []}
         meta_block = None
         for item in items:
             if isinstance(item, ast.Meta):
@@ -166,6 +167,8 @@ class _Builder(Transformer):
                 fields["lets"].append(item)
             elif isinstance(item, ast.Head):
                 fields["heads"].append(item)
+            elif isinstance(item, ast.BlockDef):
+                fields["blocks"].append(item)
             else:
                 fields["constraints"].append(item)
         return ast.Document(
@@ -176,8 +179,30 @@ class _Builder(Transformer):
             lets=tuple(fields["lets"]),
             heads=tuple(fields["heads"]),
             constraints=tuple(fields["constraints"]),
+            blocks=tuple(fields["blocks"]),
             pos=_pos(meta),
         )
+
+    def block(self, meta, children):
+        name, *params, body = children
+        return ast.BlockDef(
+            name=str(name), params=tuple(str(p) for p in params), **body, pos=_pos(meta)
+        )
+
+    def block_nodes(self, meta, children):
+        return {"nodes": tuple(children)}
+
+    def block_expr(self, meta, children):
+        return {"expr": children[0]}
+
+    def repeat(self, meta, children):
+        (count,) = children
+        if isinstance(count, Token):
+            return ast.IntLit(value=_int(count), pos=_tok_pos(count))
+        return count
+
+    def each(self, meta, children):
+        return ast.Each(options=children[0], pos=_pos(meta))
 
     def kind(self, meta, children):
         return children[0]
@@ -226,8 +251,8 @@ class _Builder(Transformer):
         return _int(children[0])
 
     def node(self, meta, children):
-        name, expr = children
-        return ast.NodeDef(name=str(name), expr=expr, pos=_pos(meta))
+        name, repeat, expr = children
+        return ast.NodeDef(name=str(name), expr=expr, repeat=repeat, pos=_pos(meta))
 
     def pipeline(self, meta, children):
         source, *stages = children
@@ -245,10 +270,13 @@ class _Builder(Transformer):
         return ast.Choose(candidates=tuple(candidates), label=label, pos=_pos(meta))
 
     def candidate(self, meta, children):
-        pipeline, prob = children
-        if prob is None:
-            return pipeline
-        return pipeline.model_copy(update={"prob": prob})
+        pipeline, copies, prob = children
+        update: dict[str, Any] = {}
+        if copies is not None:
+            update["copies"] = _int(copies)
+        if prob is not None:
+            update["prob"] = prob
+        return pipeline.model_copy(update=update) if update else pipeline
 
     def ref(self, meta, children):
         return ast.Ref(name=str(children[0]), pos=_tok_pos(children[0]))
@@ -530,7 +558,8 @@ def parse(
             raise DSLError([err.orig_exc.diagnostic], text, filename) from None
         raise
     comments = _comments(text)
-    return attach_comments(doc, comments) if comments else doc
+    doc = attach_comments(doc, comments) if comments else doc
+    return with_expansion(doc)
 
 
 def _comments(text: str) -> list[tuple[int, int, str]]:

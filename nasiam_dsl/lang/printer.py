@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from nasiam_dsl.lang import ast
+from nasiam_dsl.lang.errors import DSLError
+from nasiam_dsl.lang.expand import expand_heads
 
 INDENT = "  "
 MAX_LINE = 100
@@ -82,6 +84,8 @@ def format_input(inp: ast.Input) -> str:
 
 
 def format_stage(stage: ast.Stage, first_input: str | None = None) -> str:
+    if isinstance(stage, ast.Each):
+        return f"each{format_set(stage.options)}"
     if isinstance(stage, ast.ActChoice):
         return f"act{format_set(stage.options)}{_label(stage.label)}"
     if isinstance(stage, ast.NormChoice):
@@ -119,13 +123,13 @@ def format_pipeline(p: ast.Pipeline, indent: str = "", width: int = MAX_LINE) ->
 
 
 def _prob_wrapped(c: ast.Pipeline) -> str:
-    return _prob(c.prob)
+    return (f" * {c.copies}" if c.copies != 1 else "") + _prob(c.prob)
 
 
 def _pipeline_flat(p: ast.Pipeline) -> str:
     stages = list(p.stages)
     if isinstance(p.source, ast.Choose):
-        cands = ", ".join(_pipeline_flat(c) + _prob(c.prob) for c in p.source.candidates)
+        cands = ", ".join(_pipeline_flat(c) + _prob_wrapped(c) for c in p.source.candidates)
         head = f"choose({cands}){_label(p.source.label)}"
     elif _first_is_call(p):
         head = format_stage(stages.pop(0), first_input=format_input(p.source))
@@ -164,6 +168,52 @@ def format_constraint_body(c: ast.Constraint) -> str:
     return f"{metric} {c.cmp} {format_bound(c.bound)}{format_scope(c.scope)}"
 
 
+def format_repeat(count: ast.IntLit | ast.SetLiteral | None) -> str:
+    """`repeat 6 ` or `repeat {1, 2, 3} ` before a repeated block, or nothing."""
+    if count is None:
+        return ""
+    return f"repeat {count.value if isinstance(count, ast.IntLit) else format_set(count)} "
+
+
+def _node_lines(nodes: Iterable[ast.NodeDef], body: str) -> list[str]:
+    lines: list[str] = []
+    for node in nodes:
+        lines += _comment_lines(node.comments, body)
+        prefix = f"{body}{node.name} = {format_repeat(node.repeat)}"
+        expr = format_pipeline(node.expr, body, MAX_LINE - len(prefix) + len(body))
+        lines.append(prefix + expr + _trail(node.comments))
+    return lines
+
+
+def _block_lines(block: ast.BlockDef, ind: str) -> list[str]:
+    lines = [*_comment_lines(block.comments, ind)]
+    header = f"{ind}block {block.name}({', '.join(block.params)})"
+    if block.expr is not None:
+        flat = f"{header} {{ {_pipeline_flat(block.expr)} }}"
+        if len(flat) <= MAX_LINE and "\n" not in flat:
+            return [*lines, flat + _trail(block.comments)]
+        body = ind + INDENT
+        expr = format_pipeline(block.expr, body, MAX_LINE)
+        return [*lines, header + " {" + _trail(block.comments), body + expr, ind + "}"]
+    lines.append(header + " {" + _trail(block.comments))
+    lines += _node_lines(block.nodes, ind + INDENT)
+    lines += _block_end(block.closing, ind)
+    return [*lines, ind + "}"]
+
+
+def written_heads(doc: ast.Document) -> tuple[ast.Head, ...]:
+    """The heads as the user wrote them (blocks used), while they still expand to `heads`;
+    else the plain heads (a genotype derived from a space with blocks, say)."""
+    if doc.written is None:
+        return doc.heads
+    try:
+        if expand_heads(doc) == doc.heads:
+            return doc.written
+    except DSLError:
+        return doc.written if doc.written == doc.heads else doc.heads
+    return doc.heads
+
+
 def _block_end(closing: Iterable[str], indent: str) -> list[str]:
     return [indent + INDENT + c for c in closing]
 
@@ -194,17 +244,17 @@ def print_document(doc: ast.Document) -> str:
             )
             lines.append(f"{ind}let {let.name} = {value}{_trail(let.comments)}")
         sections.append(lines)
-    for head in doc.heads:
+    for i, block in enumerate(doc.blocks):  # pipeline blocks in a row share a section
+        if i and block.expr is not None and doc.blocks[i - 1].expr is not None:
+            sections[-1] += _block_lines(block, ind)
+        else:
+            sections.append(_block_lines(block, ind))
+    for head in written_heads(doc):
         lines = [*_comment_lines(head.comments, ind)]
         lines.append(
             f"{ind}head {head.name}({head.input}: {head.source}) {{" + _trail(head.comments)
         )
-        body = ind + INDENT
-        for node in head.nodes:
-            lines += _comment_lines(node.comments, body)
-            prefix = f"{body}{node.name} = "
-            expr = format_pipeline(node.expr, body, MAX_LINE - len(prefix) + len(body))
-            lines.append(prefix + expr + _trail(node.comments))
+        lines += _node_lines(head.nodes, ind + INDENT)
         lines += _block_end(head.closing, ind)
         lines.append(ind + "}")
         sections.append(lines)

@@ -36,6 +36,17 @@ KIND_OF = {
 }
 
 
+DEPTH = "depth"
+
+
+def kind_of(choice: ChoiceNode) -> str:
+    """A choice's key kind: `op`, `inputs`, `act`, `norm`, `width`, or `depth` for the
+    `depth(pick 1 of {...})` that `repeat {1, 2, 3} BLOCK(...)` expands to."""
+    if isinstance(choice, ast.Combine) and choice.mode == DEPTH:
+        return DEPTH
+    return KIND_OF[type(choice)]
+
+
 @dataclass(frozen=True)
 class ChoiceSite:
     """One choice in a document: its decision key and where it sits."""
@@ -84,11 +95,11 @@ def node_choices(head: ast.Head, node: ast.NodeDef) -> list[ChoiceSite]:
     counts: dict[str, int] = {}
     for i in sorted(range(len(found)), key=lambda i: found[i][1]):  # by depth, then order
         choice = found[i][0]
-        kind = KIND_OF[type(choice)]
+        kind = kind_of(choice)
         counts[kind] = counts.get(kind, 0) + 1
         keys[i] = choice_key(head.name, node.name, kind, counts[kind], choice.label)
     return [
-        ChoiceSite(key, KIND_OF[type(choice)], choice, head, node)
+        ChoiceSite(key, kind_of(choice), choice, head, node)
         for key, (choice, _) in zip(keys, found, strict=True)
     ]
 

@@ -240,7 +240,7 @@ def test_a_misspelt_keyword():
     err = syntax_error(SMALL.replace("head", "haed"))
     assert err.first.message == "unexpected 'haed'"
     assert where(err) == (2, 3)
-    assert err.first.hint == "expected 'constraint', 'head', 'let', 'meta', '}'"
+    assert err.first.hint == "expected 'block', 'constraint', 'head', 'let', 'meta', '}'"
 
 
 def test_empty_file():
