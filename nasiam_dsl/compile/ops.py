@@ -16,6 +16,7 @@ slicing weights and BatchNorm statistics instead of building smaller modules.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import torch
@@ -164,7 +165,14 @@ def is_per_feature(module: nn.Module) -> bool:
 
 def bn_forward(bn: nn.BatchNorm1d, x: Tensor, start: int, n: int, *, count: bool = True) -> Tensor:
     """`bn` applied to features `start:start+n` of its width, as `BatchNorm1d.forward` does
-    (running statistics of those features updated in place; `count`: advance the batch count)."""
+    (running statistics of those features updated in place; `count`: advance the batch count).
+
+    A training `SyncedBatchNorm1d` (DDP with `--sync-bn`) takes its statistics over every
+    rank, as its own forward does. Such a layer exists only once `backbones.norm` is imported,
+    so the module is looked up, not imported (compile stays free of torchvision)."""
+    norm = sys.modules.get("nasiam_dsl.backbones.norm")
+    synced = norm is not None and bn.training and isinstance(bn, norm.SyncedBatchNorm1d)
+    batch_norm = norm.synced_batch_norm if synced else F.batch_norm
     sl = slice(start, start + n)
     factor = 0.0 if bn.momentum is None else bn.momentum
     if bn.training and bn.track_running_stats and bn.num_batches_tracked is not None:
@@ -178,7 +186,7 @@ def bn_forward(bn: nn.BatchNorm1d, x: Tensor, start: int, n: int, *, count: bool
     rv = bn.running_var[sl] if keep and bn.running_var is not None else None
     w = bn.weight[sl] if bn.weight is not None else None
     b = bn.bias[sl] if bn.bias is not None else None
-    return F.batch_norm(x, rm, rv, w, b, batch_stats, factor, bn.eps)
+    return batch_norm(x, rm, rv, w, b, batch_stats, factor, bn.eps)
 
 
 def narrow_forward(module: nn.Module, x: Tensor, n: int) -> Tensor:

@@ -4,18 +4,23 @@
 cosine over 10 epochs); `imagenet` is the recipe of the framework's official ImageNet code
 (ResNet-50). Learning rates are per 256 images: `recipe.lr_for(batch)` scales them linearly, as
 every source here does. `framework_options` are the options of our framework class that the
-recipe fixes (temperature, EMA schedule, queue, loss weights); `notes` says where ours differs.
+recipe fixes (temperature, EMA schedule, queue, loss weights); `notes` says where ours differs;
+`unconfirmed` names the values not checked against the source's frozen code.
+
+`apply_recipe` is the recipe layer of a run's config (defaults < recipe < TOML < flags): it
+fills what a config mapping leaves unset.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from nasiam_dsl.names import UnknownNameError, suggest
 
-__all__ = ["RECIPES", "Recipe", "available_recipes", "get_recipe"]
+__all__ = ["RECIPES", "Recipe", "apply_recipe", "available_recipes", "get_recipe"]
 
 
 class Recipe(BaseModel):
@@ -39,6 +44,9 @@ class Recipe(BaseModel):
     framework_options: dict[str, Any] = Field(default_factory=dict)
     source: str
     notes: str = ""
+    unconfirmed: tuple[str, ...] = Field(
+        (), description="fields written from the paper or memory, not checked in the code"
+    )
 
     def lr_for(self, batch_size: int) -> float:
         """The lr at a global batch of `batch_size` (linear scaling from 256)."""
@@ -51,6 +59,28 @@ class Recipe(BaseModel):
             options.update(eta=self.eta, clip_lr=self.clip_lr)
             options["exclude_bias_norm"] = self.exclude_bias_norm
         return options
+
+    def config_values(self) -> dict[str, Any]:
+        """The recipe as run-config values (`RunConfig`'s layout; lr per 256 images)."""
+        optim: dict[str, Any] = {
+            "optimizer": self.optimizer,
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "weight_decay": self.weight_decay,
+            "warmup_epochs": self.warmup_epochs,
+            "clip_lr": self.clip_lr,
+            "exclude_bias_norm": self.exclude_bias_norm,
+        }
+        if self.eta is not None:
+            optim["eta"] = self.eta
+        if self.no_decay_lr is not None:
+            optim["no_decay_lr"] = self.no_decay_lr
+        return {
+            "optim": optim,
+            "batch_size": self.batch_size,
+            "epochs": self.epochs,
+            "framework_options": dict(self.framework_options),
+        }
 
 
 def _solo(framework: str, optimizer: str, lr: float, wd: float, **kw: Any) -> Recipe:
@@ -166,6 +196,7 @@ _IMAGENET = [
         warmup_epochs=10,
         framework_options={"momentum_base": 0.996, "momentum_final": 1.0},
         source="deepmind-research byol (BYOL paper, appendix C)",
+        unconfirmed=("lr", "weight_decay", "batch_size", "epochs", "warmup_epochs"),
     ),
     Recipe(
         framework="simclr",
@@ -180,6 +211,7 @@ _IMAGENET = [
         warmup_epochs=10,
         framework_options={"temperature": 0.1},
         source="google-research/simclr (SimCLR paper, section B.1)",
+        unconfirmed=("lr", "weight_decay", "batch_size", "epochs", "warmup_epochs"),
     ),
     Recipe(
         framework="barlowtwins",
@@ -195,6 +227,15 @@ _IMAGENET = [
         warmup_epochs=10,
         framework_options={"lambd": 0.0051, "scale_loss": 1.0},
         source="facebookresearch/barlowtwins main.py",
+        notes="weight decay 1.5e-6 is the paper's; main.py's default may be 1e-6",
+        unconfirmed=(
+            "lr",
+            "no_decay_lr",
+            "weight_decay",
+            "batch_size",
+            "epochs",
+            "warmup_epochs",
+        ),
     ),
     Recipe(
         framework="vicreg",
@@ -209,6 +250,7 @@ _IMAGENET = [
         warmup_epochs=10,
         framework_options={"sim_weight": 25.0, "var_weight": 25.0, "cov_weight": 1.0},
         source="facebookresearch/vicreg main_vicreg.py",
+        unconfirmed=("lr", "weight_decay", "batch_size", "epochs", "warmup_epochs"),
     ),
 ]
 
@@ -233,3 +275,29 @@ def get_recipe(framework: str, scale: str = "cifar") -> Recipe:
     if scale not in scales:
         raise UnknownNameError(f"scale for {framework}", scale, suggest(scale, scales))
     return RECIPES[(framework, scale)]
+
+
+def _fill(data: Mapping[str, Any], filler: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` with every key of `filler` it lacks; mappings on both sides are filled key by key."""
+    out = dict(data)
+    for key, value in filler.items():
+        if key not in out:
+            out[key] = value
+        elif isinstance(value, Mapping) and isinstance(out[key], Mapping):
+            out[key] = _fill(out[key], value)
+    return out
+
+
+def apply_recipe(data: Mapping[str, Any], framework: str) -> dict[str, Any]:
+    """A run-config mapping with the recipe `data["recipe"]` of `framework` filled in wherever
+    `data` sets nothing: the keys `data` holds (from a TOML file, flags or the API) win, and a
+    section (`optim`, `framework_options`) is filled key by key.
+
+    Raises:
+        ValueError: no recipe for that framework or scale (a did-you-mean message).
+    """
+    try:
+        recipe = get_recipe(framework, data["recipe"])
+    except UnknownNameError as e:
+        raise ValueError(f"--recipe {data['recipe']}: {e}") from None
+    return _fill(data, recipe.config_values())

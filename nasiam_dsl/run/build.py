@@ -18,6 +18,14 @@ from torch import nn
 
 from nasiam_dsl.lang import DSLError, ast, check_or_raise, parse_file
 from nasiam_dsl.lang.parser import read_source
+from nasiam_dsl.optim import (
+    autocast,
+    build_optimizer,
+    exclude_bias_norm,
+    grad_scaler,
+    resolve_precision,
+)
+from nasiam_dsl.optim.precision import Precision
 from nasiam_dsl.run.arch_side import NoSearch, SearchSide
 from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.run.distributed import DistInfo, broadcast_parameters, init_distributed
@@ -197,24 +205,47 @@ def heads_for(
     return heads
 
 
+#: optimisers whose lr is per 256 images, scaled linearly with the global batch
+BATCH_SCALED_LR = frozenset({"sgd", "lars"})
+
+
 def weight_optimizer(config: RunConfig, framework) -> torch.optim.Optimizer:
-    """SGD (lr scaled by batch/256, the CIFAR recipes) or AdamW over the framework's groups."""
+    """The weights' optimiser over the framework's groups (SimSiam's fixed-lr predictor
+    included); with `exclude_bias_norm` each group is split so biases and norm parameters get
+    no weight decay (nor LARS adaptation)."""
     o = config.optim
-    if o.optimizer == "sgd":
-        lr = o.lr * config.batch_size / 256
-        return torch.optim.SGD(
-            framework.param_groups(lr), lr=lr, momentum=o.momentum, weight_decay=o.weight_decay
-        )
-    return torch.optim.AdamW(framework.param_groups(o.lr), lr=o.lr, weight_decay=o.weight_decay)
+    scale = config.batch_size / 256 if o.optimizer in BATCH_SCALED_LR else 1.0
+    lr = o.lr * scale
+    groups = framework.param_groups(lr)
+    if o.exclude_bias_norm:
+        no_decay_lr = o.no_decay_lr * scale if o.no_decay_lr is not None else None
+        groups = exclude_bias_norm(groups, o.weight_decay, no_decay_lr)
+    return build_optimizer(
+        o.optimizer,
+        groups,
+        lr=lr,
+        momentum=o.momentum,
+        weight_decay=o.weight_decay,
+        eta=o.eta,
+        clip_lr=o.clip_lr,
+        exclude_bias_norm=bool(o.exclude_bias_norm),
+    )
 
 
-def _autocast(enabled: bool) -> Callable[[], contextlib.AbstractContextManager]:
-    def autocast() -> contextlib.AbstractContextManager:
-        if enabled:
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+def uses_sync_bn(config: RunConfig, framework: nn.Module, dist: DistInfo) -> bool:
+    """`--sync-bn`, or by default: on under DDP unless the framework shuffles its key batch
+    across GPUs (MoCo v2's shuffle-BN, its own cross-GPU BatchNorm treatment)."""
+    if config.sync_bn is not None:
+        return config.sync_bn
+    shuffles = bool(getattr(getattr(framework, "config", None), "shuffle_bn", False))
+    return dist.enabled and not shuffles
 
-    return autocast
+
+def forward_context(
+    precision: Precision, device: torch.device
+) -> Callable[[], contextlib.AbstractContextManager]:
+    """A factory of the forward's autocast context at `precision`."""
+    return lambda: autocast(precision, device)
 
 
 def build(config: RunConfig, run_dir: Path) -> Run:
@@ -223,6 +254,7 @@ def build(config: RunConfig, run_dir: Path) -> Run:
 
     command = COMMANDS[config.command]
     dist, device = init_distributed(config.device)
+    precision = resolve_precision(config.precision, device)
     torch.manual_seed(config.seed)
     if config.deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
@@ -245,6 +277,10 @@ def build(config: RunConfig, run_dir: Path) -> Run:
         framework = fw_cls(backbone, heads, config.framework_options or None)
     except (ValueError, TypeError) as e:
         raise UsageProblem(f"--framework {config.framework}: {e}") from None
+    if uses_sync_bn(config, framework, dist):
+        from nasiam_dsl.backbones.norm import convert_sync_bn
+
+        convert_sync_bn(framework)  # backbone, heads, momentum copies; before DDP wraps it
     side = command.side.build(config, supernet, doc, fw_cls.name, run_dir, dist.is_main)
     model = RunModel(framework, side.arch)
     on_cuda = device.type == "cuda"
@@ -263,7 +299,7 @@ def build(config: RunConfig, run_dir: Path) -> Run:
         )
     streams = open_streams(config, info, fw_cls.name, device, dist, command.halves_data)
     views = two_views(streams.augment, device, on_cuda and config.channels_last)
-    problem = FrameworkProblem(framework, views, side.arch, _autocast(config.amp and on_cuda), ddp)
+    problem = FrameworkProblem(framework, views, side.arch, forward_context(precision, device), ddp)
     problem.objective = side.objective()
     head_params = [p for slot in fw_cls.head_slots for p in framework.heads[slot].parameters()]
     total_steps = streams.steps_per_epoch * config.epochs
@@ -274,6 +310,7 @@ def build(config: RunConfig, run_dir: Path) -> Run:
         config.engine,
         side.regularisers(),
         lambda progress: side.set_progress(progress, total_steps),
+        scaler=grad_scaler(precision, device),
     )
     return Run(
         config, run_dir, dist, device, doc, text, model, supernet, problem, engine, streams, side

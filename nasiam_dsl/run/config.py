@@ -37,15 +37,37 @@ class DataConfig(BaseModel):
 
 
 class OptimConfig(BaseModel):
-    """Weight optimiser: SGD + cosine (the CIFAR recipes), lr scaled by batch/256."""
+    """Weight optimiser and its schedule; SGD and LARS scale the lr by batch/256."""
 
     model_config = ConfigDict(extra="forbid")
 
-    optimizer: Literal["sgd", "adamw"] = Field("sgd", description="The weights' optimiser.")
-    lr: float = Field(0.06, gt=0, description="Base lr of the weights (SGD: scaled by batch/256).")
-    momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum.")
+    optimizer: Literal["sgd", "adamw", "lars"] = Field("sgd", description="The weights' optimiser.")
+    lr: float = Field(
+        0.06, gt=0, description="Base lr of the weights (SGD and LARS: scaled by batch/256)."
+    )
+    momentum: float = Field(0.9, ge=0, lt=1, description="SGD and LARS momentum.")
     weight_decay: float = Field(5e-4, ge=0, description="Weight decay of the weights.")
     warmup_epochs: int = Field(0, ge=0, description="Linear lr warm-up epochs.")
+    eta: float = Field(0.001, gt=0, description="LARS trust coefficient.")
+    clip_lr: bool = Field(False, description="LARS: cap the adapted lr at the lr.")
+    exclude_bias_norm: bool | None = Field(
+        None,
+        description="Keep biases and norm parameters out of weight decay (and LARS "
+        "adaptation); default: on with LARS, as every LARS recipe.",
+        json_schema_extra={"sets": True},
+    )
+    no_decay_lr: float | None = Field(
+        None,
+        gt=0,
+        description="Base lr of biases and norm parameters when excluded (Barlow Twins' "
+        "0.0048); default: the weights' lr.",
+    )
+
+    @model_validator(mode="after")
+    def _bias_norm_default(self) -> OptimConfig:
+        if self.exclude_bias_norm is None:
+            self.exclude_bias_norm = self.optimizer == "lars"
+        return self
 
 
 class SearchOptions(BaseModel):
@@ -143,10 +165,27 @@ class RunConfig(BaseModel):
     seed: int = Field(0, description="Seed of weights, data order and augmentations.")
     deterministic: bool = Field(False, description="Deterministic torch algorithms.")
     device: str = Field("auto", description="cpu, cuda, cuda:1 or auto.")
+    precision: Literal["auto", "bf16", "fp16", "fp32"] = Field(
+        "auto",
+        description="Numeric precision of the forward: auto is bf16 on a GPU that has it, "
+        "else fp16 with loss scaling on CUDA, fp32 on the CPU.",
+    )
     amp: bool = Field(
         True,
-        description="No bf16 autocast on CUDA.",
+        description="Same as --precision fp32 (kept for existing scripts): turns auto into fp32.",
         json_schema_extra={"flag": "no-amp", "sets": False},
+    )
+    sync_bn: bool | None = Field(
+        None,
+        description="Synchronise BatchNorm statistics across processes; default: on under "
+        "DDP for every framework but mocov2 (shuffle-BN), off on one process.",
+        json_schema_extra={"sets": True},
+    )
+    recipe: Literal["none", "cifar", "imagenet"] = Field(
+        "none",
+        description="Fill the optimiser, lr, weight decay, batch size, epochs, warm-up and "
+        "framework options the --config file and flags leave unset from the framework's "
+        "published recipe (docs/scale.md).",
     )
     channels_last: bool = Field(
         True,
@@ -160,6 +199,26 @@ class RunConfig(BaseModel):
     )
     out: str = Field("runs", description="Parent of run dirs.")
     name: str | None = Field(None, description="Run directory name.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_recipe(cls, data: Any) -> Any:
+        """The recipe layer of the merge: defaults < recipe < TOML < flags. `data` holds only
+        what a TOML file, flags or the API gave, so the recipe fills every key it lacks."""
+        if not isinstance(data, dict) or data.get("recipe", "none") == "none":
+            return data
+        from nasiam_dsl.optim.recipes import apply_recipe
+
+        framework = data.get("framework", cls.model_fields["framework"].default)
+        return apply_recipe(data, framework)
+
+    @model_validator(mode="after")
+    def _no_amp_is_fp32(self) -> RunConfig:
+        """`--no-amp` (older scripts) turns the automatic precision into fp32; an explicit
+        `--precision` wins."""
+        if not self.amp and self.precision == "auto":
+            self.precision = "fp32"
+        return self
 
     @model_validator(mode="after")
     def _check(self) -> RunConfig:

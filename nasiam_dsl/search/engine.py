@@ -14,6 +14,12 @@ Modes:
 The architecture step never back-propagates through the backbone: the problem's
 `arch_loss` computes backbone features without autograd (architecture weights live
 only in the heads), which is what makes a search iteration cheap.
+
+Precision: under fp16 a `GradScaler` scales the weight step's loss, unscales the gradients
+before clipping, skips a step whose gradients overflowed and updates the scale. One-level
+mode shares that backward, so the architecture gradients are unscaled (after their average
+over ranks) before their step. The bilevel architecture step and the second-order closures
+are never scaled: their gradients are fp32 from an unscaled loss.
 """
 
 from __future__ import annotations
@@ -70,6 +76,7 @@ class DartsEngine:
         config: EngineConfig | None = None,
         regularisers: Sequence[Regulariser] = (),
         on_progress: Callable[[float], None] | None = None,
+        scaler: torch.amp.GradScaler | None = None,
     ) -> None:
         self.config = config or EngineConfig()
         self.arch_params = dict(arch_params)
@@ -77,6 +84,8 @@ class DartsEngine:
         self.head_weight_params = [p for p in head_weight_params if p.requires_grad]
         self.regularisers = list(regularisers)
         self.on_progress = on_progress
+        # fp16 loss scaling of the weights' backward; disabled, every call passes through
+        self.scaler = scaler if scaler is not None else torch.amp.GradScaler("cpu", enabled=False)
         # a genotype (training) has no architecture: the engine then only steps weights
         self.arch_optimizer = (
             torch.optim.Adam(
@@ -99,12 +108,17 @@ class DartsEngine:
         return sum(r(self.arch_params, progress) for r in self.regularisers)
 
     def _clip_and_step(self) -> None:
+        """Unscale (fp16), clip and step the weights; the scaler skips an overflowed step."""
+        self.scaler.unscale_(self.weight_optimizer)
         params = [p for g in self.weight_optimizer.param_groups for p in g["params"]]
         if self.config.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(params, self.config.grad_clip)
-        self.weight_optimizer.step()
+        self.scaler.step(self.weight_optimizer)
 
-    def _arch_update(self) -> None:
+    def _arch_update(self, scaled: bool = False) -> None:
+        """Average the architecture gradients over ranks and step; `scaled`: they came from
+        the loss-scaled one-level backward (unscaled after the average, so every rank sees
+        the same overflow)."""
         params = list(self.arch_params.values())
         if dist.is_available() and dist.is_initialized():
             world = dist.get_world_size()
@@ -113,7 +127,11 @@ class DartsEngine:
                     p.grad = torch.zeros_like(p)
                 dist.all_reduce(p.grad)
                 p.grad.div_(world)
-        self.arch_optimizer.step()
+        if scaled:
+            self.scaler.unscale_(self.arch_optimizer)
+            self.scaler.step(self.arch_optimizer)
+        else:
+            self.arch_optimizer.step()
 
     # ---- the step ------------------------------------------------------------------
     def step(self, problem: SearchProblem, train_batch: Any, val_batch: Any, progress: float):
@@ -128,10 +146,11 @@ class DartsEngine:
             logs.update(self._arch_step(problem, train_batch, val_batch, progress))
         self.weight_optimizer.zero_grad(set_to_none=True)
         out = problem.weight_loss(train_batch)
-        out.loss.backward()
+        self.scaler.scale(out.loss).backward()
         for p in self.arch_params.values():  # weight steps never move the architecture
             p.grad = None
         self._clip_and_step()
+        self.scaler.update()
         problem.after_weight_step(out, progress)
         logs.update({f"train/{k}": v for k, v in out.logs.items()})
         return logs
@@ -190,19 +209,26 @@ class DartsEngine:
         reg = None if frozen else self.regularisation(progress)
         if reg is not None:
             loss = loss + reg
-        loss.backward()
+        self.scaler.scale(loss).backward()
         self._clip_and_step()
         if not frozen and self.arch_optimizer is not None:
-            self._arch_update()
+            self._arch_update(scaled=True)
+        self.scaler.update()
         problem.after_weight_step(out, progress)
         return {f"train/{k}": v for k, v in out.logs.items()}
 
     # ---- state ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        if self.arch_optimizer is None:
-            return {}
-        return {"arch_optimizer": self.arch_optimizer.state_dict()}
+        state: dict[str, Any] = {}
+        if self.arch_optimizer is not None:
+            state["arch_optimizer"] = self.arch_optimizer.state_dict()
+        scaler = self.scaler.state_dict()
+        if scaler:  # fp16: the loss scale and its growth tracker
+            state["grad_scaler"] = scaler
+        return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         if self.arch_optimizer is not None:
             self.arch_optimizer.load_state_dict(state["arch_optimizer"])
+        if state.get("grad_scaler") and self.scaler.is_enabled():
+            self.scaler.load_state_dict(state["grad_scaler"])
