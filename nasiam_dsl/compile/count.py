@@ -28,11 +28,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import product
 from math import comb
 
 from torch import nn
 
-from nasiam_dsl.lang.plan import Choose, Inputs, Linear, Pipeline, Plan, SetChoice
+from nasiam_dsl.lang.plan import Choose, HeadPlan, Inputs, Linear, Pipeline, Plan, SetChoice
+from nasiam_dsl.lang.reach import depth_keys, hidden_nodes
 from nasiam_dsl.lang.tally import Tally, evaluate
 
 __all__ = [
@@ -116,8 +118,31 @@ def count_architectures(plan: Plan) -> int:
     seen: set[str] = set()
     total = 1
     for hp in plan.heads:
+        total *= _count_head(hp, plan, seen)
+    return total
+
+
+def _count_head(hp: HeadPlan, plan: Plan, seen: set[str]) -> int:
+    """A head's architectures; with depth decisions, the sum over depths of the
+    architectures of the layers each depth keeps (those past it are hidden)."""
+    depths = [k for k in depth_keys(hp) if k not in seen]
+    if not depths:
+        total = 1
         for node in hp.nodes:
             total *= _count_pipeline(node.pipeline, plan, seen)
+        return total
+    total, after = 0, set(seen)
+    for combo in product(*(range(plan.choices[k].size) for k in depths)):
+        chosen = {k: (i,) for k, i in zip(depths, combo, strict=True)}
+        hidden = hidden_nodes(hp, chosen)
+        kept = set(seen) | set(depths)
+        part = 1
+        for node in hp.nodes:
+            if node.name not in hidden:
+                part *= _count_pipeline(node.pipeline, plan, kept)
+        after |= kept
+        total += part
+    seen |= after
     return total
 
 

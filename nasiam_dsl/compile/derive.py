@@ -6,8 +6,9 @@ visible options' probabilities times every hidden decision's largest probability
 sampler's deterministic `probabilities`. `derive` is exactly rank 1 of `top_k(..., k)` for
 every `k`, and `top_k` returns distinct members, best first. A genotype's closed choices keep
 their one candidate annotated with its probability (4 decimals): `act{gelu @0.7132}`,
-`choose(identity(h1) @0.61)`, `width{512 @0.8}`, `sum(pick 2 of {h1 @0.6, x @0.55})`. Labels,
-lets and constraints are kept.
+`choose(identity(h1) @0.61)`, `width{512 @0.8}`, `sum(pick 2 of {h1 @0.6, x @0.55})`, and a
+depth `depth(pick 1 of {h2 @0.7})` (two layers; the layers past it are left out). Labels,
+lets and constraints are kept; blocks are written out as plain nodes.
 
 Without constraints the ranking is exact. With constraints (`count`, `params`, `flops`) the
 members are enumerated best first and filtered by the constraints, up to `EXACT_SPACE` members
@@ -34,6 +35,7 @@ from nasiam_dsl.compile.ranking import Member, RankingSpace, ranked_members
 from nasiam_dsl.compile.repair import repaired_members
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import print_document
+from nasiam_dsl.lang.reach import hidden_ast_nodes
 from nasiam_dsl.lang.walk import is_open, node_choices, resolve_set
 
 Decisions = dict[str, tuple[int, ...]]
@@ -197,7 +199,15 @@ def genotype_document(
     """Rewrite a space into the genotype that `decisions` select (see module docs)."""
     rewriter = _Rewriter(doc, decisions, probs)
     heads = tuple(
-        head.model_copy(update={"nodes": tuple(rewriter.node(head, node) for node in head.nodes)})
+        head.model_copy(
+            update={
+                "nodes": tuple(
+                    rewriter.node(head, node)
+                    for node in head.nodes
+                    if node.name not in _past_depth(doc, head, decisions)
+                )
+            }
+        )
         for head in doc.heads
     )
     entries: dict[str, ast.Scalar] = {
@@ -216,10 +226,24 @@ def genotype_document(
             "name": name or f"{doc.name}_derived",
             "meta": block,
             "heads": heads,
+            "blocks": (),
+            "written": None,
             "comments": ast.Comments(),
             "closing": (),
         }
     )
+
+
+def _past_depth(
+    doc: ast.Document, head: ast.Head, decisions: Mapping[str, tuple[int, ...]]
+) -> frozenset[str]:
+    """The layers of `head` past its chosen depths: a genotype leaves them out."""
+    lets = {let.name: let for let in doc.lets}
+    keyed = [
+        (node, {id(s.choice): s.key for s in node_choices(head, node) if is_open(s.choice, lets)})
+        for node in head.nodes
+    ]
+    return hidden_ast_nodes(head, keyed, decisions)
 
 
 def _round(p: torch.Tensor | float) -> float:

@@ -1,7 +1,8 @@
 """Ranking the members of a space: one score, and exact k-best enumeration.
 
 A *member* is a distinct architecture: the options of the decisions it leaves visible (a
-decision inside an unchosen candidate of an op choice is hidden, and any value of it builds
+decision inside an unchosen candidate of an op choice, or in a layer past a chosen depth
+(`lang/reach.py`), is hidden, and any value of it builds
 the same heads). Its *score* is the probability of the most probable full decision vector that
 realises it: the product of the probabilities of its visible options times, for every hidden
 decision, that decision's largest probability (for `pick k of n`, an option's probability is the
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 import torch
 
 from nasiam_dsl.compile.plan import Choose, Inputs, Linear, Pipeline, Plan, SetChoice
+from nasiam_dsl.lang.reach import depth_keys, hidden_nodes
 
 __all__ = ["Member", "Options", "RankingSpace", "ranked_members", "with_rank"]
 
@@ -154,8 +156,13 @@ class RankingSpace:
                     seen.setdefault(stage.key)
 
         for head in self.plan.heads:
+            depths = depth_keys(head)  # a depth decides before the layers it hides
+            for key in depths:
+                seen.setdefault(key)
+            hidden = hidden_nodes(head, decisions) if depths else frozenset()
             for node in head.nodes:
-                walk(node.pipeline)
+                if node.name not in hidden:
+                    walk(node.pipeline)
         return tuple(seen)
 
     def member(self, ranks: Sequence[int]) -> Member:

@@ -25,6 +25,7 @@ from nasiam_dsl.compile.derive import genotype_document
 from nasiam_dsl.compile.plan import Choose, Inputs, Linear, Pipeline, Plan, SetChoice, plan_document
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import format_constraint_body
+from nasiam_dsl.lang.reach import depth_keys, hidden_nodes
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = ["Member", "constraint_text", "sample_members", "violated_constraints"]
@@ -127,8 +128,13 @@ def _draw(plan: Plan, rng: random.Random) -> tuple[Decisions, list[str]]:
                 decide(stage.key)
 
     for head in plan.heads:
+        depths = depth_keys(head)  # decided first: a depth hides the layers past it
+        for key in depths:
+            decide(key)
+        hidden = hidden_nodes(head, decisions) if depths else frozenset()
         for node in head.nodes:
-            walk(node.pipeline)
+            if node.name not in hidden:
+                walk(node.pipeline)
     for key, info in plan.choices.items():  # hidden: any value builds the same heads
         decisions.setdefault(key, tuple(range(info.pick)))
     return decisions, visible

@@ -18,6 +18,7 @@ import difflib
 from pathlib import Path
 
 from nasiam_dsl.lang import ast
+from nasiam_dsl.lang.reach import hidden_ast_nodes
 from nasiam_dsl.lang.walk import is_open, iter_choices, node_choices
 from nasiam_dsl.membership.align import ATTEMPTS_PER_PATH, Attempt, Decided, NodeAligner
 from nasiam_dsl.membership.forms import Scope
@@ -113,9 +114,13 @@ class _Check:
         g_nodes = {n.name: n for n in g_head.nodes}
         s_nodes = {n.name: n for n in s_head.nodes}
         aligner = NodeAligner(self.s_scope, self.keys, self.where, {g_head.input: s_head.input})
+        missing = [n for n in s_head.nodes if n.name not in g_nodes]
         for s_node in s_head.nodes:
-            g_node = g_nodes.get(s_node.name)
-            if g_node is None:
+            if s_node.name in g_nodes:
+                self.node(aligner, g_head, g_nodes[s_node.name], s_node)
+        hidden = self.past_depth(s_head)
+        for s_node in missing:
+            if s_node.name not in hidden:  # a layer past the chosen depth may be left out
                 self.add(
                     "missing_node",
                     f"the genotype's head '{g_head.name}' has no node '{s_node.name}', which "
@@ -124,8 +129,6 @@ class _Check:
                     s_node.pos,
                     _suggest(s_node.name, set(g_nodes) - set(s_nodes), "did you misspell it as"),
                 )
-                continue
-            self.node(aligner, g_head, g_node, s_node)
         for g_node in g_head.nodes:
             if g_node.name not in s_nodes:
                 self.add(
@@ -146,6 +149,16 @@ class _Check:
                 s_head.nodes[-1].pos,
                 "the last node is the head's output",
             )
+
+    def past_depth(self, s_head: ast.Head) -> frozenset[str]:
+        """The space's nodes past the depths the genotype chose (`lang/reach.py`)."""
+        lets = self.s_scope.lets
+        keyed = [
+            (n, {id(s.choice): s.key for s in node_choices(s_head, n) if is_open(s.choice, lets)})
+            for n in s_head.nodes
+        ]
+        decided = {key: d.value for key, d in self.decided.items()}
+        return hidden_ast_nodes(s_head, keyed, decided)
 
     def node(
         self, aligner: NodeAligner, g_head: ast.Head, g_node: ast.NodeDef, s_node: ast.NodeDef

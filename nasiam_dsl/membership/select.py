@@ -4,7 +4,7 @@
 kept candidate's pipeline, a set choice its item (`act{identity}` and `norm{none}` leave
 no stage), a width choice its width; a pick of inputs stays `sum(pick 1 of {h1})`.
 `visible_keys` says which decisions matter under others: a choice inside a candidate that
-a `choose` does not keep is hidden.
+a `choose` does not keep, or in a layer past a chosen depth, is hidden.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.walk import is_open, node_choices, resolve_set
+from nasiam_dsl.lang.reach import DEPTH, hidden_ast_nodes
+from nasiam_dsl.lang.walk import ChoiceSite, is_open, node_choices, resolve_set
 from nasiam_dsl.membership.forms import EMPTY_CANDIDATES
 
 __all__ = ["member_document", "visible_keys"]
@@ -28,11 +29,26 @@ def visible_keys(space: ast.Document, decisions: Chosen) -> list[str]:
     lets = {let.name: let for let in space.lets}
     seen: dict[str, None] = {}
     for head in space.heads:
-        for node in head.nodes:
+        keyed = [
+            (node, {id(s.choice): s.key for s in node_choices(head, node) if _open(s, lets)})
+            for node in head.nodes
+        ]
+        for node, keys in keyed:  # a depth decides before the layers it hides
+            src = node.expr.source
+            if isinstance(src, ast.Combine) and src.mode == DEPTH and id(src) in keys:
+                seen.setdefault(keys[id(src)], None)
+        hidden = hidden_ast_nodes(head, keyed, decisions)
+        for node, _ in keyed:
+            if node.name in hidden:
+                continue
             keys = {id(s.choice): s.key for s in node_choices(head, node)}
             for choice in _visible(node.expr, keys, decisions, lets):
                 seen.setdefault(keys[id(choice)], None)
     return list(seen)
+
+
+def _open(site: ChoiceSite, lets: dict[str, ast.LetDef]) -> bool:
+    return is_open(site.choice, lets)
 
 
 def _visible(
@@ -70,10 +86,16 @@ def member_document(
     Hidden decisions may be absent; a visible one that is absent raises `KeyError`.
     """
     writer = _Writer(space, decisions)
-    heads = tuple(
-        head.model_copy(update={"nodes": tuple(writer.node(head, n) for n in head.nodes)})
-        for head in space.heads
-    )
+    lets_by_name = {let.name: let for let in space.lets}
+    heads = []
+    for head in space.heads:
+        keyed = [
+            (n, {id(s.choice): s.key for s in node_choices(head, n) if _open(s, lets_by_name)})
+            for n in head.nodes
+        ]
+        hidden = hidden_ast_nodes(head, keyed, decisions)
+        nodes = tuple(writer.node(head, n) for n in head.nodes if n.name not in hidden)
+        heads.append(head.model_copy(update={"nodes": nodes}))
     entries = {"source_space": space.name, **(meta or {})}
     block = ast.Meta(entries=tuple(ast.MetaEntry(key=k, value=v) for k, v in entries.items()))
     lets = tuple(let for let in space.lets if isinstance(let.value, ast.IntLit))
@@ -83,7 +105,9 @@ def member_document(
             "name": name or f"{space.name}_member",
             "meta": block,
             "lets": lets,
-            "heads": heads,
+            "heads": tuple(heads),
+            "blocks": (),
+            "written": None,
             "comments": ast.Comments(),
             "closing": (),
         }
