@@ -176,6 +176,14 @@ class _Expander:
     def repeat(
         self, node: ast.NodeDef, use: _Use | None, stack: tuple[str, ...]
     ) -> tuple[list[ast.NodeDef], str | None]:
+        first = node.expr.stages[0] if node.expr.stages else None
+        if use is None and isinstance(first, ast.Call):
+            raise _fail(
+                f"unknown block '{first.name}'",
+                first.pos,
+                did_you_mean(first.name, self.blocks)
+                or "define it with `block NAME(x, ...) { ... }`",
+            )
         if use is None:
             raise _fail(
                 "`repeat` applies to a block",
