@@ -3,8 +3,11 @@
 For every framework: the loss (averaged over ranks), every weight gradient (after DDP's
 average) and every architecture gradient (averaged as the engine averages them) of a 2-rank
 step over halves of a batch equal those of one process over the whole batch, with
-synchronised BatchNorm and gathered negatives. The heads are a tiny compiled search space, so
-mixed ops, the fused BatchNorm path and the architecture weights are all in the comparison.
+synchronised BatchNorm and gathered negatives. The heads are a tiny compiled search space with
+an op choice whose candidates hold width choices, so mixed ops, width masks, the fused
+BatchNorm and the architecture weights are all in the comparison. A hard Gumbel draw (GDAS)
+runs one fused candidate alone through the functional BatchNorm (`bn_forward`), which must
+synchronise too.
 
 MoCo v2's shuffle-BN permutation is drawn differently on one and two processes; with
 synchronised BatchNorm the permutation changes no key, so the keys still agree. The queue
@@ -30,7 +33,10 @@ WORLD = 2
 QUEUE_STEPS = 3
 PROJECTOR = """\
   head projector(x: backbone) {
-    h = choose(linear(x, 16, bias=false) | bn | act{relu, silu}, linear(x, 16, bias=false) | bn)
+    h = choose(
+      linear(x, width{8, 16}, bias=false) | bn | act{relu, silu},
+      linear(x, width{8, 16}, bias=false) | bn
+    )
     z = linear(h, 16) | bn
   }
 """
@@ -41,6 +47,8 @@ PREDICTOR = """\
   }
 """
 OPTIONS = {"mocov2": {"queue_size": 64}, "byol": {}, "simsiam": {}}
+HARD_DRAW = ("simsiam", "byol")  # one fused candidate alone (bn_forward), EMA copy included
+CASES = [(name, "softmax") for name in FRAMEWORKS] + [(name, "gumbel") for name in HARD_DRAW]
 
 
 def _free_port() -> int:
@@ -49,15 +57,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def build(name: str):
-    """(framework, architecture weights) of `name` on a 16-feature CNN and a tiny space."""
+def build(name: str, sampler: str = "softmax"):
+    """(framework, architecture weights) of `name` on a 16-feature CNN and a tiny space, the
+    choices relaxed by `sampler`."""
     from nasiam_dsl.compile import compile_space
+    from nasiam_dsl.search.samplers import get_sampler
 
     cls = get_framework(name)
     text = f"space tiny for {name} {{\n" + PROJECTOR
     if "predictor" in cls.head_slots:
         text += PREDICTOR
     supernet = compile_space(text + "}\n", 16, seed=0)
+    supernet.arch.sampler = get_sampler(sampler)
     torch.manual_seed(0)
     backbone = build_backbone("small_cnn", in_channels=3, width=4)
     heads = {slot: supernet.heads[slot] for slot in cls.head_slots}
@@ -77,7 +88,10 @@ def one_step(model, framework, arch, x1, x2) -> dict:
         out = model(x1, x2)
     out.loss.backward()
     grads = {k: p.grad.clone() for k, p in framework.named_parameters() if p.grad is not None}
-    arch_grads = {k: p.grad.clone() for k, p in arch.alphas().items()}
+    arch_grads = {
+        k: p.grad.clone() if p.grad is not None else torch.zeros_like(p)  # unpicked (hard draw)
+        for k, p in arch.alphas().items()
+    }
     return {"loss": out.loss.detach(), "grads": grads, "arch": arch_grads}
 
 
@@ -113,15 +127,15 @@ def _worker(rank: int, port: int, out: str) -> None:
         return t / WORLD
 
     results = {}
-    for name in FRAMEWORKS:
-        framework, arch = build(name)
+    for name, sampler in CASES:
+        framework, arch = build(name, sampler)
         convert_sync_bn(framework)
         model = DistributedDataParallel(framework)
         x1, x2 = batch()
         step = one_step(model, framework, arch, x1[mine], x2[mine])
         step["loss"] = average(step["loss"])
         step["arch"] = {k: average(g) for k, g in step["arch"].items()}
-        results[name] = step
+        results[f"{name}-{sampler}"] = step
     framework, arch = build("mocov2")
     convert_sync_bn(framework)
     model = DistributedDataParallel(framework)
@@ -146,21 +160,23 @@ def close(a: torch.Tensor, b: torch.Tensor, what: str) -> None:
     torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=lambda m: f"{what}: {m}")
 
 
-@pytest.mark.parametrize("name", FRAMEWORKS)
-def test_two_ranks_equal_one_process(ranks, name, one_thread) -> None:
-    framework, arch = build(name)
+@pytest.mark.parametrize(("name", "sampler"), CASES)
+def test_two_ranks_equal_one_process(ranks, name, sampler, one_thread) -> None:
+    framework, arch = build(name, sampler)
     x1, x2 = batch()
     single = one_step(framework, framework, arch, x1, x2)
+    assert any(k.endswith("width") for k in single["arch"]), "the space has a width choice"
     for r, got in enumerate(ranks):
-        got = got[name]
+        got = got[f"{name}-{sampler}"]
         close(got["loss"], single["loss"], f"rank {r} loss")
         assert got["grads"].keys() == single["grads"].keys()
         for key, grad in single["grads"].items():
             close(got["grads"][key], grad, f"rank {r} gradient of {key}")
-        assert single["arch"], "the tiny space has architecture weights"
         for key, grad in single["arch"].items():
-            assert grad.abs().max() > 0, key
+            # a hard draw leaves the unpicked candidate's width choice without gradient
+            assert grad.abs().max() > 0 or sampler == "gumbel", key
             close(got["arch"][key], grad, f"rank {r} architecture gradient of {key}")
+        assert any(g.abs().max() > 0 for g in single["arch"].values())
 
 
 def test_mocov2_queue_holds_every_ranks_keys_in_official_order(ranks, one_thread) -> None:
