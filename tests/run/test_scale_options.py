@@ -4,10 +4,13 @@ BatchNorm, and the numeric precision with its device checks, through the CLI and
 
 from __future__ import annotations
 
-import tomllib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import tomllib
 import torch
 from click.testing import CliRunner
 from torch import nn
@@ -200,3 +203,18 @@ def test_cpu_run_uses_fp32_and_no_loss_scaling(tiny_config, tmp_path) -> None:
     assert not run.engine.scaler.is_enabled()
     with run.problem.autocast():
         assert not torch.is_autocast_enabled("cpu")
+
+
+def test_torchrun_example_shows_sync_bn_and_precision() -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        ["bash", str(root / "examples/torchrun_multi_gpu.sh"), "--print-config"],
+        env={**os.environ, "TORCHRUN": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    config = RunConfig.model_validate(tomllib.loads(done.stdout))
+    assert config.sync_bn is True and config.precision == "auto"
