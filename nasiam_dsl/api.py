@@ -1,6 +1,6 @@
 """The Python API: load a space, print it, compile it, search it, train and evaluate.
 
-Seven functions over the rooms below them (`start_run` is what the CLI's run commands
+Functions over the rooms below them (`start_run` is what the CLI's run commands
 call); each raises what the CLI would print (`DSLError` for bad text, `UsageProblem` for
 a bad option, file or name, pydantic's `ValidationError` for a bad config value).
 
@@ -26,7 +26,9 @@ space tiny for simsiam {
 ('Supernet', ['projector.h.act'])
 
 `search` and `train` run a whole run directory (see `search` for a complete example);
-`evaluate` measures a run's backbone with kNN and a linear probe.
+`evaluate` measures a run's backbone with kNN and a linear probe; `export` writes it as
+plain PyTorch. `membership`, `pin` and `import_seed_genotype` relate genotypes to their
+spaces (docs/genotypes.md).
 """
 
 from __future__ import annotations
@@ -38,11 +40,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nasiam_dsl.interop import import_seed_genotype
 from nasiam_dsl.lang import ast, check_or_raise, parse, parse_file, print_document
 from nasiam_dsl.lang.parser import read_source
+from nasiam_dsl.membership import membership
+from nasiam_dsl.pin import pin
 
 if TYPE_CHECKING:  # torch is imported by the functions that need it, not by this module
     from nasiam_dsl.compile import FixedNet, Supernet
+    from nasiam_dsl.export.run_export import ExportResult
     from nasiam_dsl.run.build import Run
     from nasiam_dsl.run.config import RunConfig
     from nasiam_dsl.run.evaluation import EvalResult, ProbeSettings
@@ -53,7 +59,11 @@ __all__ = [
     "TrainResult",
     "compile",
     "evaluate",
+    "export",
+    "import_seed_genotype",
     "load",
+    "membership",
+    "pin",
     "search",
     "start_run",
     "to_text",
@@ -223,16 +233,34 @@ def start_run(
     ui: Any = None,
     resume: str | os.PathLike[str] | None = None,
     max_steps: int | None = None,
+    changes: Mapping[str, Any] | None = None,
 ) -> Run:
     """Run `config` (or resume the run directory `resume`) to the end and return the run;
-    `ui` gets the progress (default: none shown). `nasiam search` and `nasiam train` call it."""
+    `ui` gets the progress (default: none shown). `nasiam search` and `nasiam train` call it.
+
+    A resumed run keeps its own config but `changes` (`run.resolve.resume_changes` checks
+    them: more `epochs`, another `device`, ...)."""
     from nasiam_dsl.run.runner import start
     from nasiam_dsl.run.ui import RichUI
 
     ui = ui if ui is not None else RichUI(quiet=True)
     return start(
-        config, ui, resume=Path(resume) if resume is not None else None, max_steps=max_steps
+        config,
+        ui,
+        resume=Path(resume) if resume is not None else None,
+        max_steps=max_steps,
+        changes=changes,
     )
+
+
+def export(
+    run_dir: str | os.PathLike[str], to: str | os.PathLike[str], *, overwrite: bool = False
+) -> ExportResult:
+    """Write a finished run's backbone, normalisation and heads to the folder `to` as plain
+    PyTorch, as `nasiam export` does (docs/export.md)."""
+    from nasiam_dsl.export import export_run
+
+    return export_run(Path(run_dir), Path(to), overwrite=overwrite)
 
 
 def _start(command: str, config: Any, overrides: Mapping[str, Any]):

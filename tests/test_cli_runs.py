@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import tomllib
 from click.testing import CliRunner
 from PIL import Image
 
@@ -40,9 +41,21 @@ def searched(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cli")
     (tmp / "tiny.nas").write_text(TINY_SPACE)
     (tmp / "tiny.toml").write_text(TINY_TOML)
-    result = CliRunner().invoke(main, [
-        "search", str(tmp / "tiny.nas"), "--config", str(tmp / "tiny.toml"),
-        "--out", str(tmp / "runs"), "--name", "s", "--top-k", "2"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "search",
+            str(tmp / "tiny.nas"),
+            "--config",
+            str(tmp / "tiny.toml"),
+            "--out",
+            str(tmp / "runs"),
+            "--name",
+            "s",
+            "--top-k",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return tmp, tmp / "runs" / "s", result.output
 
@@ -63,8 +76,13 @@ def test_show_writes_non_empty_pngs(searched):
         "probabilities-predictor.png": heatmap_size(1, 2),  # the width choice
         "choices.png": grid_size(3),
     }
-    for name in ("probabilities-projector.png", "probabilities-predictor.png", "choices.png",
-                 "collapse.png", "losses.png"):
+    for name in (
+        "probabilities-projector.png",
+        "probabilities-predictor.png",
+        "choices.png",
+        "collapse.png",
+        "losses.png",
+    ):
         path = run_dir / name
         assert path.stat().st_size > 1000, name
         with Image.open(path) as img:
@@ -79,12 +97,25 @@ def test_show_writes_non_empty_pngs(searched):
 def test_train_the_genotype_then_evaluate(searched):
     tmp, run_dir, _ = searched
     runner = CliRunner()
-    result = runner.invoke(main, [
-        "train", str(run_dir / "genotype.nas"), "--config", str(tmp / "tiny.toml"),
-        "--epochs", "1", "--out", str(tmp / "runs"), "--name", "t"])
+    result = runner.invoke(
+        main,
+        [
+            "train",
+            str(run_dir / "genotype.nas"),
+            "--config",
+            str(tmp / "tiny.toml"),
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp / "runs"),
+            "--name",
+            "t",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    result = runner.invoke(main, ["eval", str(tmp / "runs" / "t"), "--json", "--k", "20",
-                                  "--probe-epochs", "5"])
+    result = runner.invoke(
+        main, ["eval", str(tmp / "runs" / "t"), "--json", "--k", "20", "--probe-epochs", "5"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert 0.0 <= report["knn"] <= 1.0 and 0.0 <= report["linear_probe"] <= 1.0
@@ -93,11 +124,13 @@ def test_train_the_genotype_then_evaluate(searched):
 
 def test_diff_of_the_top_two_genotypes(searched):
     _, run_dir, _ = searched
-    result = CliRunner().invoke(main, ["diff", str(run_dir / "genotype.nas"),
-                                       str(run_dir / "genotype-top2.nas")])
+    result = CliRunner().invoke(
+        main, ["diff", str(run_dir / "genotype.nas"), str(run_dir / "genotype-top2.nas")]
+    )
     assert result.exit_code == 1, result.output  # they differ in one decision at least
-    result = CliRunner().invoke(main, ["diff", str(run_dir / "genotype.nas"),
-                                       str(run_dir / "genotype.nas")])
+    result = CliRunner().invoke(
+        main, ["diff", str(run_dir / "genotype.nas"), str(run_dir / "genotype.nas")]
+    )
     assert result.exit_code == 0
 
 
@@ -124,8 +157,18 @@ def test_compile_json_counts_the_seed_space():
 )
 def test_bad_options_exit_2_with_a_message(searched, args, message):
     tmp, _, _ = searched
-    result = CliRunner().invoke(main, ["search", str(tmp / "tiny.nas"), "--config",
-                                       str(tmp / "tiny.toml"), "--out", str(tmp / "bad"), *args])
+    result = CliRunner().invoke(
+        main,
+        [
+            "search",
+            str(tmp / "tiny.nas"),
+            "--config",
+            str(tmp / "tiny.toml"),
+            "--out",
+            str(tmp / "bad"),
+            *args,
+        ],
+    )
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
@@ -149,9 +192,22 @@ def test_unknown_config_key_names_key_and_file(searched):
 
 def test_search_per_seed_then_win_counts(searched):
     tmp, _, _ = searched
-    result = CliRunner().invoke(main, [
-        "search", str(tmp / "tiny.nas"), "--config", str(tmp / "tiny.toml"), "--epochs", "1",
-        "--out", str(tmp / "seeds"), "--seeds", "0,1", "--quiet"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "search",
+            str(tmp / "tiny.nas"),
+            "--config",
+            str(tmp / "tiny.toml"),
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp / "seeds"),
+            "--seeds",
+            "0,1",
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     for seed in (0, 1):
         assert (tmp / "seeds" / "seeds-tiny" / f"seed{seed}" / "genotype.nas").is_file()
@@ -166,18 +222,21 @@ def test_seeds_must_be_integers(searched):
 
 def test_train_without_a_genotype_uses_the_frameworks_standard_heads(searched):
     tmp, _, _ = searched
-    result = CliRunner().invoke(main, ["train", "--framework", "mocov2", "--config",
-                                       str(tmp / "tiny.toml"), "--print-config"])
+    result = CliRunner().invoke(
+        main,
+        ["train", "--framework", "mocov2", "--config", str(tmp / "tiny.toml"), "--print-config"],
+    )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["spec"].endswith("standard/mocov2.nas")
+    assert tomllib.loads(result.output)["spec"].endswith("standard/mocov2.nas")
 
 
 def test_a_head_width_that_does_not_match_the_backbone(searched):
     tmp, _, _ = searched
     space = tmp / "wide.nas"
     space.write_text(TINY_SPACE.replace("head projector(x: backbone)", "head projector(x: 512)"))
-    result = CliRunner().invoke(main, ["search", str(space), "--config", str(tmp / "tiny.toml"),
-                                       "--out", str(tmp / "bad")])
+    result = CliRunner().invoke(
+        main, ["search", str(space), "--config", str(tmp / "tiny.toml"), "--out", str(tmp / "bad")]
+    )
     assert result.exit_code == 2, result.output
     assert "head 'projector' reads 512 features" in result.output
     assert "backbone's 16 features" in result.output and "Traceback" not in result.output

@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +20,7 @@ from rich.console import Console
 from nasiam_dsl import __version__
 from nasiam_dsl.lang import DSLError
 from nasiam_dsl.lang.errors import Diagnostic
+from nasiam_dsl.membership import MembershipError
 from nasiam_dsl.usage import UsageProblem
 
 out = Console(highlight=False)
@@ -44,6 +46,9 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except MembershipError as e:
+            err.print(e.render(), markup=False, highlight=False, soft_wrap=True)
+            sys.exit(EXIT_USAGE)
         except DSLError as e:
             print_diagnostics([*e.diagnostics, *e.warnings], e.source, e.filename)
             sys.exit(EXIT_USAGE)
@@ -87,3 +92,14 @@ def print_nas(text: str) -> None:
     out.print(
         Syntax(text, NasiamLexer(), theme="ansi_dark", background_color="default", word_wrap=True)
     )
+
+
+def located_run(given: Path, purpose: str = "RUN_DIR") -> Path:
+    """The run directory a user pointed at (its `--out` folder will do); say when it is
+    another path than the one given."""
+    from nasiam_dsl.run.locate import find_run_dir
+
+    found = find_run_dir(given, purpose)
+    if found.note:
+        err.print(found.note, markup=False, soft_wrap=True)
+    return found.path

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from nasiam_dsl.cli.app import main, out, user_errors
+from nasiam_dsl.cli.app import located_run, main, out, user_errors
 
 
 @main.command(name="eval")
@@ -41,6 +41,7 @@ def eval_cmd(run_dir: Path, random_init: bool, k: int, as_json: bool, **probe: A
         lr=probe["probe_lr"],
         batch_size=probe["probe_batch_size"],
     )
+    run_dir = located_run(run_dir)
     result = evaluate_run(
         run_dir, random_init=random_init, k=k, probe=settings, device=probe["device"]
     )

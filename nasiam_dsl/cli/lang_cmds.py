@@ -11,10 +11,12 @@ from rich.table import Table
 
 from nasiam_dsl import registry
 from nasiam_dsl.cli.app import EXIT_USAGE, main, out, print_diagnostics, print_nas, user_errors
+from nasiam_dsl.cli.genotype_cmds import member_of_space
 from nasiam_dsl.files import atomic_write_text
 from nasiam_dsl.lang import DSLError, check, parse_file, print_document
 from nasiam_dsl.lang.errors import Diagnostic
 from nasiam_dsl.lang.parser import read_source
+from nasiam_dsl.resources import header_line, shipped_spaces, spec_path
 
 
 @main.command()
@@ -59,11 +61,22 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
     help="Resolve `backbone` widths (e.g. 512 for ResNet-18) to check them too.",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--space",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also check that each genotype is a member of SPACE (every mismatch is listed).",
+)
 @user_errors
-def check_cmd(files: tuple[Path, ...], backbone_dim: int | None, strict: bool) -> None:
-    """Validate FILES: syntax, names, ops, widths, choices, constraints."""
+def check_cmd(
+    files: tuple[Path, ...], backbone_dim: int | None, strict: bool, space: Path | None
+) -> None:
+    """Validate FILES: syntax, names, ops, widths, choices, constraints.
+
+    A FILE may name a shipped space (`demo`, `standard/simsiam`; `nasiam spaces` lists them).
+    """
     worst = 0
-    for path in files:
+    for path in map(spec_path, files):
         try:
             doc = parse_file(path)
         except DSLError as e:
@@ -75,11 +88,17 @@ def check_cmd(files: tuple[Path, ...], backbone_dim: int | None, strict: bool) -
         print_diagnostics(
             sorted([*result.errors, *result.warnings], key=_position), source, str(path)
         )
-        if result.errors or (strict and result.warnings):
+        failed = result.errors or (strict and result.warnings)
+        if not failed and space is not None:
+            failed = not member_of_space(doc, path, space, backbone_dim)
+        if failed:
             worst = EXIT_USAGE
-        else:
-            note = f" ({len(result.warnings)} warning(s))" if result.warnings else ""
-            out.print(f"{path}: ok, {doc.kind} '{doc.name}'{note}", markup=False, soft_wrap=True)
+            continue
+        note = f" ({len(result.warnings)} warning(s))" if result.warnings else ""
+        member = f", a member of {space}" if space is not None else ""
+        out.print(
+            f"{path}: ok, {doc.kind} '{doc.name}'{member}{note}", markup=False, soft_wrap=True
+        )
     sys.exit(worst)
 
 
@@ -173,3 +192,11 @@ def sample(space: Path, count: int, seed: int, out_dir: Path | None, backbone_di
         path = out_dir / f"sample-{member.index:02d}.nas"
         atomic_write_text(path, text)
         out.print(f"wrote {path}", markup=False, soft_wrap=True)
+
+
+@main.command()
+@user_errors
+def spaces() -> None:
+    """List the shipped spaces and standard genotypes, by the name commands accept."""
+    for name, path in shipped_spaces().items():
+        out.print(f"{name:<22} {header_line(path)}", markup=False, soft_wrap=True)

@@ -8,12 +8,14 @@ from typing import Any
 import click
 
 from nasiam_dsl.cli.app import main, out, print_nas, user_errors
+from nasiam_dsl.cli.genotype_cmds import raise_unless_member_of
 from nasiam_dsl.cli.run_common import config_dict, execute, run_options
+from nasiam_dsl.resources import spec_path
 from nasiam_dsl.usage import UsageProblem
 
 
 @main.command()
-@click.argument("space", type=click.Path(path_type=Path))
+@click.argument("space", type=click.Path(path_type=Path), required=False)
 @run_options("search")
 @click.option(
     "--seeds",
@@ -21,15 +23,22 @@ from nasiam_dsl.usage import UsageProblem
     help="Comma-separated seeds: one search each, then how often each candidate won.",
 )
 @user_errors
-def search(space: Path, **kw: Any) -> None:
-    """Search SPACE inside a framework; write genotype.nas to the run directory."""
-    config = config_dict("search", space, kw)
+def search(space: Path | None, **kw: Any) -> None:
+    """Search SPACE inside a framework; write genotype.nas to the run directory.
+
+    SPACE is a file or a shipped space's name (`demo`; `nasiam spaces` lists them);
+    `--resume RUN` needs none.
+    """
+    kw["spec_arg"] = space
+    config = None if kw.get("resume") else config_dict("search", space, kw)
     if kw.get("seeds"):
+        if config is None:
+            raise UsageProblem("--seeds starts new runs; it does not go with --resume")
         _search_seeds(config, kw)
         return
     from nasiam_dsl.run.ui import print_decisions
 
-    run = execute(config, kw)
+    run = execute(config, kw, "search")
     if run.dist.is_main:
         text = (run.run_dir / "genotype.nas").read_text("utf-8")
         print_nas(text)
@@ -51,7 +60,7 @@ def _search_seeds(config: dict[str, Any], kw: dict[str, Any]) -> None:
     base = config.get("name") or f"seeds-{Path(config['spec']).stem}"
     for seed in seeds:
         out.print(f"[bold]seed {seed}[/bold]")
-        run = execute({**config, "seed": seed, "name": f"{base}/seed{seed}"}, kw)
+        run = execute({**config, "seed": seed, "name": f"{base}/seed{seed}"}, kw, "search")
         runs.append(run.run_dir)
     out.print(seeds_rich_table(seed_table(runs)))
 
@@ -59,9 +68,24 @@ def _search_seeds(config: dict[str, Any], kw: dict[str, Any]) -> None:
 @main.command()
 @click.argument("genotype", type=click.Path(path_type=Path), required=False)
 @run_options("train")
+@click.option(
+    "--space",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Check first that GENOTYPE is a member of SPACE (every mismatch, exit 2).",
+)
 @user_errors
-def train(genotype: Path | None, **kw: Any) -> None:
+def train(genotype: Path | None, space: Path | None, **kw: Any) -> None:
     """Pretrain a backbone with GENOTYPE's heads (default: the framework's standard heads)."""
+    kw["spec_arg"] = genotype
+    if kw.get("resume"):
+        run = execute(None, kw, "train")
+        out.print(f"run directory: {run.run_dir}", markup=False)
+        return
+    if space is not None:
+        if genotype is None:
+            raise UsageProblem("--space checks a GENOTYPE: name one")
+        raise_unless_member_of(spec_path(genotype), space)
     config = config_dict("train", genotype, kw)
     if "spec" not in config:
         from nasiam_dsl.frameworks.registry import get_framework
@@ -73,6 +97,6 @@ def train(genotype: Path | None, **kw: Any) -> None:
         except UnknownNameError as e:
             raise UsageProblem(f"--framework: {e}") from None
         config["spec"] = str(standard_genotype(fw.default_genotype))
-    run = execute(config, kw)
+    run = execute(config, kw, "train")
     if run.dist.is_main:
         out.print(f"run directory: {run.run_dir}", markup=False)

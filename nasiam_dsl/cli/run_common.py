@@ -23,7 +23,8 @@ def run_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., An
             "--resume",
             type=click.Path(path_type=Path),
             default=None,
-            help="Continue the run in RUN_DIR from its last checkpoint.",
+            help="Continue the run in RUN_DIR from its last checkpoint, with its own config "
+            "(only --epochs, --device, --workers, --tensorboard, --knn-every may change).",
         ),
         click.option(
             "--stop-after",
@@ -37,9 +38,14 @@ def run_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., An
             "--config",
             type=click.Path(path_type=Path),
             default=None,
-            help="A TOML file with any option (flags given here override it).",
+            help="A TOML file with any option, or a run's config.json (flags given here "
+            "override it).",
         ),
-        click.option("--print-config", is_flag=True, help="Print the resolved config and exit."),
+        click.option(
+            "--print-config",
+            is_flag=True,
+            help="Print the resolved config as TOML (what --config reads) and exit.",
+        ),
     ]
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,14 +58,23 @@ def run_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., An
 
 def config_dict(command: str, spec: Path | None, kw: dict[str, Any]) -> dict[str, Any]:
     """The config file (if any), then every option typed on the command line, on top."""
+    from nasiam_dsl.resources import spec_path
+    from nasiam_dsl.run.resolve import resolve
+
+    return resolve(command, *_given(spec_path(spec) if spec is not None else None, kw, command))
+
+
+def _given(
+    spec: Path | None, kw: dict[str, Any], command: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     from nasiam_dsl.run.options import typed_overrides
-    from nasiam_dsl.run.resolve import load_toml, resolve
+    from nasiam_dsl.run.resolve import load_toml
 
     base = load_toml(kw["config"]) if kw.get("config") else {}
     top = typed_overrides(click.get_current_context(), kw, command)
     if spec is not None:
         top["spec"] = str(spec)
-    return resolve(command, base, top)
+    return base, top
 
 
 def validated_config(config: dict[str, Any], kw: dict[str, Any]):
@@ -68,20 +83,72 @@ def validated_config(config: dict[str, Any], kw: dict[str, Any]):
     return validated(config, str(kw["config"]) if kw.get("config") else None)
 
 
-def execute(config_dict: dict[str, Any], kw: dict[str, Any]):
+def with_framework_options(config):
+    """`config` with its framework's options filled in with their defaults (shown by
+    `--print-config`, kept in `config.json`)."""
+    from nasiam_dsl.frameworks.registry import get_framework
+    from nasiam_dsl.names import UnknownNameError
+
+    try:
+        fw = get_framework(config.framework)
+        options = fw.make_config(config.framework_options or None).model_dump(mode="json")
+    except (UnknownNameError, ImportError, ValueError, TypeError):
+        return config  # the run's build says what is wrong, naming the option
+    return config.model_copy(update={"framework_options": options})
+
+
+def resumed(spec: Path | None, kw: dict[str, Any], command: str):
+    """`--resume`: the run directory, its own config and the changes the flags ask for
+    (refused when one conflicts with the run's config)."""
+    from nasiam_dsl.run.locate import find_run_dir
+    from nasiam_dsl.run.resolve import merge, resume_changes
+    from nasiam_dsl.run.runner import resumed_config
+
+    given = Path(kw["resume"])
+    run_dir = given
+    if not (given / "checkpoint.pt").exists() and given.is_dir():
+        found = find_run_dir(given, "--resume")
+        if found.note:
+            err.print(found.note, markup=False, soft_wrap=True)
+        run_dir = found.path
+    saved, _ = resumed_config(run_dir)
+    base, top = _given(spec, kw, command)
+    copy = run_dir / Path(saved.spec).name
+    changes = resume_changes(saved, merge(base, top), copy if copy.is_file() else None)
+    return run_dir, saved, changes
+
+
+def execute(config_dict: dict[str, Any] | None, kw: dict[str, Any], command: str = "search"):
+    """Run a resolved config (`None` with `--resume`: the run's own) with the terminal UI."""
     from nasiam_dsl.api import start_run
-    from nasiam_dsl.run.runner import EXIT_INTERRUPTED, Interrupted
+    from nasiam_dsl.run.resolve import config_toml, merge
+
+    resume, changes = None, None
+    if kw.get("resume"):
+        resume, saved, changes = resumed(kw.get("spec_arg"), kw, command)
+        config = validated_config(merge(saved.model_dump(), changes), kw)
+    else:
+        assert config_dict is not None
+        config = with_framework_options(validated_config(config_dict, kw))
+    if kw.get("print_config"):
+        click.echo(config_toml(config), nl=False)
+        sys.exit(0)
+    from nasiam_dsl.run.runner import EXIT_INTERRUPTED, Interrupted  # torch, once validated
     from nasiam_dsl.run.ui import RichUI
 
-    config = validated_config(config_dict, kw)
-    if kw.get("print_config"):
-        out.print(config.model_dump_json(indent=2), markup=False, highlight=False)
-        sys.exit(0)
     ui = RichUI(out, quiet=kw.get("quiet", False))
     try:
-        return start_run(config, ui=ui, resume=kw.get("resume"), max_steps=kw.get("stop_after"))
+        return start_run(
+            config, ui=ui, resume=resume, max_steps=kw.get("stop_after"), changes=changes
+        )
     except Interrupted as e:
         err.print(
-            f"{e}; checkpoint and genotype saved in {e.run_dir}", style="yellow", markup=False
+            f"{e}; checkpoint and genotype saved in {e.run_dir}",
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
+        )
+        err.print(
+            f"resume with: nasiam {command} --resume {e.run_dir}", markup=False, soft_wrap=True
         )
         sys.exit(EXIT_INTERRUPTED)

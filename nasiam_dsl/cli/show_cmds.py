@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from nasiam_dsl.cli.app import main, out, user_errors
+from nasiam_dsl.cli.app import located_run, main, out, user_errors
 from nasiam_dsl.files import atomic_write_text
 from nasiam_dsl.lang import parse_file
+from nasiam_dsl.resources import spec_path
 
 
 @main.command()
@@ -28,6 +29,7 @@ def show(target: Path, no_plots: bool) -> None:
         rendered = render_dot(dot.read_text("utf-8"), target.with_suffix(".png"))
         out.print(f"graph: {rendered or dot}", markup=False)
         return
+    target = located_run(target)
     run = load_run(target)
     if run.genotype is not None:
         out.print(document_tree(run.genotype, probabilities=None))
@@ -47,11 +49,20 @@ def show(target: Path, no_plots: bool) -> None:
 @main.command()
 @click.argument("a", type=click.Path(path_type=Path))
 @click.argument("b", type=click.Path(path_type=Path))
+@click.option(
+    "--ignore-probs",
+    is_flag=True,
+    help="Compare the decisions only: `@p` probabilities of derived genotypes are dropped.",
+)
 @user_errors
-def diff(a: Path, b: Path) -> None:
+def diff(a: Path, b: Path, ignore_probs: bool) -> None:
     """What differs between two genotypes or spaces, choice by choice (exit 1 if any)."""
     from nasiam_dsl.show import diff_documents, diff_table
+    from nasiam_dsl.show.choices import strip_probs
 
-    differences = diff_documents(parse_file(a), parse_file(b))
+    docs = [parse_file(spec_path(path)) for path in (a, b)]
+    if ignore_probs:
+        docs = [strip_probs(doc) for doc in docs]
+    differences = diff_documents(*docs)
     out.print(diff_table(differences, str(a), str(b)))
     sys.exit(1 if differences else 0)

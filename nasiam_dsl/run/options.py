@@ -117,6 +117,11 @@ def _optional(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
+def is_optional(annotation: Any) -> bool:
+    """Whether a field may be None."""
+    return _optional(annotation)[1]
+
+
 class NoneOr(click.ParamType):
     """A number, or `none` for an optional field whose default is not None."""
 

@@ -2,6 +2,9 @@
 
 `nasiam search/train` (typed flags on top of `--config`) and `api.search/train` (keyword
 overrides on top of a config, a mapping, a TOML file or a spec path) both resolve here.
+Validation reports every problem at once (unknown keys and registry names with their
+closest spellings) before torch is imported. On `--resume`, only `MAY_CHANGE` may differ
+from the run's own config.
 """
 
 from __future__ import annotations
@@ -18,16 +21,51 @@ from nasiam_dsl.usage import UsageProblem
 
 
 def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A TOML config file as a mapping; unreadable or invalid files are messages."""
+    """A config file as a mapping: TOML, or a run's `config.json`; unreadable or invalid
+    files are messages. `"none"` reads as None where the option's flag accepts `none`."""
+    import json
+
     import tomllib
 
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            data = json.load(f) if Path(path).suffix == ".json" else tomllib.load(f)
     except OSError as e:
         raise UsageProblem(f"--config: cannot read {path}: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise UsageProblem(f"--config {path}: invalid TOML: {e}") from None
+    except ValueError as e:
+        raise UsageProblem(f"--config {path}: invalid JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise UsageProblem(f"--config {path}: expected a table of options")
+    return with_nones(data)
+
+
+def with_nones(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with `"none"` read as None where the option's flag accepts `none`."""
+    for at in spelled_none():
+        section: Any = data
+        for key in at[:-1]:
+            section = section.get(key) if isinstance(section, dict) else None
+        if isinstance(section, dict) and section.get(at[-1]) == "none":
+            section[at[-1]] = None
+    return data
+
+
+def spelled_none() -> frozenset[tuple[str, ...]]:
+    """Paths of optional fields whose default is a value: `none` is how a file unsets them."""
+    from nasiam_dsl.run.options import config_options, is_optional
+
+    return frozenset(
+        o.path for o in config_options() if is_optional(o.annotation) and o.default is not None
+    )
+
+
+def config_toml(config: RunConfig) -> str:
+    """`config` as the TOML `--config` reads back to the same config (`--print-config`)."""
+    from nasiam_dsl.run.toml_text import to_toml
+
+    return to_toml(config.model_dump(mode="json"), spelled_none())
 
 
 def merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -53,14 +91,15 @@ def plain(value: Any) -> Any:
 
 
 def base_mapping(config: RunConfig | Mapping[str, Any] | str | os.PathLike[str] | None) -> dict:
-    """What a run starts from: a config, a mapping, a `.toml` file, or the spec's path."""
+    """What a run starts from: a config, a mapping, a `.toml` file (or a run's
+    `config.json`), or the spec's path."""
     if config is None:
         return {}
     if isinstance(config, RunConfig):
         return config.model_dump()
     if isinstance(config, Mapping):
         return dict(config)
-    if Path(config).suffix == ".toml":
+    if Path(config).suffix in (".toml", ".json"):
         return load_toml(config)
     return {"spec": config}
 
@@ -70,22 +109,143 @@ def resolve(command: str, base: Mapping[str, Any], top: Mapping[str, Any]) -> di
     return plain(merge(base, {**top, "command": command}))
 
 
-def validated(data: Mapping[str, Any], origin: str | None = None) -> RunConfig:
-    """A `RunConfig`, or a message naming the bad key, its flag and `origin` (a TOML file)."""
+def _name(path: tuple[str, ...]) -> str:
     from nasiam_dsl.run.options import flag_of
 
+    where = ".".join(path) or "config"
+    flag = flag_of(path)
+    return f"{flag} ({where})" if flag else f"'{where}'"
+
+
+def _at(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(data, Mapping) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _unknown_key(loc: tuple[str, ...]) -> str:
+    from nasiam_dsl.names import suggest
+
+    model: Any = RunConfig
+    for key in loc[:-1]:
+        annotation = model.model_fields[key].annotation if key in model.model_fields else None
+        model = annotation if isinstance(annotation, type) else None
+        if model is None:
+            break
+    known = list(model.model_fields) if model is not None else []
+    close = suggest(loc[-1], known)
+    spelled = [repr(".".join((*loc[:-1], c))) for c in close]
+    hint = f"; did you mean {' or '.join(spelled)}?" if close else ""
+    return f"unknown config key '{'.'.join(loc)}'{hint}"
+
+
+def problems_of(data: Mapping[str, Any]) -> list[str]:
+    """Every problem of a merged config mapping, names first (torch-free)."""
+    from nasiam_dsl.run.known_names import BUILTIN, name_problem
+
+    found = []
+    for path in BUILTIN:
+        problem = name_problem(path, _at(data, path))
+        if problem is not None:
+            found.append(f"{_name(path)}: {problem}")
     try:
-        return RunConfig.model_validate(data)
+        RunConfig.model_validate(data)
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or "config"
-        within = f" in {origin}" if origin else ""
-        if first["type"] == "extra_forbidden":
-            raise UsageProblem(
-                f"unknown config key '{where}'{within}", "`--print-config` shows every key"
-            ) from None
-        if where == "spec" and first["type"] == "missing":
-            raise UsageProblem("no spec file given", "name it on the command line") from None
-        flag = flag_of(tuple(map(str, first["loc"])))
-        name = f"{flag} ({where})" if flag else f"'{where}'"
-        raise UsageProblem(f"bad value for {name}{within}: {first['msg']}") from None
+        for error in e.errors():
+            loc = tuple(str(x) for x in error["loc"])
+            if loc in BUILTIN:
+                continue  # said above, with the closest names
+            if error["type"] == "extra_forbidden":
+                found.append(_unknown_key(loc))
+            elif loc == ("spec",) and error["type"] == "missing":
+                found.append("no spec file given; name it on the command line")
+            else:
+                found.append(f"bad value for {_name(loc)}: {error['msg']}")
+    return found
+
+
+def validated(data: Mapping[str, Any], origin: str | None = None) -> RunConfig:
+    """A `RunConfig`, or one message listing every problem (each naming its key and flag;
+    `origin` is the config file the values came from)."""
+    problems = problems_of(data)
+    if problems:
+        within = f" (values from {origin})" if origin else ""
+        if len(problems) == 1:
+            raise UsageProblem(problems[0] + within, "`--print-config` shows every key")
+        listed = "\n".join(f"  - {p}" for p in problems)
+        raise UsageProblem(
+            f"{len(problems)} problems in the run's options{within}:\n{listed}",
+            "`--print-config` shows every key",
+        )
+    return RunConfig.model_validate(data)
+
+
+#: what `--resume` may change: the length of the run and where and how it runs
+MAY_CHANGE: frozenset[tuple[str, ...]] = frozenset(
+    {("epochs",), ("device",), ("data", "workers"), ("tensorboard",), ("wandb",), ("knn_every",)}
+)
+
+
+def _leaves(data: Mapping[str, Any], at: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    found: dict[tuple[str, ...], Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping) and key not in ("framework_options", "backbone_options"):
+            found.update(_leaves(value, (*at, key)))
+        else:
+            found[(*at, key)] = value
+    return found
+
+
+def resume_changes(
+    saved: RunConfig, given: Mapping[str, Any], spec_copy: Path | None = None
+) -> dict[str, Any]:
+    """The values `given` with `--resume` that change the run (only `MAY_CHANGE` may); any
+    other value that differs from the run's own is refused, naming the flag and both values.
+    A spec is the run's when it is its file or has its text (`spec_copy`: the run's copy)."""
+    own = saved.model_dump()
+    conflicts, changes = [], {}
+    for path, value in _leaves(plain(given)).items():
+        if path in (("command",),):
+            continue
+        before = _at(own, path)
+        if path == ("spec",):
+            if not any(_same_spec(str(value), s) for s in (saved.spec, spec_copy) if s):
+                conflicts.append(f"the spec {value} is not the run's ({saved.spec})")
+            continue
+        if _equal(before, value):
+            continue
+        if path in MAY_CHANGE:
+            section = changes
+            for key in path[:-1]:
+                section = section.setdefault(key, {})
+            section[path[-1]] = value
+            continue
+        conflicts.append(f"{_name(path)} {value!r} differs from the run's {before!r}")
+    if conflicts:
+        listed = "\n".join(f"  - {c}" for c in conflicts)
+        allowed = ", ".join(_name(p).split(" ")[0] for p in sorted(MAY_CHANGE))
+        raise UsageProblem(
+            f"--resume continues the run with its own config; refused:\n{listed}",
+            f"on resume only these may change: {allowed}, --quiet; start a new run otherwise",
+        )
+    return changes
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return list(a) == list(b)
+    return a == b
+
+
+def _same_spec(given: str, saved: str | Path) -> bool:
+    from nasiam_dsl.resources import spec_path
+
+    a, b = spec_path(given), Path(saved)
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False

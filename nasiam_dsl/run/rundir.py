@@ -36,6 +36,11 @@ def write_start_files(run_dir: Path, config: RunConfig, spec_text: str) -> None:
     """The spec's copy and the resolved `config.json` of a new run."""
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(run_dir / Path(config.spec).name, spec_text)
+    write_config(run_dir, config)
+
+
+def write_config(run_dir: Path, config: RunConfig) -> None:
+    """The resolved `config.json` (rewritten when a resume extends the run)."""
     atomic_write_text(run_dir / "config.json", config.model_dump_json(indent=2) + "\n")
 
 

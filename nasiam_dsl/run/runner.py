@@ -8,13 +8,16 @@ TensorBoard, UI) and `arch_side.py` (what a search adds).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from nasiam_dsl.run.build import Run, build
 from nasiam_dsl.run.checkpoint import CHECKPOINT, load_checkpoint
 from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.run.loop import Interrupted, NonFinite, after_non_finite, train_loop
-from nasiam_dsl.run.rundir import new_run_dir, write_final_files, write_start_files
+from nasiam_dsl.run.resolve import merge
+from nasiam_dsl.run.rundir import new_run_dir, write_config, write_final_files, write_start_files
 from nasiam_dsl.run.sinks import RunUI, Sinks, open_tensorboard
 from nasiam_dsl.run.state import restore_or_explain
 from nasiam_dsl.usage import UsageProblem
@@ -39,13 +42,38 @@ def resumed_config(run_dir: Path) -> tuple[RunConfig, dict]:
     return config, state
 
 
+def _resumed(run_dir: Path, changes: Mapping[str, Any] | None) -> tuple[RunConfig, dict]:
+    """The run's own config with `changes` (`resolve.MAY_CHANGE` only), and its state."""
+    config, state = resumed_config(run_dir)
+    if not changes:
+        return config, state
+    config = RunConfig.model_validate(merge(config.model_dump(), changes))
+    if config.epochs < int(state["epoch"]):
+        raise UsageProblem(
+            f"--epochs {config.epochs}: the run in {run_dir} has already done "
+            f"{state['epoch']} epochs",
+            "--epochs extends a run: give more epochs than it has done",
+        )
+    write_config(run_dir, config)
+    return config, state
+
+
 def start(
-    config: RunConfig, ui: RunUI, resume: Path | None = None, max_steps: int | None = None
+    config: RunConfig,
+    ui: RunUI,
+    resume: Path | None = None,
+    max_steps: int | None = None,
+    changes: Mapping[str, Any] | None = None,
 ) -> Run:
-    """Create (or resume) a run directory and run it to the end."""
+    """Create (or resume) a run directory and run it to the end.
+
+    On resume the run's own config is used, with `changes` (what may change on resume, see
+    `resolve.resume_changes`): more `epochs` extend a finished or stopped run, and the lr
+    schedule then runs over the new total.
+    """
     state = None
     if resume is not None:
-        config, state = resumed_config(resume)
+        config, state = _resumed(Path(resume), changes)
         run_dir = Path(resume)
     else:
         run_dir = new_run_dir(config)

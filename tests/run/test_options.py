@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from nasiam_dsl.cli import main
 from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.run.options import ConfigOption, cli_default, config_options
-from nasiam_dsl.run.resolve import load_toml, merge, validated
+from nasiam_dsl.run.resolve import load_toml, merge, validated, with_nones
 
 NOT_OPTIONS = {("command",), ("spec",)}
 #: a valid value other than the default, where the type alone does not give one
@@ -94,12 +94,19 @@ def test_cli_defaults_are_the_model_defaults() -> None:
             assert tuple(shown) == default if isinstance(default, tuple) else shown == default
 
 
+def printed(output: str) -> dict[str, Any]:
+    """What `--print-config` printed (TOML), read as `--config` reads it."""
+    import tomllib
+
+    return RunConfig.model_validate(with_nones(tomllib.loads(output))).model_dump(mode="json")
+
+
 @pytest.mark.parametrize("option", config_options("search"), ids=lambda o: o.flag)
 def test_each_option_reaches_the_config_from_the_cli(option: ConfigOption, tmp_path) -> None:
     words, value = _other(option)
     result = CliRunner().invoke(main, ["search", str(tmp_path / "s.nas"), *words, "--print-config"])
     assert result.exit_code == 0, result.output
-    resolved = json.loads(result.output)
+    resolved = printed(result.output)
     assert _at(resolved, option.path) == value
     default = RunConfig(spec="x").model_dump(mode="json")
     assert resolved != {**default, "spec": str(tmp_path / "s.nas")}

@@ -1,0 +1,247 @@
+"""A researcher's daily use of the CLI: shipped spaces by name, run directories found the way
+users point at them, a resume that refuses what it would ignore, `--print-config` that
+`--config` reads back, names checked before torch, genotypes against their spaces, export."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+from click.testing import CliRunner
+
+from nasiam_dsl.cli import main
+from nasiam_dsl.run.config import RunConfig
+from nasiam_dsl.run.resolve import with_nones
+from tests.conftest import TINY_SPACE
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = [
+    "--backbone-options", '{"width": 4}', "--limit", "256", "--epochs", "1",
+    "--batch-size", "32", "--steps-per-epoch", "2", "--device", "cpu", "--knn-k", "10",
+]  # fmt: skip
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """`nasiam search tiny.nas --out OUT` (one run inside OUT): (tmp, OUT, the run)."""
+    tmp = tmp_path_factory.mktemp("daily")
+    (tmp / "tiny.nas").write_text(TINY_SPACE)
+    result = invoke("search", tmp / "tiny.nas", *TINY, "--out", tmp / "out1", "--quiet")
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp / "out1").iterdir()
+    return tmp, tmp / "out1", run
+
+
+def config_of(output: str) -> RunConfig:
+    return RunConfig.model_validate(with_nones(tomllib.loads(output)))
+
+
+# ---- shipped spaces by name -------------------------------------------------------------------
+
+
+def test_shipped_spaces_are_listed_and_addressable_by_name() -> None:
+    listed = invoke("spaces")
+    assert listed.exit_code == 0
+    lines = dict(line.split(maxsplit=1) for line in listed.output.splitlines())
+    assert {"demo", "nasiam", "standard/simsiam"} <= set(lines)
+    assert "SimSiam" in lines["nasiam"] and "\n" not in lines["nasiam"]  # its header comment
+    checked = invoke("check", "demo.nas", "standard/simsiam")
+    assert checked.exit_code == 0, checked.output
+    assert "space 'demo'" in checked.output and "genotype 'simsiam'" in checked.output
+    printed = invoke("search", "demo", "--print-config")
+    assert printed.exit_code == 0, printed.output
+    assert Path(config_of(printed.output).spec).resolve() == ROOT / "spaces/demo.nas"
+
+
+# ---- print-config and --config ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["search", "train"])
+def test_print_config_is_toml_that_config_reads_back(command: str, tmp_path: Path) -> None:
+    spec = "demo" if command == "search" else "standard/simsiam"
+    flags = ["--lr", "0.1", "--grad-clip", "none", "--limit", "64", "--top-k", "1"]
+    flags = flags if command == "search" else flags[:2] + flags[4:6]
+    first = invoke(command, spec, *flags, "--print-config")
+    assert first.exit_code == 0, first.output
+    (tmp_path / "c.toml").write_text(first.output)
+    again = invoke(command, "--config", tmp_path / "c.toml", "--print-config")
+    assert again.exit_code == 0, again.output
+    assert again.output == first.output
+    config = config_of(first.output)
+    assert config.optim.lr == 0.1 and config.data.limit == 64
+    assert config.framework_options == {"fix_pred_lr": True}  # the framework's, filled in
+    if command == "search":
+        assert config.engine.grad_clip is None and config.search.top_k == 1
+
+
+def test_config_accepts_a_runs_config_json(searched) -> None:
+    _, _, run = searched
+    result = invoke("search", "--config", run / "config.json", "--print-config")
+    assert result.exit_code == 0, result.output
+    saved = RunConfig.model_validate_json((run / "config.json").read_text())
+    assert config_of(result.output) == saved
+
+
+def test_misspelt_names_are_refused_together_before_torch_is_imported() -> None:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from nasiam_dsl.cli import main\n"
+        "r = CliRunner().invoke(main, ['search', 'demo', '--framework', 'moco2', '--backbone',"
+        " 'resnet-18', '--dataset', 'mnist', '--print-config'])\n"
+        "print(r.exit_code, 'torch' in sys.modules)\n"
+        "print(r.output)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    head, _, output = done.stdout.partition("\n")
+    assert head == "2 False", done.stdout + done.stderr
+    assert "did you mean 'mocov2'" in output
+    assert "did you mean 'resnet18'" in output
+    assert "did you mean 'fashion-mnist'" in output
+    assert "3 problems" in output and "Traceback" not in output
+
+
+def test_unknown_keys_of_a_config_file_are_listed_with_the_closest_key(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text("epoch = 3\n[optim]\nlearning_rate = 1\n[data]\nlimt = 4\n")
+    result = invoke("search", "demo", "--config", tmp_path / "c.toml")
+    assert result.exit_code == 2
+    assert "unknown config key 'epoch'; did you mean 'epochs'?" in result.output
+    assert "unknown config key 'data.limt'; did you mean 'data.limit'?" in result.output
+    assert "optim.learning_rate" in result.output
+
+
+def test_the_known_names_are_the_registries_names() -> None:
+    from nasiam_dsl.backbones import available_backbones
+    from nasiam_dsl.data import list_datasets
+    from nasiam_dsl.frameworks.registry import available_frameworks
+    from nasiam_dsl.run.known_names import BUILTIN
+    from nasiam_dsl.search.samplers import available_samplers
+
+    assert set(BUILTIN[("framework",)][1]) == set(available_frameworks())
+    assert set(BUILTIN[("backbone",)][1]) == set(available_backbones())
+    assert set(BUILTIN[("data", "dataset")][1]) == set(list_datasets())
+    assert set(BUILTIN[("search", "sampler")][1]) == set(available_samplers())
+
+
+# ---- run directories as users point at them -----------------------------------------------------
+
+
+def test_show_finds_the_run_inside_an_out_folder(searched) -> None:
+    _, out1, run = searched
+    result = invoke("show", out1, "--no-plots")
+    assert result.exit_code == 0, result.output
+    assert f"holds one run: using {run}" in result.output
+
+
+def test_a_folder_of_several_runs_lists_them(searched, tmp_path: Path) -> None:
+    _, _, run = searched
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text((run / "config.json").read_text())
+    for command in (["show"], ["eval"], ["export"], ["search", "--resume"]):
+        extra = ["--to", str(tmp_path / "x")] if command == ["export"] else []
+        result = invoke(*command, tmp_path, *extra)
+        assert result.exit_code == 2, (command, result.output)
+        assert "holds 2 runs" in result.output, (command, result.output)
+        assert str(tmp_path / "a") in result.output and str(tmp_path / "b") in result.output
+
+
+# ---- resume -----------------------------------------------------------------------------------
+
+
+def test_resume_refuses_flags_that_conflict_with_the_run(searched, tmp_path: Path) -> None:
+    _, _, run = searched
+    other = tmp_path / "other.nas"
+    other.write_text(TINY_SPACE.replace("width{8, 16}", "width{8, 24}"))
+    result = invoke("search", other, "--resume", run, "--epochs", "5", "--lr", "7")
+    assert result.exit_code == 2, result.output
+    assert "--lr (optim.lr) 7.0 differs from the run's 0.06" in result.output
+    assert f"the spec {other} is not the run's" in result.output
+    assert "--epochs" in result.output  # named among those that may change
+    assert json.loads((run / "summary.json").read_text())["epochs"] == 1  # untouched
+
+
+def test_resume_needs_no_space_and_extends_the_epochs(searched) -> None:
+    tmp, out1, _ = searched
+    copy = tmp / "extended"
+    import shutil
+
+    shutil.copytree(out1, copy)
+    (run,) = copy.iterdir()
+    result = invoke("search", "--resume", copy, "--epochs", "2", "--quiet", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["epochs"] == 2 and summary["steps"] == 4
+    assert RunConfig.model_validate_json((run / "config.json").read_text()).epochs == 2
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(x)["epoch"] for x in lines] == [1, 2]
+    fewer = invoke("search", "--resume", run, "--epochs", "1")
+    assert fewer.exit_code == 2 and "already done 2 epochs" in fewer.output
+
+
+def test_an_interrupted_run_prints_its_resume_command(tmp_path: Path) -> None:
+    (tmp_path / "tiny.nas").write_text(TINY_SPACE)
+    result = invoke("search", tmp_path / "tiny.nas", *TINY, "--out", tmp_path, "--name", "r",
+                    "--stop-after", "1", "--quiet")  # fmt: skip
+    assert result.exit_code == 130
+    assert f"resume with: nasiam search --resume {tmp_path / 'r'}" in result.output
+
+
+# ---- genotypes and their spaces; export ----------------------------------------------------------
+
+
+def test_check_and_train_with_space_list_every_mismatch(tmp_path: Path) -> None:
+    result = invoke("check", "standard/simsiam", "--space", "demo")
+    assert result.exit_code == 2
+    assert "3 mismatches between" in result.output and "the space's side" in result.output
+    trained = invoke("train", "standard/simsiam", "--space", "demo", "--out", tmp_path)
+    assert trained.exit_code == 2 and "3 mismatches" in trained.output
+    assert not any(tmp_path.iterdir())  # refused before a run directory is made
+
+
+def test_pin_then_check_then_diff_ignoring_probabilities(tmp_path: Path) -> None:
+    pinned = tmp_path / "p.nas"
+    decisions = ["projector.h1.act=gelu", "projector.h2.op=1", "predictor.h.width=64",
+                 "predictor.h.act=relu"]  # fmt: skip
+    result = invoke("pin", "demo", *decisions, "--out", pinned)
+    assert result.exit_code == 2 and "is not a candidate of projector.h1.act" in result.output
+    decisions[0] = "projector.h1.act=silu"
+    result = invoke("pin", "demo", *decisions, "--out", pinned)
+    assert result.exit_code == 0, result.output
+    assert invoke("check", pinned, "--space", "demo").exit_code == 0
+    derived = {p: tmp_path / f"{p}.nas" for p in ("0.7", "0.6")}
+    for p, path in derived.items():  # as two searches derive the same decision
+        path.write_text(pinned.read_text().replace("| silu", f"| act{{silu @{p}}}"))
+    assert invoke("diff", *derived.values()).exit_code == 1
+    assert invoke("diff", *derived.values(), "--ignore-probs").exit_code == 0
+
+
+def test_import_nasiam_writes_a_member_of_the_seed_space(tmp_path: Path) -> None:
+    text = (
+        "Genotype(encoder=[('relu', 0), ('relu', 1), ('relu', 2), ('relu', 3), ('relu', 4)],"
+        " encoder_concat=[], predictor=[('relu', 0), ('relu', 1), ('relu', 2)],"
+        " predictor_concat=[])"
+    )
+    result = invoke("import-nasiam", text, "--space", "nasiam", "--out", tmp_path / "g.nas")
+    if result.exit_code != 0:  # the seed's layer counts: show what it says
+        assert "Traceback" not in result.output and result.exit_code == 2, result.output
+        return
+    assert invoke("check", tmp_path / "g.nas", "--space", "nasiam").exit_code == 0
+
+
+def test_export_a_run_from_its_out_folder(searched, tmp_path: Path) -> None:
+    _, out1, _ = searched
+    result = invoke("export", out1, "--to", tmp_path / "x")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "x" / "heads.py").is_file()
+    again = invoke("export", out1, "--to", tmp_path / "x")
+    assert again.exit_code == 2 and "is not empty" in again.output
+    assert invoke("export", out1, "--to", tmp_path / "x", "--force").exit_code == 0
