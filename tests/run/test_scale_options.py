@@ -218,3 +218,21 @@ def test_torchrun_example_shows_sync_bn_and_precision() -> None:
     assert done.returncode == 0, done.stderr
     config = RunConfig.model_validate(tomllib.loads(done.stdout))
     assert config.sync_bn is True and config.precision == "auto"
+
+
+def test_scale_page_names_only_real_flags_and_every_unconfirmed_value() -> None:
+    import re
+
+    from nasiam_dsl.optim.recipes import RECIPES
+    from nasiam_dsl.run.options import config_options
+
+    page = (Path(__file__).resolve().parents[2] / "docs/scale.md").read_text()
+    flags = {f"--{o.flag}" for o in config_options("search")} | {"--print-config"}
+    named = set(re.findall(r"`(--[a-z][a-z-]*)", page))
+    # other programs' flags the page quotes: the MoCo demo, the benchmark, torchrun
+    foreign = {"--bn-splits", "--cpu-smoke", "--mlp", "--node"}
+    assert not named - flags - foreign, named - flags - foreign
+    assert {"--sync-bn", "--precision", "--recipe", "--optimizer", "--no-amp"} <= named
+    marked = [r for r in RECIPES.values() if r.unconfirmed]
+    assert {r.framework for r in marked} == {"byol", "simclr", "barlowtwins", "vicreg"}
+    assert all(r.scale == "imagenet" for r in marked) and page.count("†") >= 5 * len(marked)
