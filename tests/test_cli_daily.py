@@ -5,6 +5,7 @@ users point at them, a resume that refuses what it would ignore, `--print-config
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -245,3 +246,43 @@ def test_export_a_run_from_its_out_folder(searched, tmp_path: Path) -> None:
     again = invoke("export", out1, "--to", tmp_path / "x")
     assert again.exit_code == 2 and "is not empty" in again.output
     assert invoke("export", out1, "--to", tmp_path / "x", "--force").exit_code == 0
+
+
+# ---- logs -------------------------------------------------------------------------------------
+
+
+def test_metrics_csv_sits_beside_metrics_jsonl(searched) -> None:
+    import csv
+
+    _, _, run = searched
+    lines = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    rows = list(csv.DictReader((run / "metrics.csv").read_text().splitlines()))
+    assert len(rows) == len(lines) == 1
+    assert float(rows[0]["train/loss"]) == pytest.approx(lines[0]["train/loss"])
+    assert "knn" in rows[0] and "op_counts" not in rows[0]
+
+
+def test_tensorboard_missing_is_a_hint_and_leaves_no_run_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # as if not installed
+    (tmp_path / "tiny.nas").write_text(TINY_SPACE)
+    out = tmp_path / "runs"
+    result = invoke("search", tmp_path / "tiny.nas", *TINY, "--out", out, "--tensorboard")
+    assert result.exit_code == 2
+    assert "pip install 'nasiam[tensorboard]'" in result.output
+    assert not out.exists()
+
+
+def test_epoch_lines_do_not_wrap_under_a_pipe(tmp_path: Path) -> None:
+    (tmp_path / "tiny.nas").write_text(TINY_SPACE)
+    deep = tmp_path / ("a-long-folder-name-" * 4)
+    done = subprocess.run(
+        [sys.executable, "-m", "nasiam_dsl.cli", "search", str(tmp_path / "tiny.nas"), *TINY,
+         "--out", str(deep)],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "COLUMNS": "80"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (epoch,) = [line for line in done.stdout.splitlines() if line.startswith("epoch 1/1")]
+    assert "train/loss" in epoch and epoch.endswith("s") and len(epoch) > 80
+    assert f"run directory: {deep}" in done.stdout

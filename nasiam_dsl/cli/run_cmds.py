@@ -44,7 +44,7 @@ def search(space: Path | None, **kw: Any) -> None:
         print_nas(text)
         print_decisions(out, run.run_dir)
         note = f" (early stop: {run.stop_reason})" if run.stop_reason else ""
-        out.print(f"run directory: {run.run_dir}{note}", markup=False)
+        out.print(f"run directory: {run.run_dir}{note}", markup=False, soft_wrap=True)
 
 
 def _search_seeds(config: dict[str, Any], kw: dict[str, Any]) -> None:
@@ -80,7 +80,7 @@ def train(genotype: Path | None, space: Path | None, **kw: Any) -> None:
     kw["spec_arg"] = genotype
     if kw.get("resume"):
         run = execute(None, kw, "train")
-        out.print(f"run directory: {run.run_dir}", markup=False)
+        out.print(f"run directory: {run.run_dir}", markup=False, soft_wrap=True)
         return
     if space is not None:
         if genotype is None:
@@ -99,4 +99,4 @@ def train(genotype: Path | None, space: Path | None, **kw: Any) -> None:
         config["spec"] = str(standard_genotype(fw.default_genotype))
     run = execute(config, kw, "train")
     if run.dist.is_main:
-        out.print(f"run directory: {run.run_dir}", markup=False)
+        out.print(f"run directory: {run.run_dir}", markup=False, soft_wrap=True)

@@ -27,7 +27,7 @@ def show(target: Path, no_plots: bool) -> None:
         dot = target.with_suffix(".dot")
         atomic_write_text(dot, document_dot(doc))
         rendered = render_dot(dot.read_text("utf-8"), target.with_suffix(".png"))
-        out.print(f"graph: {rendered or dot}", markup=False)
+        out.print(f"graph: {rendered or dot}", markup=False, soft_wrap=True)
         return
     target = located_run(target)
     run = load_run(target)
@@ -43,7 +43,7 @@ def show(target: Path, no_plots: bool) -> None:
         rendered = render_dot(dot.read_text("utf-8"), target / "genotype.png")
         written += [rendered or dot]
     for path in written:
-        out.print(f"wrote {path}", markup=False)
+        out.print(f"wrote {path}", markup=False, soft_wrap=True)
 
 
 @main.command()

@@ -18,7 +18,7 @@ from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.run.loop import Interrupted, NonFinite, after_non_finite, train_loop
 from nasiam_dsl.run.resolve import merge
 from nasiam_dsl.run.rundir import new_run_dir, write_config, write_final_files, write_start_files
-from nasiam_dsl.run.sinks import RunUI, Sinks, open_tensorboard
+from nasiam_dsl.run.sinks import RunUI, Sinks, open_tensorboard, require_tensorboard
 from nasiam_dsl.run.state import restore_or_explain
 from nasiam_dsl.usage import UsageProblem
 
@@ -72,6 +72,8 @@ def start(
     schedule then runs over the new total.
     """
     state = None
+    if config.tensorboard or (changes or {}).get("tensorboard"):
+        require_tensorboard()  # before a run directory exists
     if resume is not None:
         config, state = _resumed(Path(resume), changes)
         run_dir = Path(resume)

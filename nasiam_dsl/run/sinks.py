@@ -1,15 +1,17 @@
-"""Where an epoch's record goes: `metrics.jsonl`, TensorBoard (optional) and the terminal UI."""
+"""Where an epoch's record goes: `metrics.jsonl` and `metrics.csv`, TensorBoard (optional) and
+the terminal UI."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Protocol
 
-from nasiam_dsl.files import append_jsonl
+from nasiam_dsl.files import append_jsonl, atomic_write_text
 from nasiam_dsl.run.record import EpochRecord
 from nasiam_dsl.usage import UsageProblem
 
 METRICS = "metrics.jsonl"
+METRICS_CSV = "metrics.csv"
 
 
 class RunUI(Protocol):
@@ -22,15 +24,38 @@ class RunUI(Protocol):
     def epoch_done(self, run: Any, record: EpochRecord) -> None: ...
 
 
-def open_tensorboard(run_dir: Path) -> Any:
-    """A SummaryWriter in run_dir/tensorboard; the `tensorboard` extra must be installed."""
+def require_tensorboard() -> None:
+    """Refuse `--tensorboard` before anything is written when the package is missing."""
     try:
-        from torch.utils.tensorboard import SummaryWriter
+        from torch.utils.tensorboard import SummaryWriter  # noqa: F401
     except ImportError:
         raise UsageProblem(
             "--tensorboard needs the tensorboard package", "pip install 'nasiam[tensorboard]'"
         ) from None
+
+
+def open_tensorboard(run_dir: Path) -> Any:
+    """A SummaryWriter in run_dir/tensorboard; the `tensorboard` extra must be installed."""
+    require_tensorboard()
+    from torch.utils.tensorboard import SummaryWriter
+
     return SummaryWriter(str(run_dir / "tensorboard"))
+
+
+def write_csv(run_dir: Path, lines: list[dict[str, Any]]) -> None:
+    """`metrics.csv`: every metrics line, one column per key seen (rewritten each epoch, so a
+    key that appears late, like the final kNN, gets its column)."""
+    import csv
+    import io
+
+    columns: list[str] = []
+    for line in lines:
+        columns += [k for k, v in line.items() if k not in columns and not isinstance(v, dict)]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(lines)
+    atomic_write_text(run_dir / METRICS_CSV, buffer.getvalue())
 
 
 def log_tensorboard(
@@ -44,17 +69,30 @@ def log_tensorboard(
     writer.flush()
 
 
+def read_records(path: Path) -> list[EpochRecord]:
+    """The records of a `metrics.jsonl` (a resumed run's earlier epochs; none when absent)."""
+    import json
+
+    if not path.is_file():
+        return []
+    lines = [line for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return [EpochRecord.from_line(json.loads(line)) for line in lines]
+
+
 class Sinks:
     """The record's destinations; only rank 0 writes files."""
 
     def __init__(self, run_dir: Path, is_main: bool, ui: RunUI, tensorboard: Any | None) -> None:
         self.run_dir, self.is_main, self.ui, self.tensorboard = run_dir, is_main, ui, tensorboard
+        self.lines = [r.to_line() for r in read_records(run_dir / METRICS)] if is_main else []
 
     def epoch_done(
         self, run: Any, record: EpochRecord, probabilities: dict[str, list[float]]
     ) -> None:
         if self.is_main:
             append_jsonl(self.run_dir / METRICS, record.to_line())
+            self.lines.append(record.to_line())
+            write_csv(self.run_dir, self.lines)
         if self.tensorboard is not None:
             log_tensorboard(self.tensorboard, record, probabilities)
         self.ui.epoch_done(run, record)

@@ -88,7 +88,8 @@ class RichUI:
             if value is not None:
                 parts.append(f"{key} {value:.4f}")
         parts.append(f"{record.seconds:.1f}s")
-        self.console.print("  ".join(parts), markup=False, highlight=False)
+        # one line per epoch, never wrapped: logs under a pipe or a scheduler are grepped
+        self.console.print("  ".join(parts), markup=False, highlight=False, soft_wrap=True)
 
 
 def print_decisions(console: Console, run_dir: Path) -> None:
