@@ -97,7 +97,7 @@ def format_stage(stage: ast.Stage, first_input: str | None = None) -> str:
 
 
 # `x | choose` must not print as `choose(x)`: at a pipeline's start these words are keywords
-_KEYWORD_SOURCES = frozenset({"choose", "sum", "mean", "concat"})
+_KEYWORD_SOURCES = frozenset({"choose", "sum", "mean", "concat", "depth"})
 
 
 def _first_is_call(p: ast.Pipeline) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from nasiam_dsl.lang import ast
+from nasiam_dsl.lang.expand import with_expansion
 from nasiam_dsl.lang.parser import keywords
 
 KEYWORDS = keywords()
@@ -12,6 +13,7 @@ KEYWORDS = keywords()
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True).filter(lambda s: s not in KEYWORDS)
 unicode_names = st.sampled_from(["größe", "ширина", "層", "α_1"])
 any_name = st.one_of(names, unicode_names)
+block_names = st.sampled_from(["blk", "layer"])  # blocks and the calls that may use them
 probs = st.none() | st.floats(min_value=0.0, max_value=1.0, allow_nan=False, width=64)
 ints = st.integers(min_value=1, max_value=10**6)
 scalars = st.one_of(
@@ -57,7 +59,7 @@ combines = st.one_of(
     ),
     st.builds(
         ast.Combine,
-        mode=st.sampled_from(["sum", "mean", "concat"]),
+        mode=st.sampled_from(["sum", "mean", "concat", "depth"]),
         inputs=st.lists(st.builds(ast.Ref, name=any_name, prob=probs), min_size=1, max_size=3).map(
             tuple
         ),
@@ -68,7 +70,7 @@ combines = st.one_of(
 inputs = st.one_of(refs, combines)
 calls = st.builds(
     ast.Call,
-    name=any_name,
+    name=st.one_of(any_name, block_names),
     args=st.lists(
         st.one_of(widths, st.builds(ast.KwArg, name=any_name, value=scalars)), max_size=3
     ).map(tuple),
@@ -77,6 +79,7 @@ stages = st.one_of(
     calls,
     st.builds(ast.ActChoice, options=set_exprs, label=labels),
     st.builds(ast.NormChoice, options=set_exprs, label=labels),
+    st.builds(ast.Each, options=set_exprs),
 )
 
 
@@ -85,7 +88,9 @@ def pipelines(depth: int = 2) -> st.SearchStrategy:
     if depth == 0:
         return plain
     inner = pipelines(depth - 1).flatmap(
-        lambda p: probs.map(lambda pr: p.model_copy(update={"prob": pr}))
+        lambda p: st.tuples(probs, st.integers(min_value=1, max_value=3)).map(
+            lambda pc: p.model_copy(update={"prob": pc[0], "copies": pc[1]})
+        )
     )
     chooses = st.builds(
         ast.Choose, candidates=st.lists(inner, min_size=1, max_size=3).map(tuple), label=labels
@@ -99,7 +104,37 @@ def pipelines(depth: int = 2) -> st.SearchStrategy:
 comment_blocks = st.builds(
     ast.Comments, leading=st.lists(comments, max_size=2).map(tuple), trailing=st.none() | comments
 )
-node_defs = st.builds(ast.NodeDef, name=any_name, expr=pipelines(), comments=comment_blocks)
+repeats = st.one_of(
+    st.none(),
+    st.builds(ast.IntLit, value=st.integers(min_value=0, max_value=4)),
+    st.builds(
+        ast.SetLiteral,
+        items=st.lists(
+            st.builds(ast.IntLit, value=st.integers(min_value=0, max_value=4), prob=probs),
+            max_size=3,
+        ).map(tuple),
+    ),
+)
+node_defs = st.builds(
+    ast.NodeDef, name=any_name, expr=pipelines(), repeat=repeats, comments=comment_blocks
+)
+blocks = st.one_of(
+    st.builds(
+        ast.BlockDef,
+        name=block_names,
+        params=st.lists(any_name, min_size=1, max_size=3).map(tuple),
+        nodes=st.lists(node_defs, max_size=3).map(tuple),
+        comments=comment_blocks,
+        closing=st.lists(comments, max_size=1).map(tuple),
+    ),
+    st.builds(
+        ast.BlockDef,
+        name=block_names,
+        params=st.lists(any_name, min_size=1, max_size=3).map(tuple),
+        expr=pipelines(1),
+        comments=comment_blocks,
+    ),
+)
 heads = st.builds(
     ast.Head,
     name=any_name,
@@ -160,4 +195,5 @@ documents = st.builds(
     constraints=st.lists(constraints, max_size=3).map(tuple),
     comments=comment_blocks,
     closing=st.lists(comments, max_size=1).map(tuple),
-)
+    blocks=st.lists(blocks, max_size=2).map(tuple),
+).map(with_expansion)  # as parsed: heads expanded where they can be, the written ones kept
