@@ -141,6 +141,11 @@ def _cifar(cls_name: str, folder: str, name: str):
             )
         except RuntimeError as exc:  # torchvision's "Dataset not found or corrupted"
             raise DatasetError(f"{root / folder}: {name} files missing or corrupt ({exc})") from exc
+        except (OSError, ValueError) as exc:  # a download without network (URLError is one)
+            raise DatasetError(
+                f"{name}: cannot download into {root} ({type(exc).__name__}: {exc}); "
+                f"fetch it elsewhere and copy {folder}/ there, or check the network"
+            ) from exc
 
     return load
 

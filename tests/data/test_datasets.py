@@ -122,3 +122,17 @@ def test_imagefolder_errors_name_the_path(tmp_path) -> None:
         get_dataset("imagefolder", root=tmp_path / "empty")
     with pytest.raises(DatasetError, match="root directory is required"):
         get_dataset("imagenet")
+
+
+def test_a_cifar_download_without_network_is_a_dataset_error(tmp_path, monkeypatch) -> None:
+    import urllib.error
+    import urllib.request
+
+    from nasiam_dsl.data import DatasetError, get_dataset
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(DatasetError, match="cannot download into"):
+        get_dataset("cifar10", root=tmp_path, split="train", download=True)
