@@ -27,6 +27,7 @@ class NasiamLexer(RegexLexer):
                         "for",
                         "meta",
                         "let",
+                        "block",
                         "head",
                         "constraint",
                         "per",
@@ -42,6 +43,9 @@ class NasiamLexer(RegexLexer):
                 words(
                     (
                         "choose",
+                        "repeat",
+                        "each",
+                        "depth",
                         "pick",
                         "act",
                         "norm",
@@ -62,7 +66,7 @@ class NasiamLexer(RegexLexer):
             (r'"([^"\\\n]|\\.)*"', String),
             (r"@\d[\d_]*(\.\d+)?([eE][-+]?\d+)?", Number.Float),
             (r"\d[\d_]*(\.\d+)?([eE][-+]?\d+)?[kKMG]?", Number),
-            (r"[<>=]=?|\|", Operator),
+            (r"[<>=]=?|\||\*", Operator),
             (r"[{}(),:]", Punctuation),
             (r"\w+", Name),
         ]
