@@ -18,6 +18,7 @@ import importlib
 import math
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from nasiam_dsl import registry
 from nasiam_dsl.cli import main
 from nasiam_dsl.lang import DSLError, ast, check, format_text, parse
 from nasiam_dsl.run.config import RunConfig
+from nasiam_dsl.run.resolve import with_nones
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -213,7 +215,7 @@ def test_tutorial_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         elif name in ("search", "train"):
             result = runner.invoke(main, [*args, "--print-config"])
             if result.exit_code == 0:
-                config = RunConfig.model_validate_json(result.output)
+                config = RunConfig.model_validate(with_nones(tomllib.loads(result.output)))
                 assert config.command == name
         else:
             continue
