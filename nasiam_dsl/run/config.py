@@ -54,7 +54,6 @@ class OptimConfig(BaseModel):
         None,
         description="Keep biases and norm parameters out of weight decay (and LARS "
         "adaptation); default: on with LARS, as every LARS recipe.",
-        json_schema_extra={"sets": True},
     )
     no_decay_lr: float | None = Field(
         None,
@@ -179,7 +178,6 @@ class RunConfig(BaseModel):
         None,
         description="Synchronise BatchNorm statistics across processes; default: on under "
         "DDP for every framework but mocov2 (shuffle-BN), off on one process.",
-        json_schema_extra={"sets": True},
     )
     recipe: Literal["none", "cifar", "imagenet"] = Field(
         "none",

@@ -2,7 +2,8 @@
 
 Every field of `RunConfig` and its sections becomes one click option: `--field-name` (or its
 `flag`), its help from the field's description (and, for `names`, the registered names),
-its default shown from the model, its choices from a `Literal`. Only values typed on the
+its default shown from the model, its choices from a `Literal`; a `bool | None` field (None:
+decided by the run) is a `--x/--no-x` switch. Only values typed on the
 command line reach the config (`typed_overrides`), so the model's defaults and a `--config`
 file stay in force for the rest.
 """
@@ -68,6 +69,7 @@ class ConfigOption:
     commands: tuple[str, ...]
     sets: Any = None  # the value a bare flag sets (None: the option takes a value)
     is_flag: bool = False
+    negatable: bool = False  # a `--x/--no-x` switch of a `bool | None` field
 
     @property
     def default(self) -> Any:
@@ -95,11 +97,20 @@ def _walk(
         if extra.get("cli") is False:
             continue
         flag = extra.get("flag", name.replace("_", "-"))
-        is_flag = "sets" in extra or annotation is bool
-        sets = extra.get("sets", True) if is_flag else None
+        negatable = _optional(annotation) == (bool, True) and "sets" not in extra
+        is_flag = "sets" in extra or annotation is bool or negatable
+        sets = extra.get("sets", True) if is_flag and not negatable else None
         commands = tuple(extra.get("commands", ("search", "train")))
         yield ConfigOption(
-            (*prefix, name), flag.replace("-", "_"), flag, info, annotation, commands, sets, is_flag
+            (*prefix, name),
+            flag.replace("-", "_"),
+            flag,
+            info,
+            annotation,
+            commands,
+            sets,
+            is_flag,
+            negatable,
         )
 
 
@@ -198,6 +209,14 @@ def click_option(option: ConfigOption) -> Callable[[Callable[..., Any]], Callabl
     """The click decorator of one config option."""
     help_text = option.field.description
     names = _extra(option.field).get("names")
+    if option.negatable:
+        return click.option(
+            f"--{option.flag}/--no-{option.flag}",
+            option.param,
+            default=None,
+            help=help_text,
+            cls=ConfigClickOption,
+        )
     if option.is_flag:
         return click.option(
             f"--{option.flag}", option.param, is_flag=True, help=help_text, cls=ConfigClickOption
@@ -229,6 +248,8 @@ def add_config_options(command: str) -> Callable[[Callable[..., Any]], Callable[
 
 
 def _value(option: ConfigOption, typed: Any) -> Any:
+    if option.negatable:
+        return typed
     if option.is_flag:
         return option.sets
     base, _ = _optional(option.annotation)
@@ -248,7 +269,8 @@ def typed_overrides(ctx: click.Context, values: dict[str, Any], command: str) ->
         source = ctx.get_parameter_source(option.param)
         if source is None or source.name not in ("COMMANDLINE", "ENVIRONMENT"):
             continue
-        if option.is_flag and not values.get(option.param):
+        given = values.get(option.param)
+        if option.is_flag and (given is None if option.negatable else not given):
             continue
         section = found
         for key in option.path[:-1]:

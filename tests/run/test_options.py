@@ -47,6 +47,8 @@ def _at(data: Any, path: tuple[str, ...]) -> Any:
 
 def _other(option: ConfigOption) -> tuple[list[str], Any]:
     """Command-line words setting a non-default value, and that value in the config."""
+    if option.negatable:  # None: decided by the run; sgd and one process decide off
+        return [f"--{option.flag}"], True
     if option.is_flag:
         return [f"--{option.flag}"], option.sets
     if option.path in OTHER:
@@ -85,6 +87,10 @@ def test_cli_defaults_are_the_model_defaults() -> None:
     defaults = RunConfig(spec="x")
     for option in config_options("search"):
         default = _at(defaults, option.path)
+        if option.negatable:
+            assert params[option.param].get_default(ctx) is None
+            assert cli_default(option) is None and option.default is None
+            continue
         if option.is_flag:
             assert params[option.param].get_default(ctx) is False and option.sets != default
             continue
@@ -122,8 +128,12 @@ def test_each_option_reaches_the_config_from_toml(tmp_path) -> None:
     lines, expected = [], {}
     for option in config_options("search"):
         _, value = _other(option)
-        if option.path == ("engine", "order"):
-            continue  # second order needs the bilevel mode the `mode` line changes
+        if option.path in (("engine", "order"), ("recipe",)):
+            # second order needs the bilevel mode the `mode` line changes; a recipe fills
+            # framework options this file leaves unset
+            continue
+        if option.path == ("engine", "mode"):
+            value = "bilevel"  # --rank-weight (set below) acts on bilevel steps only
         lines.append(f"{'.'.join(option.path)} = {_toml_value(value)}")
         expected[option.path] = value
     path = tmp_path / "all.toml"
@@ -143,3 +153,20 @@ def test_a_bad_value_names_the_flag(tmp_path) -> None:
     )
     assert result.exit_code == 2
     assert "--sampler (search.sampler)" in result.output and "gumbel" in result.output
+
+
+@pytest.mark.parametrize("flag", ["sync-bn", "exclude-bias-norm"])
+def test_a_bool_decided_by_the_run_is_a_switch(flag: str, tmp_path) -> None:
+    """`--x` and `--no-x` both reach the config; neither leaves the run to decide (None)."""
+    option = next(o for o in config_options("search") if o.flag == flag)
+    spec = str(tmp_path / "s.nas")
+    for words, value in (([f"--{flag}"], True), ([f"--no-{flag}"], False)):
+        result = CliRunner().invoke(main, ["search", spec, *words, "--print-config"])
+        assert result.exit_code == 0, result.output
+        assert _at(printed(result.output), option.path) is value
+    result = CliRunner().invoke(main, ["search", spec, "--print-config", "--optimizer", "lars"])
+    assert _at(printed(result.output), ("optim", "exclude_bias_norm")) is True
+    result = CliRunner().invoke(
+        main, ["search", spec, "--print-config", "--optimizer", "lars", "--no-exclude-bias-norm"]
+    )
+    assert _at(printed(result.output), ("optim", "exclude_bias_norm")) is False
