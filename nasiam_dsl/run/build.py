@@ -29,6 +29,7 @@ from nasiam_dsl.optim.precision import Precision
 from nasiam_dsl.run.arch_side import NoSearch, SearchSide
 from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.run.distributed import DistInfo, broadcast_parameters, init_distributed
+from nasiam_dsl.run.memory import check_memory
 from nasiam_dsl.run.problem import FrameworkProblem
 from nasiam_dsl.run.streams import Streams, open_streams, two_views
 from nasiam_dsl.search.engine import DartsEngine
@@ -267,6 +268,7 @@ def build(config: RunConfig, run_dir: Path) -> Run:
     backbone = backbone_of(config, info.channels)
     feature_dim = int(backbone.feature_dim)
     doc, text = read_spec(config, command, feature_dim)  # a space may name another framework
+    check_memory(config, doc, backbone, info, device, dist.world_size)  # before the supernet
     try:
         supernet = command.compile(doc, feature_dim, config.seed)
     except DSLError as e:
