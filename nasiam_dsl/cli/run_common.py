@@ -130,6 +130,9 @@ def execute(config_dict: dict[str, Any] | None, kw: dict[str, Any], command: str
     else:
         assert config_dict is not None
         config = with_framework_options(validated_config(config_dict, kw))
+        from nasiam_dsl.run.streams import with_augmentation
+
+        config = with_augmentation(config)
     if kw.get("print_config"):
         click.echo(config_toml(config), nl=False)
         sys.exit(0)

@@ -1,6 +1,11 @@
 """Datasets, splits, two-view augmentation and loaders for siamese search and training."""
 
-from nasiam_dsl.data.augment_config import AugmentConfig, augment_recipe, list_recipes
+from nasiam_dsl.data.augment_config import (
+    AugmentConfig,
+    augment_recipe,
+    list_recipes,
+    view_recipe,
+)
 from nasiam_dsl.data.batched_augment import BatchedTwoViewAugment, normalize_batch, to_unit_float
 from nasiam_dsl.data.datasets import (
     dataset_info,
@@ -12,7 +17,7 @@ from nasiam_dsl.data.datasets import (
 from nasiam_dsl.data.embedded import EMBEDDED_PATH, EmbeddedDataset
 from nasiam_dsl.data.errors import DatasetError
 from nasiam_dsl.data.infinite import InfiniteLoader
-from nasiam_dsl.data.info import DatasetInfo
+from nasiam_dsl.data.info import DatasetInfo, with_image_size
 from nasiam_dsl.data.loaders import ResumableSampler, make_loader, set_loader_epoch
 from nasiam_dsl.data.splits import dataset_labels, split_dataset, split_indices
 from nasiam_dsl.data.two_view import (
@@ -48,5 +53,7 @@ __all__ = [
     "split_indices",
     "to_unit_float",
     "uint8_transform",
+    "view_recipe",
     "view_transform",
+    "with_image_size",
 ]

@@ -110,3 +110,10 @@ def augment_recipe(framework: str, info: DatasetInfo, **overrides: object) -> Au
     }
     fields.update(overrides)
     return AugmentConfig(**fields)
+
+
+def view_recipe(framework: str, info: DatasetInfo, overrides: dict[str, object]) -> AugmentConfig:
+    """The augmentation of a run: ``framework``'s recipe (SimSiam's for a framework without
+    one, a user's) for ``info``, with ``overrides`` (the run's augmentation options) last."""
+    name = framework.lower() if framework.lower() in _RECIPES else "simsiam"
+    return augment_recipe(name, info, **overrides)

@@ -191,7 +191,7 @@ def _imagefolder_info(root: Path | None) -> DatasetInfo:
     classes = [p for p in folder.iterdir() if p.is_dir()]
     if not classes:
         raise DatasetError(f"{folder}: no class directories (expected <class>/<image>)")
-    return DatasetInfo("imagefolder", len(classes), 3, 224, IMAGENET_MEAN, IMAGENET_STD)
+    return DatasetInfo("imagefolder", len(classes), 3, 224, IMAGENET_MEAN, IMAGENET_STD, 256)
 
 
 register_dataset("embedded", DatasetEntry(_load_embedded, _embedded_info))
@@ -214,7 +214,7 @@ register_dataset(
     "imagenet",
     DatasetEntry(
         _load_imagefolder,
-        _fixed_info(DatasetInfo("imagenet", 1000, 3, 224, IMAGENET_MEAN, IMAGENET_STD)),
+        _fixed_info(DatasetInfo("imagenet", 1000, 3, 224, IMAGENET_MEAN, IMAGENET_STD, 256)),
     ),
 )
 

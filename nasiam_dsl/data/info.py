@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -19,7 +19,9 @@ class DatasetInfo:
     """Shape and normalisation of a dataset's images.
 
     ``image_size`` is the side of the square views that training uses; ``mean`` and ``std``
-    have one entry per channel and apply to pixels on [0, 1].
+    have one entry per channel and apply to pixels on [0, 1]; ``resize``, when set, is the
+    short side evaluation views are resized to before their centre crop of ``image_size``
+    (images of varying size, or a size other than the stored one).
     """
 
     name: str
@@ -28,6 +30,7 @@ class DatasetInfo:
     image_size: int
     mean: tuple[float, ...]
     std: tuple[float, ...]
+    resize: int | None = None
 
     def __post_init__(self) -> None:
         if len(self.mean) != self.channels or len(self.std) != self.channels:
@@ -39,3 +42,14 @@ class DatasetInfo:
     def has_colour(self) -> bool:
         """Whether colour augmentations (saturation, hue, grayscale) make sense."""
         return self.channels == 3
+
+
+def with_image_size(info: DatasetInfo, image_size: int | None) -> DatasetInfo:
+    """``info`` with views of side ``image_size`` (None: the dataset's own); evaluation views
+    are resized in the dataset's proportion (ImageNet's 256 for 224)."""
+    if image_size is None or image_size == info.image_size:
+        return info
+    resize = image_size
+    if info.resize is not None:
+        resize = round(image_size * info.resize / info.image_size)
+    return replace(info, image_size=image_size, resize=resize)

@@ -60,9 +60,10 @@ class TwoViewTransform:
 def eval_transform(info: DatasetInfo, resize: int | None = None) -> v2.Compose:
     """Un-augmented evaluation view (kNN bank, linear probe): tensor + normalise.
 
-    ``resize`` (e.g. 256 for ImageNet) resizes the short side and centre-crops to
-    ``info.image_size``.
+    ``resize`` (e.g. 256 for ImageNet; default: ``info.resize``) resizes the short side and
+    centre-crops to ``info.image_size``.
     """
+    resize = resize if resize is not None else info.resize
     steps: list[Any] = [v2.ToImage()]
     if resize is not None:
         steps += [v2.Resize(resize, antialias=True), v2.CenterCrop(info.image_size)]

@@ -34,6 +34,55 @@ class DataConfig(BaseModel):
     )
     workers: int = Field(0, ge=0, description="Data loader worker processes.")
     limit: int | None = Field(None, gt=0, description="Use only N training images.")
+    image_size: int | None = Field(
+        None,
+        gt=0,
+        description="Side of the training views in pixels (images are resized to it); "
+        "default: 224 for imagefolder, the dataset's own size otherwise.",
+    )
+
+
+Pair = tuple[float, float]
+
+
+class AugmentationOptions(BaseModel):
+    """The two views' augmentation; a value left unset comes from the framework's recipe
+    for the dataset (`data/augment_config.py`), which `--print-config` writes out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    crop_scale: Pair | None = Field(
+        None, description="Random resized crop: the area range kept, LO HI (0 < LO <= HI <= 1)."
+    )
+    jitter: tuple[float, float, float, float] | None = Field(
+        None,
+        description="Colour jitter strengths: brightness, contrast, saturation, hue (<= 0.5).",
+    )
+    jitter_p: float | None = Field(None, ge=0, le=1, description="Colour jitter probability.")
+    grayscale_p: float | None = Field(None, ge=0, le=1, description="Grayscale probability.")
+    blur_p: float | None = Field(
+        None, ge=0, le=1, description="Gaussian blur probability (recipe: 0.5 from 96 pixels)."
+    )
+    solarize_p: float | None = Field(None, ge=0, le=1, description="Solarize probability.")
+    flip_p: float | None = Field(None, ge=0, le=1, description="Horizontal flip probability.")
+
+    @field_validator("crop_scale")
+    @classmethod
+    def _scale(cls, value: Pair | None) -> Pair | None:
+        if value is not None and not 0 < value[0] <= value[1] <= 1:
+            raise ValueError(f"needs 0 < LO <= HI <= 1, got {value[0]} {value[1]}")
+        return value
+
+    @field_validator("jitter")
+    @classmethod
+    def _jitter(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None and (min(value) < 0 or value[3] > 0.5):
+            raise ValueError(f"strengths must be >= 0 and hue <= 0.5, got {list(value)}")
+        return value
+
+    def given(self) -> dict[str, Any]:
+        """The values set (over the recipe)."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class OptimConfig(BaseModel):
@@ -146,6 +195,7 @@ class RunConfig(BaseModel):
         default_factory=dict, description="The backbone's options, as a JSON object."
     )
     data: DataConfig = DataConfig()
+    augmentation: AugmentationOptions = AugmentationOptions()
     optim: OptimConfig = OptimConfig()
     engine: EngineConfig = EngineConfig()
     search: SearchOptions = SearchOptions()
@@ -194,6 +244,14 @@ class RunConfig(BaseModel):
     knn_k: int = Field(200, gt=0, description="Neighbours of the kNN monitor.")
     tensorboard: bool = Field(
         False, description="Also log metrics and architecture probabilities to TensorBoard."
+    )
+    wandb: bool = Field(
+        False,
+        description="Also log metrics to Weights & Biases (WANDB_MODE=offline logs without "
+        "network; `wandb sync` uploads later).",
+    )
+    wandb_project: str | None = Field(
+        None, description="The W&B project (default: nasiam); the run is named after its folder."
     )
     out: str = Field("runs", description="Parent of run dirs.")
     name: str | None = Field(None, description="Run directory name.")

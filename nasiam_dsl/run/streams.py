@@ -15,6 +15,27 @@ from nasiam_dsl.run.distributed import DistInfo
 from nasiam_dsl.usage import UsageProblem
 
 
+def sized_info(config: RunConfig, info: Any) -> Any:
+    """The dataset's facts with the run's `--image-size` (views and the kNN monitor's bank)."""
+    from nasiam_dsl.data import with_image_size
+
+    return with_image_size(info, config.data.image_size)
+
+
+def augmentation_of(config: RunConfig, framework_name: str, info: Any) -> Any:
+    """The run's `AugmentConfig`: the framework's recipe for the (sized) dataset, with the
+    augmentation options the config sets; a bad combination is a message naming them."""
+    from nasiam_dsl.data import view_recipe
+
+    given = config.augmentation.given()
+    try:
+        return view_recipe(framework_name, info, given)
+    except ValueError as e:
+        names = ", ".join(f"--{k.replace('_', '-')}" for k in given) or "the recipe"
+        first = str(e).splitlines()[-1].strip() if str(e) else ""
+        raise UsageProblem(f"augmentation ({names}) for {info.name}: {first}") from None
+
+
 @dataclass
 class Streams:
     """Batches for weight steps (`train`) and, searching, architecture steps (`val`)."""
@@ -41,9 +62,7 @@ def open_streams(
         DatasetError,
         InfiniteLoader,
         TwoViewTransform,
-        augment_recipe,
         get_dataset,
-        list_recipes,
         make_loader,
         pretrain_split,
         split_dataset,
@@ -51,8 +70,8 @@ def open_streams(
     )
     from nasiam_dsl.evaluate import limited
 
-    recipe_name = framework_name if framework_name in list_recipes() else "simsiam"
-    recipe = augment_recipe(recipe_name, info)
+    info = sized_info(config, info)
+    recipe = augmentation_of(config, framework_name, info)
     batched = config.data.augment == "batched"
     transform = uint8_transform(info.image_size) if batched else TwoViewTransform(recipe)
     try:
@@ -120,3 +139,27 @@ def two_views(
         return v1.contiguous(memory_format=memory), v2.contiguous(memory_format=memory)
 
     return views
+
+
+def with_augmentation(config: RunConfig) -> RunConfig:
+    """`config` with its image size and every augmentation value written out (the
+    framework's recipe where the config leaves them unset), as the run will use them; left
+    as given when the dataset or framework cannot be read yet (the run's build says why)."""
+    from nasiam_dsl.data import DatasetError, dataset_info
+    from nasiam_dsl.frameworks.registry import get_framework
+    from nasiam_dsl.names import UnknownNameError
+
+    try:
+        info = sized_info(config, dataset_info(config.data.dataset, config.data.data_dir))
+        name = get_framework(config.framework).name
+        recipe = augmentation_of(config, name, info)
+    except (DatasetError, UnknownNameError, ImportError, UsageProblem, ValueError, OSError):
+        return config
+    fields = type(config.augmentation).model_fields
+    values = {k: getattr(recipe, k) for k in fields}
+    return config.model_copy(
+        update={
+            "data": config.data.model_copy(update={"image_size": info.image_size}),
+            "augmentation": config.augmentation.model_validate(values),
+        }
+    )

@@ -58,8 +58,11 @@ def _other(option: ConfigOption) -> tuple[list[str], Any]:
     if typing.get_origin(option.annotation) is Literal:
         value = next(v for v in typing.get_args(option.annotation) if v != option.default)
         return [f"--{option.flag}", value.replace("_", "-")], value
-    if kind is tuple:
-        return [f"--{option.flag}", "0.4", "0.9"], [0.4, 0.9]
+    if kind is tuple or typing.get_origin(kind) is tuple:
+        values = (
+            [0.4, 0.9] if kind is tuple else [0.4, 0.9, 0.3, 0.05][: len(typing.get_args(kind))]
+        )
+        return [f"--{option.flag}", *map(str, values)], values
     if kind is dict:
         return [f"--{option.flag}", '{"width": 4}'], {"width": 4}
     if kind is int:
