@@ -25,7 +25,15 @@ from typing import Any
 
 from nasiam_dsl import registry
 from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.errors import Diagnostic, DSLError, did_you_mean
+from nasiam_dsl.lang.errors import DSLError, did_you_mean
+from nasiam_dsl.lang.rewrite import (
+    Stop,
+    Substitution,
+    descendants,
+    fail,
+    relocated,
+    renamed,
+)
 
 __all__ = ["MAX_EXPANDED_NODES", "MAX_REPEAT", "expand_heads", "numbered", "with_expansion"]
 
@@ -33,66 +41,9 @@ MAX_REPEAT = 64  # layers one `repeat` makes, and items of a depth set
 MAX_EXPANDED_NODES = 20_000  # nested repetition multiplies; past this the file is refused
 
 
-class _Stop(Exception):
-    """Raised inside the expander to abandon a document at its first error."""
-
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
-
-
 def numbered(name: str, i: int) -> str:
     """The name of layer `i` of `name = repeat ...`: `h3`, or `b2_3` after a digit."""
     return f"{name}_{i}" if name[-1:].isdigit() else f"{name}{i}"
-
-
-def _fail(message: str, pos: ast.Pos | None, hint: str | None = None) -> _Stop:
-    return _Stop(Diagnostic(message, pos, hint=hint, code="block"))
-
-
-# ---- generic rewriting of the syntax tree ---------------------------------------------------
-
-
-def _rebuild(node: Any, fn: Any) -> Any:
-    """`node` with `fn` applied bottom-up to every syntax node below and at it."""
-    if isinstance(node, tuple):
-        return tuple(_rebuild(n, fn) for n in node)
-    if not isinstance(node, ast.Node):
-        return node
-    update = {}
-    for name in type(node).model_fields:
-        if name in ("pos", "comments"):
-            continue
-        value = getattr(node, name)
-        new = _rebuild(value, fn)
-        if new is not value:
-            update[name] = new
-    node = node.model_copy(update=update) if update else node
-    return fn(node)
-
-
-def _relocated(node: Any, via: ast.Pos | None, block: str) -> Any:
-    """Positions of a block's definition, marked as expanded at the use site `via`."""
-
-    def move(n: ast.Node) -> ast.Node:
-        if n.pos is None or n.pos.via is not None:
-            return n
-        return n.model_copy(
-            update={"pos": n.pos.model_copy(update={"via": via, "via_block": block})}
-        )
-
-    return _rebuild(node, move)
-
-
-def _uses(node: Any) -> Iterator[ast.Node]:
-    if isinstance(node, tuple):
-        for n in node:
-            yield from _uses(n)
-    elif isinstance(node, ast.Node):
-        yield node
-        for name in type(node).model_fields:
-            if name not in ("pos", "comments"):
-                yield from _uses(getattr(node, name))
 
 
 # ---- the expander ---------------------------------------------------------------------------
@@ -120,17 +71,17 @@ class _Expander:
         if block.name in self.blocks:
             first = self.blocks[block.name].pos
             where = f"first defined on line {first.line}" if first else None
-            raise _fail(f"duplicate block '{block.name}'", block.pos, where)
+            raise fail(f"duplicate block '{block.name}'", block.pos, where)
         if registry.get_op(block.name) is not None:
-            raise _fail(
+            raise fail(
                 f"block '{block.name}' has the name of an op",
                 block.pos,
                 "give the block a name of its own",
             )
         if len(set(block.params)) != len(block.params):
-            raise _fail(f"block '{block.name}' names a parameter twice", block.pos)
+            raise fail(f"block '{block.name}' names a parameter twice", block.pos)
         if block.expr is None and not block.nodes:
-            raise _fail(f"block '{block.name}' has no node", block.pos)
+            raise fail(f"block '{block.name}' has no node", block.pos)
         self.blocks[block.name] = block
 
     # ---- sequences of nodes (a head's, a block's) ---------------------------------------
@@ -139,14 +90,14 @@ class _Expander:
         alias: dict[str, str] = {}
         for node in nodes:
             if alias:
-                node = _rename(node, alias)
+                node = renamed(node, alias)
             made, last = self.node(node, stack)
             out += made
             if last is not None:
                 alias[node.name] = last
             self.made += len(made)
             if self.made > MAX_EXPANDED_NODES:
-                raise _fail(
+                raise fail(
                     f"the blocks expand to more than {MAX_EXPANDED_NODES:,} nodes",
                     node.pos,
                     "repeat fewer layers",
@@ -178,20 +129,20 @@ class _Expander:
     ) -> tuple[list[ast.NodeDef], str | None]:
         first = node.expr.stages[0] if node.expr.stages else None
         if use is None and isinstance(first, ast.Call):
-            raise _fail(
+            raise fail(
                 f"unknown block '{first.name}'",
                 first.pos,
                 did_you_mean(first.name, self.blocks)
                 or "define it with `block NAME(x, ...) { ... }`",
             )
         if use is None:
-            raise _fail(
+            raise fail(
                 "`repeat` applies to a block",
                 node.expr.pos or node.pos,
                 "write `NAME = repeat 3 BLOCK(input, ...)` with a block defined by `block`",
             )
         if len(node.expr.stages) > 1:
-            raise _fail(
+            raise fail(
                 "a repeated block takes no stages after it",
                 node.expr.stages[1].pos,
                 "put the stages in the block, or in a node of their own",
@@ -219,21 +170,21 @@ class _Expander:
         hint = f"a block repeats 1 to {MAX_REPEAT} times"
         if isinstance(count, ast.IntLit):
             if not 1 <= count.value <= MAX_REPEAT:
-                raise _fail(f"cannot repeat a block {count.value} times", count.pos, hint)
+                raise fail(f"cannot repeat a block {count.value} times", count.pos, hint)
             return [count.value]
         assert isinstance(count, ast.SetLiteral)
         if not count.items:
-            raise _fail("a depth set needs at least one depth", count.pos, hint)
+            raise fail("a depth set needs at least one depth", count.pos, hint)
         values: list[int] = []
         for item in count.items:
             if not isinstance(item, ast.IntLit):
-                raise _fail("a depth is an integer", item.pos, hint)
+                raise fail("a depth is an integer", item.pos, hint)
             if not 1 <= item.value <= MAX_REPEAT:
-                raise _fail(f"cannot repeat a block {item.value} times", item.pos, hint)
+                raise fail(f"cannot repeat a block {item.value} times", item.pos, hint)
             if item.value in values:
-                raise _fail(f"depth {item.value} is listed twice", item.pos)
+                raise fail(f"depth {item.value} is listed twice", item.pos)
             if values and item.value < values[-1]:
-                raise _fail("depths are listed in increasing order", item.pos)
+                raise fail("depths are listed in increasing order", item.pos)
             values.append(item.value)
         return values
 
@@ -247,21 +198,21 @@ class _Expander:
         if block is None or isinstance(p.source, ast.Choose):
             return None
         if not isinstance(p.source, ast.Ref):
-            raise _fail(
+            raise fail(
                 f"block '{block.name}' reads one node",
                 p.source.pos or call.pos,
                 f"name the combination in a node of its own, then `{block.name}(that, ...)`",
             )
         kwargs = [a for a in call.args if isinstance(a, ast.KwArg)]
         if kwargs:
-            raise _fail(
+            raise fail(
                 f"block '{block.name}' takes no options",
                 kwargs[0].pos,
                 f"its parameters are ({', '.join(block.params)})",
             )
         use = _Use(block, call, p.source.name)
         if len(use.args) + 1 != len(block.params):
-            raise _fail(
+            raise fail(
                 f"block '{block.name}' takes {len(block.params)} argument"
                 f"{'s' if len(block.params) != 1 else ''} ({', '.join(block.params)}), "
                 f"given {len(use.args) + 1}",
@@ -277,7 +228,7 @@ class _Expander:
         block = use.block
         if block.name in stack:
             chain = " -> ".join([*stack[stack.index(block.name) :], block.name])
-            raise _fail(
+            raise fail(
                 f"block '{block.name}' uses itself ({chain})",
                 use.call.pos,
                 "a block cannot use itself, directly or through other blocks",
@@ -291,8 +242,8 @@ class _Expander:
             n.name: (out if i == len(body) - 1 else prefix + n.name) for i, n in enumerate(body)
         }
         params = dict(zip(block.params[1:], use.args, strict=True))
-        subst = _Substitution(block, use.input, params, local, via)
-        renamed = [subst.node(_relocated(n, via, block.name)) for n in body]
+        subst = Substitution(block, use.input, params, local, via)
+        renamed = [subst.node(relocated(n, via, block.name)) for n in body]
         return self.nodes(renamed, (*stack, block.name))
 
     # ---- pipelines: blocks of one pipeline inline, candidates expand ----------------------
@@ -302,7 +253,7 @@ class _Expander:
         use = self.use(p)
         if use is not None:
             if use.block.expr is None:
-                raise _fail(
+                raise fail(
                     f"block '{use.block.name}' has several nodes: use it as a node of its own",
                     use.call.pos,
                     f"write `NAME = {use.block.name}(...)` on a line of its own",
@@ -330,13 +281,13 @@ class _Expander:
     ) -> Iterator[ast.Stage]:
         for stage in stages:
             if isinstance(stage, ast.Call) and stage.name in self.blocks:
-                raise _fail(
+                raise fail(
                     f"block '{stage.name}' starts a pipeline",
                     stage.pos,
                     f"name what it reads in a node, then `{stage.name}(that, ...)`",
                 )
             if isinstance(stage, ast.Each) and not candidate:
-                raise _fail(
+                raise fail(
                     "`each` makes one candidate per item: it goes in a candidate of choose(...)",
                     stage.pos,
                     "for a choice of activation, write `act{...}`",
@@ -346,7 +297,7 @@ class _Expander:
     def candidates(self, c: ast.Pipeline, written: ast.Pipeline) -> list[ast.Pipeline]:
         """A candidate's `each` stages and `* N`, as the candidates they stand for."""
         if not 1 <= c.copies <= MAX_REPEAT:
-            raise _fail(
+            raise fail(
                 f"cannot copy a candidate {c.copies} times",
                 written.pos,
                 f"write `* N` with N from 1 to {MAX_REPEAT}",
@@ -363,7 +314,7 @@ class _Expander:
         if isinstance(options, ast.SetRef):
             let = self.lets.get(options.name)
             if let is None or not isinstance(let.value, ast.SetLiteral):
-                raise _fail(
+                raise fail(
                     f"undefined set '{options.name}'",
                     options.pos or each.pos,
                     did_you_mean(options.name, self.lets) or "define it with `let NAME = {...}`",
@@ -372,71 +323,13 @@ class _Expander:
         else:
             items = options.items
         if not items:
-            raise _fail("`each` needs at least one op", each.pos)
+            raise fail("`each` needs at least one op", each.pos)
         calls = []
         for item in items:
             if not isinstance(item, ast.Term):
-                raise _fail("`each` lists ops, not widths", item.pos or each.pos)
+                raise fail("`each` lists ops, not widths", item.pos or each.pos)
             calls.append(ast.Call(name=item.name, args=item.kwargs, pos=item.pos or each.pos))
         return tuple(calls)
-
-
-def _rename(node: ast.NodeDef, alias: dict[str, str]) -> ast.NodeDef:
-    def swap(n: ast.Node) -> ast.Node:
-        if isinstance(n, ast.Ref) and n.name in alias:
-            return n.model_copy(update={"name": alias[n.name]})
-        return n
-
-    return node.model_copy(update={"expr": _rebuild(node.expr, swap)})
-
-
-class _Substitution:
-    """A block's parameters and inner names replaced by a use's arguments and new names."""
-
-    def __init__(
-        self,
-        block: ast.BlockDef,
-        input_name: str,
-        params: dict[str, ast.Argument],
-        local: dict[str, str],
-        via: ast.Pos | None,
-    ) -> None:
-        self.block = block
-        self.refs = {**local, block.params[0]: input_name}
-        self.params = params
-        self.local = local
-        self.via = via
-
-    def node(self, node: ast.NodeDef) -> ast.NodeDef:
-        expr = _rebuild(node.expr, self.replace)
-        return node.model_copy(
-            update={"name": self.local[node.name], "expr": expr, "comments": ast.Comments()}
-        )
-
-    def replace(self, n: ast.Node) -> ast.Node:
-        if isinstance(n, ast.Ref):
-            if n.name not in self.refs:
-                known = [*self.refs]
-                raise _fail(
-                    f"block '{self.block.name}' has no node or input '{n.name}'",
-                    n.pos,
-                    did_you_mean(n.name, known)
-                    or f"a block reads its input '{self.block.params[0]}' and its own nodes",
-                )
-            return n.model_copy(update={"name": self.refs[n.name]})
-        if isinstance(n, ast.WidthName) and n.name in self.params:
-            arg = self.params[n.name]
-            return arg
-        if isinstance(n, ast.SetRef) and n.name in self.params:
-            arg = self.params[n.name]
-            if not isinstance(arg, ast.WidthName):
-                raise _fail(
-                    f"parameter '{n.name}' of block '{self.block.name}' is used as a set",
-                    arg.pos,
-                    "pass the name of a `let` set here",
-                )
-            return n.model_copy(update={"name": arg.name})
-        return n
 
 
 # ---- the public functions -------------------------------------------------------------------
@@ -445,7 +338,7 @@ class _Substitution:
 def _needs_expansion(doc: ast.Document) -> bool:
     if doc.blocks:
         return True
-    for node in _uses(doc.heads):
+    for node in descendants(doc.heads):
         if isinstance(node, ast.NodeDef) and node.repeat is not None:
             return True
         if isinstance(node, ast.Each) or (isinstance(node, ast.Pipeline) and node.copies != 1):
@@ -463,7 +356,7 @@ def expand_heads(doc: ast.Document) -> tuple[ast.Head, ...]:
             head.model_copy(update={"nodes": tuple(expander.nodes(head.nodes, ()))})
             for head in written
         )
-    except _Stop as stop:
+    except Stop as stop:
         raise DSLError([stop.diagnostic]) from None
 
 
