@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nasiam_dsl.run.record import EpochRecord
 from nasiam_dsl.show.figures import (
     as_run,
     epochs_of,
@@ -55,7 +56,7 @@ def _number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _series(records: list[dict[str, Any]], key: str) -> tuple[list[float], list[float]]:
+def _series(records: list[EpochRecord], key: str) -> tuple[list[float], list[float]]:
     xs, ys = [], []
     for x, r in zip(epochs_of(records), records, strict=True):
         v = r.get(key)
@@ -65,10 +66,9 @@ def _series(records: list[dict[str, Any]], key: str) -> tuple[list[float], list[
     return xs, ys
 
 
-def op_count_series(records: list[dict[str, Any]]) -> Series:
-    """Parameter-free op counts over epochs, in the shapes a metrics record may hold them:
-    `"op_counts": {head: {"param_free": n}}` (or `{head: n}`), or flat keys
-    `"op_counts/HEAD/NAME"` and `"param_free/HEAD"`."""
+def op_count_series(records: list[EpochRecord]) -> Series:
+    """Parameter-free op counts over epochs: a record's `op_counts` (`{head: {name: n}}`),
+    or flat logs `"op_counts/HEAD/NAME"` and `"param_free/HEAD"`."""
     out: Series = {}
 
     def add(label: str, x: float, v: Any) -> None:
@@ -78,15 +78,10 @@ def op_count_series(records: list[dict[str, Any]]) -> Series:
             ys.append(float(v))
 
     for x, r in zip(epochs_of(records), records, strict=True):
-        nested = r.get("op_counts")
-        if isinstance(nested, dict):
-            for head, value in nested.items():
-                if isinstance(value, dict):
-                    for name, n in value.items():
-                        add(f"{head} {name}", x, n)
-                else:
-                    add(f"{head} param_free", x, value)
-        for key, value in r.items():
+        for head, counts in (r.op_counts or {}).items():
+            for name, n in counts.items():
+                add(f"{head} {name}", x, n)
+        for key, value in r.extra.items():
             if key.startswith("op_counts/"):
                 add(" ".join(key.split("/")[1:]), x, value)
             elif key.startswith("param_free/"):
@@ -94,14 +89,14 @@ def op_count_series(records: list[dict[str, Any]]) -> Series:
     return out
 
 
-def random_init_knn(records: list[dict[str, Any]]) -> float | None:
+def random_init_knn(records: list[EpochRecord]) -> float | None:
     """The kNN accuracy of the untrained backbone, when the run recorded it."""
     for r in records:
         if _number(r.get("knn_random_init")):
-            return float(r["knn_random_init"])
+            return float(r.get("knn_random_init"))
     for r in records:
-        if r.get("epoch") == 0 and _number(r.get("knn")):
-            return float(r["knn"])
+        if r.epoch == 0 and _number(r.knn):
+            return float(r.knn)
     return None
 
 
@@ -133,7 +128,7 @@ def loss_panels(run: RunDir) -> list[Panel]:
     losses = {k: v for k, v in losses.items() if v[0]}
     if losses:
         panels.append(Panel("loss", "SSL loss", losses, (None, None)))
-    knn = _series([r for r in run.metrics if r.get("epoch") != 0], "knn")
+    knn = _series([r for r in run.metrics if r.epoch != 0], "knn")
     if knn[0]:
         title = "kNN top-1 accuracy"
         if len(knn[0]) == 1:

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from nasiam_dsl.lang import DSLError, ast, parse
+from nasiam_dsl.run.record import EpochRecord
 from nasiam_dsl.usage import UsageProblem
 
 CONFIG = "config.json"
@@ -33,7 +36,7 @@ class RunDir:
     spec: ast.Document | None = None
     genotype: ast.Document | None = None
     alphas: list[dict[str, Any]] = field(default_factory=list)
-    metrics: list[dict[str, Any]] = field(default_factory=list)
+    metrics: list[EpochRecord] = field(default_factory=list)  # `metrics.jsonl`, typed
 
     @property
     def space(self) -> ast.Document | None:
@@ -99,12 +102,21 @@ def _alphas(path: Path) -> list[dict[str, Any]]:
     return [record for _, record in records]
 
 
-def _metrics(path: Path) -> list[dict[str, Any]]:
-    records = _numbered_jsonl(path)
-    for line, record in records:
+def _metrics(path: Path) -> list[EpochRecord]:
+    """The typed records of a `metrics.jsonl` (the loop's `EpochRecord`)."""
+    found = []
+    for line, record in _numbered_jsonl(path):
         if not _number(record.get("epoch")):
             raise UsageProblem(f"{path}:{line}: a metrics record without a numeric 'epoch'")
-    return [record for _, record in records]
+        try:
+            found.append(EpochRecord.from_line(record))
+        except ValidationError as e:
+            error = e.errors()[0]
+            where = ".".join(str(x) for x in error["loc"])
+            raise UsageProblem(
+                f"{path}:{line}: bad metrics value '{where}': {error['msg']}"
+            ) from None
+    return found
 
 
 def _parse(path: Path) -> ast.Document:
@@ -158,7 +170,7 @@ def load_run(path: str | Path) -> RunDir:
     alphas: list[dict[str, Any]] = []
     if (path / ALPHAS).is_file():
         alphas = _alphas(path / ALPHAS)
-    metrics: list[dict[str, Any]] = []
+    metrics: list[EpochRecord] = []
     if (path / METRICS).is_file():
         metrics = _metrics(path / METRICS)
     return RunDir(path, config, spec, genotype, alphas, metrics)

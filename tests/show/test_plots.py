@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("matplotlib")
 from PIL import Image
 
+from nasiam_dsl.run.record import EpochRecord
 from nasiam_dsl.show.plots import (
     grid_size,
     heatmap_size,
@@ -164,7 +165,7 @@ def test_op_count_shapes() -> None:
         {"epoch": 2, "op_counts/projector/param_free": 1, "param_free/predictor": 0},
         {"epoch": 3, "lr": 0.1},
     ]
-    assert op_count_series(records) == {
+    assert op_count_series([EpochRecord.from_line(r) for r in records]) == {
         "projector param_free": ([1.0, 2.0], [2.0, 1.0]),
         "predictor param_free": ([1.0, 2.0], [1.0, 0.0]),
     }

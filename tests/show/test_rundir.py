@@ -19,7 +19,7 @@ def test_load_run_reads_every_file(make_run: MakeRun) -> None:
     assert run.genotype is not None and run.genotype.name == "tiny_derived"
     assert [r["epoch"] for r in run.alphas] == [1, 2, 3]
     assert run.final_probabilities() == FINAL
-    assert [r["epoch"] for r in run.metrics] == [1, 2, 3]
+    assert [r.epoch for r in run.metrics] == [1, 2, 3]
 
 
 def test_absent_optional_files_are_empty(make_run: MakeRun) -> None:
@@ -138,4 +138,16 @@ def test_undecodable_file(make_run: MakeRun) -> None:
     path = make_run()
     (path / "alphas.jsonl").write_bytes(b"\xff\xfe\x00garbage\n")
     with pytest.raises(UsageProblem, match=r"alphas.jsonl: cannot be read"):
+        load_run(path)
+
+
+def test_metrics_are_read_as_epoch_records(make_run: MakeRun) -> None:
+    run = load_run(make_run())
+    assert run.metrics[0].knn == pytest.approx(0.4) and run.metrics[0].get("train/loss") < 0
+    assert run.metrics[-1].op_counts == {
+        "projector": {"param_free": 1},
+        "predictor": {"param_free": 0},
+    }
+    path = make_run(name="bad", metrics=[{"epoch": 1}, {"epoch": 2, "knn": "high"}])
+    with pytest.raises(UsageProblem, match=r"metrics.jsonl:2: bad metrics value 'knn'"):
         load_run(path)
