@@ -141,7 +141,7 @@ def test_language_page_uses_every_construct() -> None:
     sources = {n.source for n in nodes if isinstance(n, ast.Head)}
     assert {"backbone", "projector"} <= sources and any(isinstance(s, int) for s in sources)
     combines = [n for n in nodes if isinstance(n, ast.Combine)]
-    assert {c.mode for c in combines} == {"sum", "mean", "concat"}
+    assert {c.mode for c in combines} == {"sum", "mean", "concat", "depth"}
     assert any(c.pick is None for c in combines) and any(c.pick for c in combines)
     assert any(isinstance(n, ast.Choose) for n in nodes)
     for choice in (ast.ActChoice, ast.NormChoice, ast.WidthChoice):
