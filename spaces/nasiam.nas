@@ -1,5 +1,5 @@
-# NASiam's SimSiam space, exactly the seed's (aheuillet/NASiam@e3a1a4c, SimSiam/simsiam/builder.py):
-# 6 + 4 layers of 7 candidates (tests/compile/fixtures has it expanded).
+# NASiam's SimSiam space, exactly the seed's (aheuillet/NASiam@e3a1a4c): 6 + 4 layers of its 7
+# candidates in its order and layer rules; at the expanding layer 5 are one op (`check` warns).
 space nasiam_simsiam for simsiam {
   meta {
     seed_code = "aheuillet/NASiam@e3a1a4c"
@@ -13,8 +13,8 @@ space nasiam_simsiam for simsiam {
   block lbn(x, w) { linear(x, w, bias=false) | bn }
   block lbr(x, w) { lbn(x, w) | relu }
   block layer(x, w) { choose(x | each(pools) | bn, identity(x), lbn(x, w) | each(acts)) }
-  block grow(x, w) { choose(lbr(x, w) | each(pools) | bn, lbr(x, w), lbn(x, w) | each(acts)) }
-  block shrink(x, w) { choose(linear(x, w) | each(pools) | bn, linear(x, w) * 5) }
+  block contract(x, w) { choose(lbr(x, w) | each(pools) | bn, lbr(x, w), lbn(x, w) | each(acts)) }
+  block expand(x, w) { choose(linear(x, w) | each(pools) | bn, linear(x, w) * 5) }
 
   head projector(x: backbone) {
     h = repeat 6 layer(x, backbone)
@@ -22,9 +22,9 @@ space nasiam_simsiam for simsiam {
   }
 
   head predictor(z: projector) {
-    h1 = grow(z, pred)
+    h1 = contract(z, pred)
     h2 = layer(h1, pred)
     h3 = layer(h2, pred)
-    h4 = shrink(h3, dim)
+    h4 = expand(h3, dim)
   }
 }
