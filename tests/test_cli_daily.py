@@ -284,5 +284,5 @@ def test_epoch_lines_do_not_wrap_under_a_pipe(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     (epoch,) = [line for line in done.stdout.splitlines() if line.startswith("epoch 1/1")]
-    assert "train/loss" in epoch and epoch.endswith("s") and len(epoch) > 80
+    assert "  loss " in epoch and epoch.endswith("s") and len(epoch) > 80
     assert f"run directory: {deep}" in done.stdout

@@ -24,7 +24,8 @@ def run_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., An
             type=click.Path(path_type=Path),
             default=None,
             help="Continue the run in RUN_DIR from its last checkpoint, with its own config "
-            "(only --epochs, --device, --workers, --tensorboard, --knn-every may change).",
+            "(only --epochs, --device, --workers, --tensorboard, --wandb, --knn-every may "
+            "change).",
         ),
         click.option(
             "--stop-after",
@@ -136,6 +137,10 @@ def execute(config_dict: dict[str, Any] | None, kw: dict[str, Any], command: str
     if kw.get("print_config"):
         click.echo(config_toml(config), nl=False)
         sys.exit(0)
+    if config.wandb or (changes or {}).get("wandb"):
+        from nasiam_dsl.run.sinks import require_wandb
+
+        require_wandb()  # before a run directory exists
     from nasiam_dsl.run.runner import EXIT_INTERRUPTED, Interrupted  # torch, once validated
     from nasiam_dsl.run.ui import RichUI
 

@@ -74,12 +74,14 @@ def set_lr(
     return optimizer.param_groups[0]["lr"]
 
 
-def epoch_record(r: Run, logs: dict[str, list[float]], started: float) -> EpochRecord:
-    """The finished epoch's record: averaged step logs, collapse metrics, lr, the monitor."""
+def epoch_record(
+    r: Run, logs: dict[str, list[float]], started: float, ui: Any = None
+) -> EpochRecord:
+    """The finished epoch's record: averaged step logs, collapse metrics, lr, the monitor
+    (a phase `ui` names while it runs); `seconds` count the monitor too."""
     record = EpochRecord(
         epoch=r.epoch,
         step=r.step,
-        seconds=round(time.time() - started, 3),
         extra={k: sum(v) / len(v) for k, v in logs.items() if v},
     )
     z = getattr(r.problem.last_out, "z1", None)  # a framework's output may have no projection
@@ -94,18 +96,22 @@ def epoch_record(r: Run, logs: dict[str, list[float]], started: float) -> EpochR
     if r.dist.is_main and ((c.knn_every and r.epoch % c.knn_every == 0) or final):
         from nasiam_dsl.evaluate import KnnMonitor
 
+        phase = getattr(ui, "phase", None)  # a user's UI may not name phases
+        if phase is not None:
+            phase(r, f"kNN monitor (k={c.knn_k}) …")
         monitor = KnnMonitor(
             c.data.dataset, c.data.data_dir, r.streams.info, k=c.knn_k, seed=c.seed
         )
         reading = monitor.read(r.framework, r.framework.embed, r.device)
         if reading is not None:
             record = record.model_copy(update=reading)
+    record.seconds = round(time.time() - started, 3)
     return record
 
 
 def end_epoch(r: Run, logs: dict[str, list[float]], started: float, sinks: Sinks) -> None:
     """Record the epoch, let the side derive and the stoppers decide, save, write genotypes."""
-    record = epoch_record(r, logs, started)
+    record = epoch_record(r, logs, started, sinks.ui)
     genotype = r.side.epoch_end(record, r.epoch, r.step)
     for stopper in r.side.stoppers:
         decision = stopper.update(r.epoch, **record.observations())

@@ -24,7 +24,7 @@ class EpochRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     epoch: int
-    step: int
+    step: int = 0
     seconds: float = 0.0
     extra: dict[str, float] = Field(default_factory=dict, description="averaged step logs")
     z_std: float | None = Field(None, description="std of the L2-normalised projector output")
@@ -78,11 +78,41 @@ class EpochRecord(BaseModel):
 
     @classmethod
     def from_line(cls, line: dict[str, Any]) -> EpochRecord:
-        """A `metrics.jsonl` line read back; unknown numeric keys land in `extra`."""
+        """A `metrics.jsonl` line read back; unknown numeric keys land in `extra`, op counts
+        written per head as one number (`{head: n}`) read as `{head: {"param_free": n}}`."""
         named = {k: line[k] for k in (*_LEADING, *_TRAILING) if k in line}
+        counts = named.get("op_counts")
+        if isinstance(counts, dict):
+            named["op_counts"] = {
+                head: value if isinstance(value, dict) else {"param_free": value}
+                for head, value in counts.items()
+            }
         extra = {
             k: float(v)
             for k, v in line.items()
             if k not in named and isinstance(v, (int, float)) and not isinstance(v, bool)
         }
         return cls(**named, extra=extra)
+
+
+#: how the terminal names each metric (the progress bar and the epoch line alike)
+DISPLAY_NAMES: dict[str, str] = {
+    "train/loss": "loss",
+    "heldout/loss": "held-out loss",
+    "train/z_std": "z_std",
+    "knn": "kNN",
+    "rankme": "RankMe",
+}
+#: the step logs the progress bar shows, and what the epoch line adds
+STEP_METRICS = ("train/loss", "heldout/loss", "train/z_std")
+EPOCH_METRICS = (*STEP_METRICS, "knn", "rankme")
+
+
+def shown(values: dict[str, Any] | EpochRecord, keys: tuple[str, ...]) -> list[str]:
+    """`name value` for each of `keys` that `values` holds, named by `DISPLAY_NAMES`."""
+    parts = []
+    for key in keys:
+        value = values.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            parts.append(f"{DISPLAY_NAMES.get(key, key)} {value:.4f}")
+    return parts

@@ -1,5 +1,5 @@
-"""Where an epoch's record goes: `metrics.jsonl` and `metrics.csv`, TensorBoard (optional) and
-the terminal UI."""
+"""Where an epoch's record goes: `metrics.jsonl` and `metrics.csv`, TensorBoard and W&B
+(optional) and the terminal UI."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ class RunUI(Protocol):
 
     def step_done(self, run: Any, logs: dict[str, float]) -> None: ...
 
+    def phase(self, run: Any, text: str) -> None:
+        """A named pause of the steps (the kNN monitor); optional for a user's UI."""
+
     def epoch_done(self, run: Any, record: EpochRecord) -> None: ...
 
 
@@ -40,6 +43,57 @@ def open_tensorboard(run_dir: Path) -> Any:
     from torch.utils.tensorboard import SummaryWriter
 
     return SummaryWriter(str(run_dir / "tensorboard"))
+
+
+def require_wandb() -> Any:
+    """The `wandb` module, or a message with the install hint (before any run directory)."""
+    try:
+        import wandb
+    except ImportError:
+        raise UsageProblem(
+            "--wandb needs the wandb package",
+            "pip install wandb (WANDB_MODE=offline logs without network; `wandb sync` uploads)",
+        ) from None
+    return wandb
+
+
+class WandbSink:
+    """An epoch's record and the choices' probabilities in a W&B run, opened on the first
+    record. The W&B run is named after the run directory and keeps one id per directory, so
+    a resumed run continues its W&B run; `WANDB_MODE` (offline, disabled) is left to wandb."""
+
+    def __init__(self, run_dir: Path, project: str | None) -> None:
+        self.run_dir, self.project = run_dir, project or "nasiam"
+        self.handle: Any = None
+
+    def open(self, config: Any) -> Any:
+        import hashlib
+
+        wandb = require_wandb()
+        run_id = hashlib.sha1(str(self.run_dir.resolve()).encode()).hexdigest()[:16]
+        return wandb.init(
+            project=self.project,
+            name=self.run_dir.name,
+            id=run_id,
+            resume="allow",
+            dir=str(self.run_dir),
+            config=config.model_dump(mode="json"),
+        )
+
+    def log(self, run: Any, record: EpochRecord, probabilities: dict[str, list[float]]) -> None:
+        if self.handle is None:
+            self.handle = self.open(run.config)
+        values: dict[str, float] = dict(record.scalars())
+        for key, probs in probabilities.items():
+            values.update({f"arch/{key}/{i}": p for i, p in enumerate(probs)})
+        self.handle.log(values, step=record.epoch)
+        if record.epoch >= run.config.epochs or run.stop_reason is not None:
+            self.close()
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.finish()
+            self.handle = None
 
 
 def write_csv(run_dir: Path, lines: list[dict[str, Any]]) -> None:
@@ -85,6 +139,7 @@ class Sinks:
     def __init__(self, run_dir: Path, is_main: bool, ui: RunUI, tensorboard: Any | None) -> None:
         self.run_dir, self.is_main, self.ui, self.tensorboard = run_dir, is_main, ui, tensorboard
         self.lines = [r.to_line() for r in read_records(run_dir / METRICS)] if is_main else []
+        self.wandb: WandbSink | None = None
 
     def epoch_done(
         self, run: Any, record: EpochRecord, probabilities: dict[str, list[float]]
@@ -95,4 +150,8 @@ class Sinks:
             write_csv(self.run_dir, self.lines)
         if self.tensorboard is not None:
             log_tensorboard(self.tensorboard, record, probabilities)
+        if self.is_main and run.config.wandb:
+            if self.wandb is None:
+                self.wandb = WandbSink(self.run_dir, run.config.wandb_project)
+            self.wandb.log(run, record, probabilities)
         self.ui.epoch_done(run, record)
