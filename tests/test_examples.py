@@ -131,7 +131,7 @@ def test_run_toml_is_complete_and_valid() -> None:
     assert config.data.limit == 2000 and config.backbone_options == {"width": 32}
     documented = set(re.findall(r"^#?\s*(\w+)\s*=|^\[(\w+)\]", text, re.M))
     documented = {key or table for key, table in documented}
-    sections = {"data", "optim", "engine", "search"}
+    sections = {"data", "augmentation", "optim", "engine", "search"}
     fields = set(RunConfig.model_fields) - sections
     for section in sections:
         fields |= set(type(getattr(config, section)).model_fields)
