@@ -153,6 +153,12 @@ def print_decisions(console: Console, run_dir: Path) -> None:
 
     found = run_margins(load_run(run_dir))
     if found:
-        if not console.is_terminal:  # its 80 columns would break candidate texts mid-word
-            console = Console(file=console.file, width=PIPE_WIDTH, highlight=False)
-        console.print(decisions_view(found))
+        if console.is_terminal:
+            console.print(decisions_view(found))
+            return
+        width = console.width  # under a pipe, 80 columns would break candidate texts mid-word
+        console.width = max(width, PIPE_WIDTH)
+        try:
+            console.print(decisions_view(found))
+        finally:
+            console.width = width
