@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from torch import nn
 
@@ -24,6 +24,8 @@ from nasiam_dsl.search.stoppers import CollapseStopper, EarlyStopper, OpCountSto
 
 ALPHAS = "alphas.jsonl"
 GENOTYPE = "genotype.nas"
+
+_Side = TypeVar("_Side", bound="NoSearch")
 
 
 def collapse_stoppers(config: RunConfig) -> list[EarlyStopper]:
@@ -41,21 +43,23 @@ class NoSearch:
 
     arch: nn.Module | None = None
 
-    def __init__(self, config: RunConfig) -> None:
+    def __init__(self, config: RunConfig, *run_parts: object) -> None:
+        """Only the config matters here; the run's other parts (see `build`) are accepted so
+        that both sides are built alike."""
         self.stoppers = collapse_stoppers(config)
 
     @classmethod
     def build(
-        cls,
+        cls: type[_Side],
         config: RunConfig,
         supernet: nn.Module,
         doc: ast.Document,
         framework_name: str,
         run_dir: Path,
         is_main: bool,
-    ) -> NoSearch:
+    ) -> _Side:
         """The side of a run over `supernet` (what `build.COMMANDS` calls)."""
-        return cls(config)
+        return cls(config, supernet, doc, framework_name, run_dir, is_main)
 
     def alphas(self) -> dict[str, nn.Parameter]:
         return {}
@@ -123,18 +127,6 @@ class SearchSide(NoSearch):
         if s.max_param_free is not None:
             cap = {"param_free": s.max_param_free}
             self.stoppers.insert(0, OpCountStopper(cap, min_epochs=wait))
-
-    @classmethod
-    def build(
-        cls,
-        config: RunConfig,
-        supernet: nn.Module,
-        doc: ast.Document,
-        framework_name: str,
-        run_dir: Path,
-        is_main: bool,
-    ) -> SearchSide:
-        return cls(config, supernet, doc, framework_name, run_dir, is_main)
 
     def alphas(self) -> dict[str, nn.Parameter]:
         return self.arch.alphas()
