@@ -26,6 +26,12 @@ def meta_pos(meta: Any) -> ast.Pos | None:
     )
 
 
+def _name_and_value(children: list[Any]) -> tuple[str, Any]:
+    """A `name = value` pair (meta entry, keyword argument); a number token becomes its value."""
+    name, value = children
+    return str(name), number_value(value) if isinstance(value, Token) else value
+
+
 @v_args(meta=True)
 class AstBuilder(Transformer):
     """Lark tree → pydantic AST, keeping positions."""
@@ -90,10 +96,8 @@ class AstBuilder(Transformer):
         return ast.Meta(entries=tuple(children), pos=meta_pos(meta))
 
     def meta_entry(self, meta, children):
-        key, value = children
-        if isinstance(value, Token):
-            value = number_value(value)
-        return ast.MetaEntry(key=str(key), value=value, pos=meta_pos(meta))
+        key, value = _name_and_value(children)
+        return ast.MetaEntry(key=key, value=value, pos=meta_pos(meta))
 
     def string(self, meta, children):
         return unquote(children[0])
@@ -191,10 +195,8 @@ class AstBuilder(Transformer):
         return ast.NormChoice(options=options, label=label, pos=meta_pos(meta))
 
     def kwarg(self, meta, children):
-        name, value = children
-        if isinstance(value, Token):
-            value = number_value(value)
-        return ast.KwArg(name=str(name), value=value, pos=meta_pos(meta))
+        name, value = _name_and_value(children)
+        return ast.KwArg(name=name, value=value, pos=meta_pos(meta))
 
     def width_int(self, meta, children):
         return ast.IntLit(value=int_value(children[0]), pos=meta_pos(meta))
