@@ -8,7 +8,9 @@ every `k`, and `top_k` returns distinct members, best first. A genotype's closed
 their one candidate annotated with its probability (4 decimals): `act{gelu @0.7132}`,
 `choose(identity(h1) @0.61)`, `width{512 @0.8}`, `sum(pick 2 of {h1 @0.6, x @0.55})`, and a
 depth `depth(pick 1 of {h2 @0.7})` (two layers; the layers past it are left out). Labels,
-lets and constraints are kept; blocks are written out as plain nodes.
+lets and constraints are kept; blocks are written out as plain nodes. The writing is
+membership's (`membership.write.AnnotatedWriter`, torch-free); torch here is the supernet's
+probabilities.
 
 Without constraints the ranking is exact. With constraints (`count`, `params`, `flops`) the
 members are enumerated best first and filtered by the constraints, up to `EXACT_SPACE` members
@@ -35,8 +37,7 @@ from nasiam_dsl.compile.ranking import Member, RankingSpace, ranked_members
 from nasiam_dsl.compile.repair import repaired_members
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import print_document
-from nasiam_dsl.lang.reach import hidden_ast_nodes
-from nasiam_dsl.lang.walk import is_open, node_choices, resolve_set
+from nasiam_dsl.membership.write import AnnotatedWriter, written_genotype
 
 Decisions = dict[str, tuple[int, ...]]
 
@@ -197,19 +198,6 @@ def genotype_document(
     name: str | None = None,
 ) -> ast.Document:
     """Rewrite a space into the genotype that `decisions` select (see module docs)."""
-    rewriter = _Rewriter(doc, decisions, probs)
-    heads = tuple(
-        head.model_copy(
-            update={
-                "nodes": tuple(
-                    rewriter.node(head, node)
-                    for node in head.nodes
-                    if node.name not in _past_depth(doc, head, decisions)
-                )
-            }
-        )
-        for head in doc.heads
-    )
     entries: dict[str, ast.Scalar] = {
         "source_space": doc.name,
         "space_hash": space_hash(doc),
@@ -219,99 +207,10 @@ def genotype_document(
         entries["framework"] = doc.framework
     for key, value in (meta or {}).items():
         entries[key] = value if isinstance(value, (bool, int, float, str)) else str(value)
-    block = ast.Meta(entries=tuple(ast.MetaEntry(key=k, value=v) for k, v in entries.items()))
-    return doc.model_copy(
-        update={
-            "kind": "genotype",
-            "name": name or f"{doc.name}_derived",
-            "meta": block,
-            "heads": heads,
-            "blocks": (),
-            "written": None,
-            "comments": ast.Comments(),
-            "closing": (),
-        }
+    return written_genotype(
+        doc,
+        AnnotatedWriter(doc, decisions, probs).heads(),
+        name=name or f"{doc.name}_derived",
+        entries=entries,
+        lets=doc.lets,
     )
-
-
-def _past_depth(
-    doc: ast.Document, head: ast.Head, decisions: Mapping[str, tuple[int, ...]]
-) -> frozenset[str]:
-    """The layers of `head` past its chosen depths: a genotype leaves them out."""
-    lets = {let.name: let for let in doc.lets}
-    keyed = [
-        (node, {id(s.choice): s.key for s in node_choices(head, node) if is_open(s.choice, lets)})
-        for node in head.nodes
-    ]
-    return hidden_ast_nodes(head, keyed, decisions)
-
-
-def _round(p: torch.Tensor | float) -> float:
-    return round(float(p), 4)
-
-
-class _Rewriter:
-    def __init__(
-        self,
-        doc: ast.Document,
-        decisions: Mapping[str, tuple[int, ...]],
-        probs: Mapping[str, torch.Tensor],
-    ) -> None:
-        self.lets = {let.name: let for let in doc.lets}
-        self.decisions = decisions
-        self.probs = probs
-        self.sites: Any = iter(())
-
-    def node(self, head: ast.Head, node: ast.NodeDef) -> ast.NodeDef:
-        self.sites = iter(node_choices(head, node))
-        return node.model_copy(update={"expr": self.pipeline(node.expr)})
-
-    def site(self, choice: Any) -> tuple[str, tuple[int, ...]] | None:
-        site = next(self.sites)
-        assert site.choice == choice
-        if not is_open(choice, self.lets):
-            return None
-        return site.key, tuple(self.decisions[site.key])
-
-    def pipeline(self, p: ast.Pipeline) -> ast.Pipeline:
-        src = p.source
-        if isinstance(src, ast.Choose):
-            decided = self.site(src)
-            cands = [self.pipeline(c) for c in src.candidates]
-            if decided is not None:
-                key, (i,) = decided
-                cands = [cands[i].model_copy(update={"prob": _round(self.probs[key][i])})]
-            src = src.model_copy(update={"candidates": tuple(cands)})
-        elif isinstance(src, ast.Combine) and src.pick is not None:
-            decided = self.site(src)
-            if decided is not None:
-                key, idx = decided
-                refs = tuple(
-                    src.inputs[i].model_copy(update={"prob": _round(self.probs[key][i])})
-                    for i in idx
-                )
-                src = src.model_copy(update={"inputs": refs})
-        stages = [self.stage(s) for s in p.stages]
-        return p.model_copy(update={"source": src, "stages": tuple(stages)})
-
-    def stage(self, s: ast.Stage) -> ast.Stage:
-        if isinstance(s, (ast.ActChoice, ast.NormChoice)):
-            decided = self.site(s)
-            if decided is None:
-                return s
-            key, (i,) = decided
-            item = resolve_set(s.options, self.lets)[i]
-            item = item.model_copy(update={"prob": _round(self.probs[key][i])})
-            return s.model_copy(update={"options": ast.SetLiteral(items=(item,))})
-        args = []
-        for a in s.args:
-            if isinstance(a, ast.WidthChoice):
-                decided = self.site(a)
-                if decided is not None:
-                    key, (i,) = decided
-                    item = resolve_set(a.options, self.lets)[i]
-                    assert isinstance(item, ast.IntLit)
-                    lit = ast.IntLit(value=item.value, prob=_round(self.probs[key][i]))
-                    a = a.model_copy(update={"options": ast.SetLiteral(items=(lit,))})
-            args.append(a)
-        return s.model_copy(update={"args": tuple(args)})
