@@ -35,6 +35,16 @@ Decisions = dict[str, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
+class Files:
+    """The two files a mismatch points into: each one's text (for its lines) and name."""
+
+    genotype_source: str | None = None
+    genotype_file: str = "<genotype>"
+    space_source: str | None = None
+    space_file: str = "<space>"
+
+
+@dataclass(frozen=True)
 class Mismatch:
     """One way a genotype leaves its space: where in each file, what, how to fix it."""
 
@@ -49,18 +59,15 @@ class Mismatch:
         """The genotype side, as the checker reports errors."""
         return Diagnostic(self.message, self.genotype_pos, "error", self.hint, "membership")
 
-    def render(
-        self,
-        genotype_source: str | None = None,
-        genotype_file: str = "<genotype>",
-        space_source: str | None = None,
-        space_file: str = "<space>",
-    ) -> str:
-        text = self.diagnostic().render(genotype_source, genotype_file)
+    def render(self, files: Files | None = None) -> str:
+        """The genotype's line with a caret, then a note with the space's line."""
+        files = files or Files()
+        text = self.diagnostic().render(files.genotype_source, files.genotype_file)
         if self.space_pos is None:
             return text
-        note = Diagnostic(self.space_note, self.space_pos).render(space_source, space_file)
-        return text + "\n" + note.replace(": error: ", ": note: ", 1)
+        note = Diagnostic(self.space_note, self.space_pos)
+        rendered = note.render(files.space_source, files.space_file)
+        return text + "\n" + rendered.replace(": error: ", ": note: ", 1)
 
 
 @dataclass(frozen=True)
@@ -82,10 +89,8 @@ class Membership:
         space_file: str = "<space>",
     ) -> str:
         """Every mismatch, genotype line then space line, and how many there are."""
-        parts = [
-            m.render(genotype_source, genotype_file, space_source, space_file)
-            for m in self.mismatches
-        ]
+        files = Files(genotype_source, genotype_file, space_source, space_file)
+        parts = [m.render(files) for m in self.mismatches]
         if len(parts) > 1:
             parts.append(f"{len(parts)} mismatches between {genotype_file} and {space_file}")
         return "\n".join(parts)
