@@ -19,14 +19,7 @@ from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.errors import did_you_mean
 from nasiam_dsl.lang.printer import format_input, format_set_item
 from nasiam_dsl.lang.walk import resolve_set
-from nasiam_dsl.membership.forms import (
-    EMPTY_CANDIDATES,
-    Scope,
-    StageForm,
-    call_form,
-    term_form,
-    width_choice,
-)
+from nasiam_dsl.membership.forms import Scope, SetForms, call_form, width_choice
 from nasiam_dsl.membership.paths import Source, SpacePath, Written
 from nasiam_dsl.membership.result import Mismatch, MismatchKind
 
@@ -202,16 +195,15 @@ class NodeAligner:
             if j < len(g) and g[j].form.name == stage.name:
                 yield from self.stages(s, i + 1, g, j + 1, self.call(stage, g[j], at))
             return
-        kind = "act" if isinstance(stage, ast.ActChoice) else "norm"
-        items = resolve_set(stage.options, self.space.lets)
-        forms = [term_form(t) if isinstance(t, ast.Term) else StageForm(str(t)) for t in items]
+        chosen = SetForms.of(stage, self.space)
+        kind, items, forms = chosen.kind, chosen.items, chosen.forms
         if j < len(g):
             exact = [k for k, f in enumerate(forms) if f == g[j].form]
             for k in exact:
                 took = self.decide(at, stage, (k,), forms[k].text(), g[j].node.pos)
                 yield from self.stages(s, i + 1, g, j + 1, took)
         for k, f in enumerate(forms):
-            if f.name == EMPTY_CANDIDATES[kind]:
+            if chosen.leaves_no_stage(k):
                 took = self.decide(at, stage, (k,), f.name, None)
                 yield from self.stages(s, i + 1, g, j, took)
         spec = registry.get_op(g[j].form.name) if j < len(g) else None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from nasiam_dsl import registry
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import format_scalar
+from nasiam_dsl.lang.walk import resolve_set
 
 BACKBONE = "backbone"
 
@@ -111,3 +112,23 @@ def width_choice(call: ast.Call) -> ast.WidthChoice | None:
 
 # An act candidate `identity` and a norm candidate `none` leave no stage in a member.
 EMPTY_CANDIDATES = {"act": "identity", "norm": registry.NO_NORM}
+
+
+@dataclass(frozen=True)
+class SetForms:
+    """An act or norm set: its kind, its items (a `let` set resolved) and their forms."""
+
+    kind: str
+    items: tuple[ast.SetItem, ...]
+    forms: tuple[StageForm, ...]
+
+    @classmethod
+    def of(cls, stage: ast.ActChoice | ast.NormChoice, scope: Scope) -> SetForms:
+        kind = "act" if isinstance(stage, ast.ActChoice) else "norm"
+        items = resolve_set(stage.options, scope.lets)
+        forms = tuple(term_form(t) if isinstance(t, ast.Term) else StageForm(str(t)) for t in items)
+        return cls(kind, items, forms)
+
+    def leaves_no_stage(self, index: int) -> bool:
+        """Whether item `index` is the empty candidate (`identity`, `none`)."""
+        return self.forms[index].name == EMPTY_CANDIDATES[self.kind]

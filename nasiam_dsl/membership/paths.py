@@ -14,14 +14,7 @@ from dataclasses import dataclass, field
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import format_pipeline
 from nasiam_dsl.lang.walk import resolve_set
-from nasiam_dsl.membership.forms import (
-    EMPTY_CANDIDATES,
-    Scope,
-    StageForm,
-    call_form,
-    term_form,
-    width_choice,
-)
+from nasiam_dsl.membership.forms import Scope, SetForms, StageForm, call_form, width_choice
 
 Source = ast.Ref | ast.Combine
 
@@ -99,14 +92,13 @@ def _written(stage: ast.Stage, scope: Scope, path: GenotypePath) -> None:
                 width = scope.width(items[0])
         path.stages.append(Written(call_form(stage, scope, width), stage))
         return
-    kind = "act" if isinstance(stage, ast.ActChoice) else "norm"
-    items = resolve_set(stage.options, scope.lets)
-    if len(items) != 1:
-        path.open.append(OpenChoice(kind, stage))
-    if not items or not isinstance(items[0], ast.Term):
+    written = SetForms.of(stage, scope)
+    if len(written.items) != 1:
+        path.open.append(OpenChoice(written.kind, stage))
+    if not written.items or not isinstance(written.items[0], ast.Term):
         return
-    if items[0].name != EMPTY_CANDIDATES[kind]:
-        path.stages.append(Written(term_form(items[0]), stage))
+    if not written.leaves_no_stage(0):
+        path.stages.append(Written(written.forms[0], stage))
 
 
 def form_call(form: StageForm) -> ast.Call:

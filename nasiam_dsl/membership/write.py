@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.reach import hidden_ast_nodes
 from nasiam_dsl.lang.walk import is_open, node_choices, resolve_set
-from nasiam_dsl.membership.forms import EMPTY_CANDIDATES
+from nasiam_dsl.membership.forms import Scope, SetForms
 
 __all__ = [
     "AnnotatedWriter",
@@ -170,9 +170,9 @@ class PlainWriter(_Writer):
         return ast.Pipeline(source=src, stages=stages)
 
     def set_choice(self, s: SetChoice, decided: Decided | None) -> tuple[ast.Stage, ...]:
-        item = resolve_set(s.options, self.lets)[_first(decided)]
-        kind = "act" if isinstance(s, ast.ActChoice) else "norm"
-        if not isinstance(item, ast.Term) or item.name == EMPTY_CANDIDATES[kind]:
+        written, i = SetForms.of(s, Scope(self.lets)), _first(decided)
+        item = written.items[i]
+        if not isinstance(item, ast.Term) or written.leaves_no_stage(i):
             return ()
         return (ast.Call(name=item.name, args=item.kwargs),)
 
