@@ -17,8 +17,8 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torchvision import models
 
+from nasiam_dsl.export.load_backbone import rebuild_torchvision
 from nasiam_dsl.export.rundir import RunRecord
 from nasiam_dsl.usage import UsageProblem
 
@@ -74,17 +74,6 @@ def _conv1(conv: nn.Conv2d) -> dict[str, Any] | None:
     if spec == _TORCHVISION_CONV1:
         return None
     return {**spec, "out_channels": conv.out_channels, "bias": conv.bias is not None}
-
-
-def rebuild_torchvision(recipe: dict[str, Any]) -> nn.Module:
-    """A fresh torchvision ResNet modified as `recipe` says (what `load_backbone.py` does)."""
-    model = getattr(models, recipe["arch"])(weights=None)
-    if recipe["conv1"] is not None:
-        model.conv1 = nn.Conv2d(**recipe["conv1"])
-    if recipe["maxpool"] == "Identity":
-        model.maxpool = nn.Identity()
-    model.fc = nn.Identity()
-    return model
 
 
 def _saved(state: dict[str, Tensor]) -> bytes:
