@@ -10,6 +10,7 @@ the same hooks: `set_progress`, `epoch_end`, `write_genotypes`, `state_dict` /
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +29,18 @@ GENOTYPE = "genotype.nas"
 _Side = TypeVar("_Side", bound="NoSearch")
 
 
+@dataclass(frozen=True)
+class RunParts:
+    """What a search side works on besides the config: the supernet, its space, where it
+    writes and whether this process writes at all."""
+
+    supernet: nn.Module
+    doc: ast.Document
+    framework_name: str
+    dir: Path
+    is_main: bool
+
+
 def collapse_stoppers(config: RunConfig) -> list[EarlyStopper]:
     """The stopper every run may have: representation collapse (`collapse_threshold`)."""
     s = config.search
@@ -43,9 +56,8 @@ class NoSearch:
 
     arch: nn.Module | None = None
 
-    def __init__(self, config: RunConfig, *run_parts: object) -> None:
-        """Only the config matters here; the run's other parts (see `build`) are accepted so
-        that both sides are built alike."""
+    def __init__(self, config: RunConfig, run: RunParts | None = None) -> None:
+        """Only the config matters here; `run` is accepted so that both sides build alike."""
         self.stoppers = collapse_stoppers(config)
 
     @classmethod
@@ -59,7 +71,7 @@ class NoSearch:
         is_main: bool,
     ) -> _Side:
         """The side of a run over `supernet` (what `build.COMMANDS` calls)."""
-        return cls(config, supernet, doc, framework_name, run_dir, is_main)
+        return cls(config, RunParts(supernet, doc, framework_name, run_dir, is_main))
 
     def alphas(self) -> dict[str, nn.Parameter]:
         return {}
@@ -99,21 +111,15 @@ class NoSearch:
 class SearchSide(NoSearch):
     """A space's architecture: relaxation, regularisers, tricks, stoppers and genotypes."""
 
-    def __init__(
-        self,
-        config: RunConfig,
-        supernet: nn.Module,
-        doc: ast.Document,
-        framework_name: str,
-        run_dir: Path,
-        is_main: bool,
-    ) -> None:
+    def __init__(self, config: RunConfig, run: RunParts | None = None) -> None:
         from nasiam_dsl.search.samplers import get_sampler
         from nasiam_dsl.search.tricks import AuxSkip, FeatureTricks, PartialFeatures
 
-        self.config, self.supernet, self.doc = config, supernet, doc
-        self.framework_name, self.run_dir, self.is_main = framework_name, run_dir, is_main
-        self.arch = supernet.arch
+        if run is None:
+            raise TypeError("a search side needs the run's parts (SearchSide.build)")
+        self.config, self.supernet, self.doc = config, run.supernet, run.doc
+        self.framework_name, self.run_dir, self.is_main = run.framework_name, run.dir, run.is_main
+        self.arch = run.supernet.arch
         s = config.search
         options = {"temperature": s.temperature} if s.sampler == "softmax" else {}
         self.arch.sampler = get_sampler(s.sampler, **options)
