@@ -54,12 +54,13 @@ class ExportResult:
 
 
 def _dataset_info(record: RunRecord):
-    from nasiam_dsl.data import DatasetError, dataset_info
+    from nasiam_dsl.data import DatasetError, dataset_info, with_image_size
 
     try:
-        return dataset_info(record.data.dataset, record.data.data_dir)
+        info = dataset_info(record.data.dataset, record.data.data_dir)
     except DatasetError as e:
         raise UsageProblem(f"dataset {record.data.dataset} of the run: {e}") from None
+    return with_image_size(info, record.data.image_size)  # the views the run trained on
 
 
 def _prepare(to: Path, overwrite: bool) -> None:

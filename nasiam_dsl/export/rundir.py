@@ -33,6 +33,7 @@ class DataRecord(BaseModel):
 
     dataset: str = "embedded"
     data_dir: str | None = None
+    image_size: int | None = None
 
 
 class RunRecord(BaseModel):

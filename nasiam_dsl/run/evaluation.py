@@ -202,12 +202,13 @@ def _standard_probe(config, backbone, info, probe: ProbeSettings, max_train, tes
 
 def config_dataset_info(config: RunConfig):
     """The `DatasetInfo` of a run config's dataset (a missing dataset is a usage problem)."""
-    from nasiam_dsl.data import DatasetError, dataset_info
+    from nasiam_dsl.data import DatasetError, dataset_info, with_image_size
 
     try:
-        return dataset_info(config.data.dataset, config.data.data_dir)
+        info = dataset_info(config.data.dataset, config.data.data_dir)
     except DatasetError as e:
         raise UsageProblem(f"dataset {config.data.dataset}: {e}") from None
+    return with_image_size(info, config.data.image_size)  # the views the run trained on
 
 
 def _split(config: RunConfig, split: str, transform, max_train: int | None):

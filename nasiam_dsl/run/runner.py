@@ -18,7 +18,13 @@ from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.run.loop import Interrupted, NonFinite, after_non_finite, train_loop
 from nasiam_dsl.run.resolve import merge
 from nasiam_dsl.run.rundir import new_run_dir, write_config, write_final_files, write_start_files
-from nasiam_dsl.run.sinks import RunUI, Sinks, open_tensorboard, require_tensorboard
+from nasiam_dsl.run.sinks import (
+    RunUI,
+    Sinks,
+    open_tensorboard,
+    require_tensorboard,
+    require_wandb,
+)
 from nasiam_dsl.run.state import restore_or_explain
 from nasiam_dsl.usage import UsageProblem
 
@@ -74,6 +80,8 @@ def start(
     state = None
     if config.tensorboard or (changes or {}).get("tensorboard"):
         require_tensorboard()  # before a run directory exists
+    if config.wandb or (changes or {}).get("wandb"):
+        require_wandb()
     if resume is not None:
         config, state = _resumed(Path(resume), changes)
         run_dir = Path(resume)
