@@ -88,6 +88,8 @@ class Setting:
     train_seeds: tuple[int, ...] = (0, 1, 2)
     random: int = 5
     note: str = ""
+    # other settings' found genotypes compared here too: setting name -> its search seeds
+    include: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 SETTINGS: dict[str, Setting] = {
@@ -116,7 +118,10 @@ SETTINGS: dict[str, Setting] = {
         search=["--epochs", "20", "--arch-lr", "1e-2", "--rank-weight", "1", *EMBEDDED_ADAMW],
         note="The ssl_heads space with a label-free term in the architecture loss: the "
         "effective rank of the projector's held-out embeddings (weight 1; the SimSiam loss "
-        "lies in [-1, 1]).",
+        "lies in [-1, 1]). The genotypes the plain search (setting ssl-heads, the held-out SSL "
+        "loss alone) found with seeds 0 and 1 are compared in the same run, with the same "
+        "random members, standard member and budget.",
+        include={"ssl-heads": (0, 1)},
     ),
 }
 
@@ -132,9 +137,11 @@ def nasiam(*args: str, log: Path) -> None:
         raise SystemExit(f"failed ({code}): nasiam {' '.join(args)}; see {log}")
 
 
-def run_searches(name: str, s: Setting, root: Path) -> list[Path]:
+def run_searches(
+    name: str, s: Setting, root: Path, seeds: tuple[int, ...] | None = None
+) -> list[Path]:
     found = []
-    for seed in s.search_seeds:
+    for seed in s.search_seeds if seeds is None else seeds:
         run = root / "search" / f"seed{seed}"
         if not (run / "summary.json").exists():
             if run.exists():
@@ -167,6 +174,13 @@ def candidates(s: Setting, root: Path, found: list[Path]) -> list[Path]:
         path = folder / f"found-seed{i}.nas"
         path.write_text(genotype.read_text("utf-8"), "utf-8")
         paths.append(path)
+    for other, seeds in s.include.items():
+        for i, genotype in zip(
+            seeds, run_searches(other, SETTINGS[other], root.parent / other, seeds), strict=True
+        ):
+            path = folder / f"{other}-found-seed{i}.nas"
+            path.write_text(genotype.read_text("utf-8"), "utf-8")
+            paths.append(path)
     member = folder / "member.nas"
     member.write_text(s.member, "utf-8")
     return [*paths, member]
@@ -240,7 +254,7 @@ def decisiveness(found: list[Path]) -> list[dict]:
         meta = parse_file(path).meta
         rows.append(
             {
-                "genotype": path.parent.name,
+                "genotype": f"{path.parents[2].name}/{path.parent.name}",
                 "decided": meta.get("decided") if meta else None,
                 "undecided": meta.get("undecided") if meta else None,
             }
@@ -255,7 +269,7 @@ def judge(report: dict) -> dict:
     member = cands["member"]
     verdicts = {}
     for name, c in cands.items():
-        if not name.startswith("found-"):
+        if "found-seed" not in name:
             continue
         verdicts[name] = {}
         for m in METRICS:
@@ -296,7 +310,14 @@ def run_setting(name: str, jobs: int, root: Path) -> None:
         "search_seconds": round(searched, 1),
         "total_seconds": round(time.time() - started, 1),
         "reused_cells": reused,
-        "decisiveness": decisiveness(found),
+        "decisiveness": decisiveness(
+            found
+            + [
+                root / other / "search" / f"seed{i}" / "genotype.nas"
+                for other, seeds in s.include.items()
+                for i in seeds
+            ]
+        ),
         "compare": report,
         "judgement": judge(report),
     }
