@@ -245,6 +245,12 @@ def run_compare(s: Setting, root: Path, cands: list[Path], jobs: int) -> dict:
     return json.loads((out / "compare.json").read_text("utf-8"))
 
 
+def search_seconds(run_dir: Path) -> float:
+    """The search's own time: the sum of its epochs' seconds (resumes and reruns excluded)."""
+    lines = (run_dir / "metrics.jsonl").read_text("utf-8").splitlines()
+    return round(sum(json.loads(line).get("seconds", 0.0) for line in lines if line), 1)
+
+
 def decisiveness(found: list[Path]) -> list[dict]:
     """The meta block's decided/undecided counts of each found genotype."""
     from nasiam_dsl.lang import parse_file
@@ -309,6 +315,8 @@ def run_setting(name: str, jobs: int, root: Path) -> None:
         "train_seeds": list(s.train_seeds),
         "search_seconds": round(searched, 1),
         "total_seconds": round(time.time() - started, 1),
+        "search_run_seconds": [search_seconds(g.parent) for g in found],
+        "cell_seconds": round(sum(c.get("wall_s") or 0 for c in report["candidates"]), 1),
         "reused_cells": reused,
         "decisiveness": decisiveness(
             found
@@ -338,8 +346,9 @@ def report_markdown(root: Path, docs: Path) -> str:
     lines = [
         "# Does the search pay? Search quality, measured",
         "",
-        "Made by `python benchmarks/search_quality.py` (settings in the script; results in",
-        f"`{root}/<setting>/result.json`). Every candidate is pretrained from scratch with the",
+        "Made by `python benchmarks/search_quality.py --setting NAME` (settings in the script;",
+        "each setting's numbers in `runs/quality/NAME/result.json`, `--out` to move them), then",
+        "`--report`. Every candidate is pretrained from scratch with the",
         "same budget and the same seeds; differences are paired by seed, in accuracy points, with",
         "95 % t-intervals. A found genotype *wins* when its interval against the mean of the",
         "random members and against the space's standard member both lie above 0, on kNN and on",
@@ -354,8 +363,10 @@ def report_markdown(root: Path, docs: Path) -> str:
             f"- space `{r['space']}`, framework {r['framework']}; search "
             f"`{' '.join(r['search_flags'])}` with seeds {r['search_seeds']}; pretraining "
             f"`{' '.join(r['pretrain_flags'])}` with seeds {r['train_seeds']}",
-            f"- wall time: searches {r['search_seconds'] / 60:.1f} min, all "
-            f"{r['total_seconds'] / 60:.1f} min (2-core CPU, shared)",
+            "- time (2-core CPU shared with other work): each search "
+            + ", ".join(f"{t / 60:.1f}" for t in r["search_run_seconds"])
+            + f" min; pretraining and evaluating every cell {r['cell_seconds'] / 60:.0f} min "
+            "in all (cells ran two at a time)",
             "- how decided the searches were: "
             + "; ".join(
                 f"{d['genotype']}: {d['decided']} decided, {d['undecided']} undecided"
