@@ -316,7 +316,9 @@ def run_setting(name: str, jobs: int, root: Path) -> None:
         "search_seconds": round(searched, 1),
         "total_seconds": round(time.time() - started, 1),
         "search_run_seconds": [search_seconds(g.parent) for g in found],
-        "cell_seconds": round(sum(c.get("wall_s") or 0 for c in report["candidates"]), 1),
+        "cell_seconds": round(
+            sum((c.get("wall_s") or 0) * c["seeds"] for c in report["candidates"]), 1
+        ),
         "reused_cells": reused,
         "decisiveness": decisiveness(
             found
