@@ -10,6 +10,7 @@ from rich.console import Console
 
 from nasiam_dsl.cli.app import main, out, user_errors
 from nasiam_dsl.cli.run_common import config_dict, run_options, validated_config
+from nasiam_dsl.resources import spec_path
 from nasiam_dsl.usage import UsageProblem
 
 
@@ -95,7 +96,7 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
     if kw["random_count"]:
         dim = _backbone_dim(base, kw)
         found += cmp.random_candidates(
-            kw["space"], kw["random_count"], kw["random_seed"], root, dim, found
+            spec_path(kw["space"]), kw["random_count"], kw["random_seed"], root, dim, found
         )
     reference = kw["reference"] or found[0].name
     if reference not in [c.name for c in found]:

@@ -181,7 +181,7 @@ def sample(space: Path, count: int, seed: int, out_dir: Path | None, backbone_di
     from nasiam_dsl.compile.sample import sample_members
 
     members = sample_members(
-        load(space, backbone_dim=backbone_dim), count, seed, backbone_dim=backbone_dim
+        load(spec_path(space), backbone_dim=backbone_dim), count, seed, backbone_dim=backbone_dim
     )
     for member in members:
         text = print_document(member.genotype)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from nasiam_dsl.compare.cells import BASELINES, Candidate
 from nasiam_dsl.files import atomic_write_text
+from nasiam_dsl.resources import spec_path
 from nasiam_dsl.usage import UsageProblem
 
 STANDARD = "standard"
@@ -23,7 +24,8 @@ def genotype_candidates(specs: list[str], framework: str) -> list[Candidate]:
         if spec == STANDARD:
             path, stem = _standard_path(framework), STANDARD
         else:
-            path, stem = Path(spec), Path(spec).stem
+            path = spec_path(spec)  # a file, or a shipped genotype by name
+            stem = Path(spec).stem
             if not path.is_file():
                 raise UsageProblem(f"candidate genotype not found: {spec}")
         doc = load(path)
