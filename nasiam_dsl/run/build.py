@@ -94,6 +94,7 @@ class Progress:
     epoch: int = 0
     step: int = 0
     stop_reason: str | None = None
+    knn_random_init: float | None = None  # the monitor before the first step, for epoch 1's record
 
 
 @dataclass

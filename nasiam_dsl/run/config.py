@@ -242,6 +242,12 @@ class RunConfig(BaseModel):
     )
     knn_every: int = Field(0, ge=0, description="kNN monitor every N epochs (0: at the end).")
     knn_k: int = Field(200, gt=0, description="Neighbours of the kNN monitor.")
+    knn_random_init: bool = Field(
+        True,
+        description="Skip the kNN monitor's reading of the backbone at random init, before the "
+        "first step (the floor `nasiam show` draws under the kNN curve).",
+        json_schema_extra={"flag": "no-knn-random-init", "sets": False},
+    )
     tensorboard: bool = Field(
         False, description="Also log metrics and architecture probabilities to TensorBoard."
     )

@@ -94,19 +94,34 @@ def epoch_record(
     c = r.config
     final = r.epoch >= c.epochs
     if r.dist.is_main and ((c.knn_every and r.epoch % c.knn_every == 0) or final):
-        from nasiam_dsl.evaluate import KnnMonitor
-
-        phase = getattr(ui, "phase", None)  # a user's UI may not name phases
-        if phase is not None:
-            phase(r, f"kNN monitor (k={c.knn_k}) …")
-        monitor = KnnMonitor(
-            c.data.dataset, c.data.data_dir, r.streams.info, k=c.knn_k, seed=c.seed
-        )
-        reading = monitor.read(r.framework, r.framework.embed, r.device)
+        reading = read_monitor(r, ui)
         if reading is not None:
             record = record.model_copy(update=reading)
+    if r.progress.knn_random_init is not None:
+        record.extra["knn_random_init"] = r.progress.knn_random_init
+        r.progress.knn_random_init = None  # recorded once, in the first epoch's line
     record.seconds = round(time.time() - started, 3)
     return record
+
+
+def read_monitor(r: Run, ui: Any = None) -> dict[str, float] | None:
+    """The kNN monitor on the backbone as it is now (a phase `ui` names while it runs)."""
+    from nasiam_dsl.evaluate import KnnMonitor
+
+    c = r.config
+    phase = getattr(ui, "phase", None)  # a user's UI may not name phases
+    if phase is not None:
+        phase(r, f"kNN monitor (k={c.knn_k}) …")
+    monitor = KnnMonitor(c.data.dataset, c.data.data_dir, r.streams.info, k=c.knn_k, seed=c.seed)
+    return monitor.read(r.framework, r.framework.embed, r.device)
+
+
+def read_random_init(r: Run, ui: Any = None) -> None:
+    """Before a fresh run's first step: the monitor's kNN at random init (the floor)."""
+    if r.step == 0 and r.config.knn_random_init and r.dist.is_main:
+        reading = read_monitor(r, ui)
+        if reading is not None and "knn" in reading:
+            r.progress.knn_random_init = reading["knn"]
 
 
 def end_epoch(r: Run, logs: dict[str, list[float]], started: float, sinks: Sinks) -> None:
@@ -126,6 +141,7 @@ def train_loop(r: Run, sinks: Sinks, max_steps: int | None = None) -> None:
     """Run epochs until the end, an early stop, a signal or `max_steps` (then interrupted)."""
     c, ui, train, val = r.config, sinks.ui, r.streams.train, r.streams.val
     total = r.steps_per_epoch * c.epochs
+    read_random_init(r, ui)
     with Signals() as signals:
         while r.epoch < c.epochs and r.stop_reason is None:
             started = time.time()

@@ -150,3 +150,16 @@ def test_tensorboard_missing_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_tensorboard)
     with pytest.raises(UsageProblem, match="tensorboard"):
         sinks.open_tensorboard(tmp_path)
+
+
+def test_a_fresh_run_records_the_random_init_floor_once(tiny_config):
+    from nasiam_dsl.run.record import EpochRecord
+    from nasiam_dsl.show.panels import random_init_knn
+
+    run = start(tiny_config(name="floor", knn_random_init=True), QuietUI())
+    lines = (run.run_dir / "metrics.jsonl").read_text().splitlines()
+    records = [EpochRecord.from_line(json.loads(line)) for line in lines]
+    assert "knn_random_init" in json.loads(lines[0])
+    assert all("knn_random_init" not in json.loads(line) for line in lines[1:])
+    floor = random_init_knn(records)
+    assert floor is not None and 0.0 < floor < 1.0  # what `nasiam show` draws under the kNN
