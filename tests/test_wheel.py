@@ -94,6 +94,8 @@ def test_installed_nasiam_searches_shows_and_checks(installed, tmp_path):
     )
     assert (spaces / "demo.nas").is_file() and (spaces / "standard" / "simsiam.nas").is_file()
     _run([nasiam, "check", str(spaces / "demo.nas")], cwd=tmp_path)
+    _run([nasiam, "check", "demo"], cwd=tmp_path)  # a shipped space by name
+    assert "ssl_heads" in _run([nasiam, "spaces"], cwd=tmp_path).stdout
     _run(
         [
             nasiam,
@@ -120,3 +122,5 @@ def test_installed_nasiam_searches_shows_and_checks(installed, tmp_path):
     _run([nasiam, "check", str(run_dir / "genotype.nas")], cwd=tmp_path)
     shown = _run([nasiam, "show", str(run_dir), "--no-plots"], cwd=tmp_path).stdout
     assert "projector" in shown
+    _run([nasiam, "show", str(run_dir)], cwd=tmp_path)  # the figures: matplotlib is shipped
+    assert list(run_dir.glob("*.png")) or list(run_dir.glob("figures/*.png"))
