@@ -271,7 +271,9 @@ def decisiveness(found: list[Path]) -> list[dict]:
 def judge(report: dict) -> dict:
     """Each found genotype against the random members' mean and the standard member."""
     cands = {c["candidate"]: c for c in report["candidates"]}
-    randoms = [c for name, c in cands.items() if name.startswith("random-")]
+    randoms = [
+        c for name, c in cands.items() if name.startswith("random-") and c["kind"] == "candidate"
+    ]
     member = cands["member"]
     verdicts = {}
     for name, c in cands.items():
