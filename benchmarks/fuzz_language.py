@@ -54,9 +54,30 @@ MAX_SECONDS_SMALL = 1.0
 LINEAR_SLACK = 2.0  # µs/KB of the largest file may be at most this times that of the smallest
 
 KEYWORDS = (
-    "space", "genotype", "for", "meta", "let", "head", "choose", "pick", "of", "act", "norm",
-    "width", "as", "constraint", "count", "per", "in", "true", "false", "sum", "mean", "concat",
-    "params", "flops",
+    "space",
+    "genotype",
+    "for",
+    "meta",
+    "let",
+    "head",
+    "choose",
+    "pick",
+    "of",
+    "act",
+    "norm",
+    "width",
+    "as",
+    "constraint",
+    "count",
+    "per",
+    "in",
+    "true",
+    "false",
+    "sum",
+    "mean",
+    "concat",
+    "params",
+    "flops",
 )
 
 # ---- the corpus --------------------------------------------------------------------------
@@ -103,17 +124,106 @@ TOKEN = re.compile(r'\s+|#[^\n]*|"(?:[^"\\\n]|\\.)*"|\w+|[<>=]=|[\s\S]', re.UNIC
 
 REPLACEMENTS: tuple[str, ...] = (
     *KEYWORDS,
-    "{", "}", "(", ")", ",", "=", "|", ":", "@", "<", ">", "<=", ">=", "==", ".", "-", "+",
-    "*", "/", "\\", ";", '"', "'", "#", "$", "`", "~", "!", "?", "[", "]",
-    "0", "1", "-1", "3", "2_048", "5k", "2M", "1G", "7x", "1__0", "0.5", "1e-3", "1e999", "1.",
-    "9" * 30, "1" + "0" * 400, "1" + "0" * 5000, "@1" + "0" * 400, "@1e999", "@-0.5", "@nan",
-    "relu", "gelu", "bn", "layernorm", "linear", "identity", "zero", "avgpool", "maxpool",
-    "backbone", "projector", "predictor", "x", "h1", "acts", "dim", "bias", "affine", "frozen",
-    "größe", "層", "α_1", "ﬁ", "é", "\u0301", "𝔵", "_", "__import__", "os", "system", "eval",
-    "\ufeff", "\x00", "\r", "\r\n", "\t", "\x0c", "\x0b", "\u2028", "\u00a0", "\ud800",
-    '"unterminated', '"a # b"', '"\\"', "# comment\n", "\n",
+    "{",
+    "}",
+    "(",
+    ")",
+    ",",
+    "=",
+    "|",
+    ":",
+    "@",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "==",
+    ".",
+    "-",
+    "+",
+    "*",
+    "/",
+    "\\",
+    ";",
+    '"',
+    "'",
+    "#",
+    "$",
+    "`",
+    "~",
+    "!",
+    "?",
+    "[",
+    "]",
+    "0",
+    "1",
+    "-1",
+    "3",
+    "2_048",
+    "5k",
+    "2M",
+    "1G",
+    "7x",
+    "1__0",
+    "0.5",
+    "1e-3",
+    "1e999",
+    "1.",
+    "9" * 30,
+    "1" + "0" * 400,
+    "1" + "0" * 5000,
+    "@1" + "0" * 400,
+    "@1e999",
+    "@-0.5",
+    "@nan",
+    "relu",
+    "gelu",
+    "bn",
+    "layernorm",
+    "linear",
+    "identity",
+    "zero",
+    "avgpool",
+    "maxpool",
+    "backbone",
+    "projector",
+    "predictor",
+    "x",
+    "h1",
+    "acts",
+    "dim",
+    "bias",
+    "affine",
+    "frozen",
+    "größe",
+    "層",
+    "α_1",
+    "ﬁ",
+    "é",
+    "\u0301",
+    "𝔵",
+    "_",
+    "__import__",
+    "os",
+    "system",
+    "eval",
+    "\ufeff",
+    "\x00",
+    "\r",
+    "\r\n",
+    "\t",
+    "\x0c",
+    "\x0b",
+    "\u2028",
+    "\u00a0",
+    "\ud800",
+    '"unterminated',
+    '"a # b"',
+    '"\\"',
+    "# comment\n",
+    "\n",
 )
-INTERESTING_BYTES = b"\x00\xff\xfe\xc3\xa9\xe2\x80\xef\xbb\xbf{}()\",#\n\r\t@=|:0 9_aZ\x80"
+INTERESTING_BYTES = b'\x00\xff\xfe\xc3\xa9\xe2\x80\xef\xbb\xbf{}()",#\n\r\t@=|:0 9_aZ\x80'
 
 
 class Mutator:
@@ -298,31 +408,49 @@ def special_inputs() -> list[Special]:
         Special("10,000 close brackets", ")" * 10_000, "error:syntax:unexpected"),
         Special("nesting at the limit", _nested(98), "ok"),
         Special("width 10**400", _one_node("linear(x, 1" + "0" * 400 + ")"), "error:check:width"),
-        Special("width of 5,000 digits", _one_node("linear(x, 9" * 1 + "9" * 4999 + ")"),
-                "error:syntax:number"),
-        Special("input width 10**400", "space s { head p(x: 1" + "0" * 400 + ") { z = x } }",
-                "error:check:input width"),
-        Special("probability 10**400",
-                _one_node("linear(x, 8) | act{relu @1" + "0" * 400 + "}", "genotype"),
-                "error:"),
-        Special("probability 1e999", _one_node("linear(x, 8) | act{relu @1e999}", "genotype"),
-                "error:"),
-        Special("meta number 1e999",
-                "genotype g { meta { a = 1e999 } head p(x: 8) { z = x } }", "error:"),
-        Special("bound 1e999",
-                "space s { head p(x: 8) { z = x } constraint params <= 1e999 }", "error:"),
-        Special("bound 10**400",
-                "space s { head p(x: 8) { z = x } constraint params <= 1" + "0" * 400 + " }",
-                "parses"),
-        Special("pick 10**400", _one_node("sum(pick 1" + "0" * 400 + " of {x})"),
-                "error:check:"),
-        Special("unicode names", "space größe { head 層(α_1: 64) { ширина = identity(α_1) } }",
-                "parses"),
+        Special(
+            "width of 5,000 digits",
+            _one_node("linear(x, 9" * 1 + "9" * 4999 + ")"),
+            "error:syntax:number",
+        ),
+        Special(
+            "input width 10**400",
+            "space s { head p(x: 1" + "0" * 400 + ") { z = x } }",
+            "error:check:input width",
+        ),
+        Special(
+            "probability 10**400",
+            _one_node("linear(x, 8) | act{relu @1" + "0" * 400 + "}", "genotype"),
+            "error:",
+        ),
+        Special(
+            "probability 1e999", _one_node("linear(x, 8) | act{relu @1e999}", "genotype"), "error:"
+        ),
+        Special(
+            "meta number 1e999",
+            "genotype g { meta { a = 1e999 } head p(x: 8) { z = x } }",
+            "error:",
+        ),
+        Special(
+            "bound 1e999", "space s { head p(x: 8) { z = x } constraint params <= 1e999 }", "error:"
+        ),
+        Special(
+            "bound 10**400",
+            "space s { head p(x: 8) { z = x } constraint params <= 1" + "0" * 400 + " }",
+            "parses",
+        ),
+        Special("pick 10**400", _one_node("sum(pick 1" + "0" * 400 + " of {x})"), "error:check:"),
+        Special(
+            "unicode names", "space größe { head 層(α_1: 64) { ширина = identity(α_1) } }", "parses"
+        ),
         # Python's \d: Arabic-Indic digits are a number (32), printed back in ASCII digits
         Special("unicode digits as a width", _one_node("linear(x, ٣٢)"), "ok"),
         Special("one 100 KB line", "# " + "x" * (100 * 1024) + "\n" + demo, "ok"),
-        Special("1,000 errors", _one_node(" | ".join(["linear(x, 8)"] + ["nope"] * 1000)),
-                "error:check:unknown"),
+        Special(
+            "1,000 errors",
+            _one_node(" | ".join(["linear(x, 8)"] + ["nope"] * 1000)),
+            "error:check:unknown",
+        ),
     ]
 
 
@@ -470,8 +598,9 @@ class Tally:
         return sum(n for status, n in self.counts.items() if status.startswith("other:"))
 
 
-def generate(n: int, seed: int, corpus: list[tuple[str, bytes]] | None = None,
-             grammar_share: float = 0.4) -> Iterator[tuple[str, str | bytes]]:
+def generate(
+    n: int, seed: int, corpus: list[tuple[str, bytes]] | None = None, grammar_share: float = 0.4
+) -> Iterator[tuple[str, str | bytes]]:
     """`n` (source, input) pairs: grammar-derived, mutated shipped spaces, and splices."""
     corpus = corpus if corpus is not None else shipped_spaces()
     mut = Mutator(seed)
@@ -499,8 +628,14 @@ def generate(n: int, seed: int, corpus: list[tuple[str, bytes]] | None = None,
             yield "splice", mut.mutate_tokens(spliced, 1) if r < 0.9 else spliced
 
 
-def fuzz(n: int, seed: int, *, specials: bool = True, progress: Callable[[int], None] | None = None,
-         grammar_share: float = 0.4) -> Tally:
+def fuzz(
+    n: int,
+    seed: int,
+    *,
+    specials: bool = True,
+    progress: Callable[[int], None] | None = None,
+    grammar_share: float = 0.4,
+) -> Tally:
     """Run `n` generated inputs (plus the special ones) through the oracle."""
     tally = Tally()
     with tempfile.TemporaryDirectory() as tmp:
@@ -509,8 +644,10 @@ def fuzz(n: int, seed: int, *, specials: bool = True, progress: Callable[[int], 
             for s in special_inputs():
                 outcome = run_one(s.data, scratch)
                 if not outcome.problem and not meets(s.expect, outcome):
-                    outcome.problem = f"{s.name}: expected {s.expect}, got {outcome.status} " \
-                                      f"{outcome.message[:80]!r}"
+                    outcome.problem = (
+                        f"{s.name}: expected {s.expect}, got {outcome.status} "
+                        f"{outcome.message[:80]!r}"
+                    )
                 tally.add("special", s.data, outcome)
             for _, _, text in keyword_inputs():
                 tally.add("keywords", text, run_one(text, scratch))
@@ -580,8 +717,10 @@ def time_sizes(sizes_mb: list[float]) -> list[SizeRow]:
 def report(tally: Tally, rows: list[SizeRow], wall: float) -> list[str]:
     """Print the tables; return the list of violated assertions."""
     out = print
-    out(f"inputs fuzzed: {tally.total:,} in {wall:.0f} s "
-        f"({tally.seconds / max(tally.total, 1) * 1e3:.2f} ms each on average)")
+    out(
+        f"inputs fuzzed: {tally.total:,} in {wall:.0f} s "
+        f"({tally.seconds / max(tally.total, 1) * 1e3:.2f} ms each on average)"
+    )
     out("  by source: " + ", ".join(f"{k} {v:,}" for k, v in sorted(tally.by_source.items())))
     out("")
     out(f"{'outcome':<40}{'count':>10}")
@@ -590,8 +729,12 @@ def report(tally: Tally, rows: list[SizeRow], wall: float) -> list[str]:
     for status in order:
         label = {
             "ok": "ok (parses and checks)",
-        }.get(status, status.replace("error:", "DSLError (parse) ")
-              .replace("check:", "DSLError (check) ").replace("other:", "OTHER EXCEPTION "))
+        }.get(
+            status,
+            status.replace("error:", "DSLError (parse) ")
+            .replace("check:", "DSLError (check) ")
+            .replace("other:", "OTHER EXCEPTION "),
+        )
         out(f"{label:<40}{tally.counts[status]:>10,}")
     out("-" * 50)
     out(f"{'other exceptions (must be 0)':<40}{tally.others:>10,}")
@@ -617,17 +760,23 @@ def report(tally: Tally, rows: list[SizeRow], wall: float) -> list[str]:
         violations.append(f"{len(tally.slow)} inputs under 100 KB took over {MAX_SECONDS_SMALL} s")
     if rows:
         out("")
-        out(f"{'MB':>5}{'KiB':>8}{'parse s':>10}{'µs/KiB':>9}{'no-gc s':>10}{'µs/KiB':>9}"
-            f"{'refused (4 MB limit)':>23}")
+        out(
+            f"{'MB':>5}{'KiB':>8}{'parse s':>10}{'µs/KiB':>9}{'no-gc s':>10}{'µs/KiB':>9}"
+            f"{'refused (4 MB limit)':>23}"
+        )
         out("-" * 74)
         for r in rows:
             refused = "-" if r.refused_seconds is None else f"in {r.refused_seconds * 1e3:.0f} ms"
-            out(f"{r.megabytes:>5g}{r.kib:>8,}{r.seconds:>10.2f}{r.us_per_kib:>9.0f}"
-                f"{r.seconds_no_gc:>10.2f}{r.us_per_kib_no_gc:>9.0f}{refused:>23}")
+            out(
+                f"{r.megabytes:>5g}{r.kib:>8,}{r.seconds:>10.2f}{r.us_per_kib:>9.0f}"
+                f"{r.seconds_no_gc:>10.2f}{r.us_per_kib_no_gc:>9.0f}{refused:>23}"
+            )
         first, last = rows[0], rows[-1]
         growth = last.us_per_kib_no_gc / first.us_per_kib_no_gc
-        out(f"µs/KiB growth {first.megabytes:g} → {last.megabytes:g} MB: {growth:.2f}x without "
-            f"GC, {last.us_per_kib / first.us_per_kib:.2f}x with it (linear: ~1x)")
+        out(
+            f"µs/KiB growth {first.megabytes:g} → {last.megabytes:g} MB: {growth:.2f}x without "
+            f"GC, {last.us_per_kib / first.us_per_kib:.2f}x with it (linear: ~1x)"
+        )
         if growth > LINEAR_SLACK:
             violations.append(f"parse time per KB grew {growth:.1f}x from {first.megabytes} MB")
         for r in rows:

@@ -14,8 +14,21 @@ def test_sample_takes_a_shipped_space_by_name():
 
 
 def test_compare_takes_shipped_names_for_space_and_candidates(tmp_path):
-    args = ["compare", "standard/simsiam", "--random", "2", "--space", "demo", "--seeds", "0",
-            "--epochs", "1", "--out", str(tmp_path / "cmp"), "--list-cells"]
+    args = [
+        "compare",
+        "standard/simsiam",
+        "--random",
+        "2",
+        "--space",
+        "demo",
+        "--seeds",
+        "0",
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path / "cmp"),
+        "--list-cells",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     cells = [line.split("\t")[1] for line in result.output.splitlines() if "\t" in line]

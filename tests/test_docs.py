@@ -18,10 +18,10 @@ import importlib
 import math
 import re
 import shlex
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from click.testing import CliRunner
 
 from nasiam_dsl import registry

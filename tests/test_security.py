@@ -66,8 +66,9 @@ class _Scan(ast.NodeVisitor):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
         for a in node.names:
-            self.imports.append((f"{module}.{a.name}" if module else a.name, node.lineno,
-                                 self._where()))
+            self.imports.append(
+                (f"{module}.{a.name}" if module else a.name, node.lineno, self._where())
+            )
             self.aliases[a.asname or a.name] = f"{module}.{a.name}"
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -119,16 +120,44 @@ def _is_true(expr: ast.expr | None) -> bool:
 # ---- the rules (each returns its hits) -----------------------------------------------------
 
 CODE_FROM_TEXT = {"eval", "exec", "compile", "builtins.eval", "builtins.exec", "builtins.compile"}
-UNSAFE_MODULES = {"pickle", "cPickle", "_pickle", "dill", "marshal", "shelve", "cloudpickle",
-                  "joblib", "jsonpickle"}
-DYNAMIC_IMPORTS = {
-    "__import__", "builtins.__import__", "importlib.import_module", "importlib.__import__",
-    "importlib.util.spec_from_file_location", "importlib.util.module_from_spec",
-    "importlib.machinery.SourceFileLoader", "runpy.run_path", "runpy.run_module",
-    "imp.load_source", "pkgutil.iter_modules", "importlib.metadata.entry_points",
+UNSAFE_MODULES = {
+    "pickle",
+    "cPickle",
+    "_pickle",
+    "dill",
+    "marshal",
+    "shelve",
+    "cloudpickle",
+    "joblib",
+    "jsonpickle",
 }
-SHELLS = {"os.system", "os.popen", "os.execv", "os.execve", "os.execvp", "os.execl",
-          "os.spawnv", "os.spawnl", "os.posix_spawn", "pty.spawn", "commands.getoutput"}
+DYNAMIC_IMPORTS = {
+    "__import__",
+    "builtins.__import__",
+    "importlib.import_module",
+    "importlib.__import__",
+    "importlib.util.spec_from_file_location",
+    "importlib.util.module_from_spec",
+    "importlib.machinery.SourceFileLoader",
+    "runpy.run_path",
+    "runpy.run_module",
+    "imp.load_source",
+    "pkgutil.iter_modules",
+    "importlib.metadata.entry_points",
+}
+SHELLS = {
+    "os.system",
+    "os.popen",
+    "os.execv",
+    "os.execve",
+    "os.execvp",
+    "os.execl",
+    "os.spawnv",
+    "os.spawnl",
+    "os.posix_spawn",
+    "pty.spawn",
+    "commands.getoutput",
+}
 SAFE_YAML_LOADERS = {"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"}
 
 
@@ -154,8 +183,12 @@ def torch_load_without_weights_only(s: _Scan) -> Iterator[Hit]:
 
 def unsafe_yaml(s: _Scan) -> Iterator[Hit]:
     for name, call, fn in s.calls:
-        if name in ("yaml.unsafe_load", "yaml.full_load", "yaml.unsafe_load_all",
-                    "yaml.full_load_all"):
+        if name in (
+            "yaml.unsafe_load",
+            "yaml.full_load",
+            "yaml.unsafe_load_all",
+            "yaml.full_load_all",
+        ):
             yield Hit(s.path, call.lineno, fn, f"{name}(...)")
         elif name in ("yaml.load", "yaml.load_all"):
             loader = _keyword(call, "Loader") or (call.args[1] if len(call.args) > 1 else None)
@@ -188,25 +221,49 @@ def shells(s: _Scan) -> Iterator[Hit]:
 
 
 RULES = {
-    "eval/exec/compile": (code_from_text, "x = eval(text)\nexec(code)\nimport builtins\n"
-                                          "builtins.compile(src, 'f', 'exec')\n", 3),
-    "pickle/dill/marshal": (unsafe_deserialisers, "import pickle\nfrom dill import loads\n"
-                                                  "import marshal as m\nimport cPickle\n", 4),
-    "torch.load weights_only": (torch_load_without_weights_only,
-                                "import torch as t\nfrom torch import load\nt.load(p)\n"
-                                "load(p, weights_only=False)\ntorch.load(p, map_location='cpu')\n"
-                                "import torch\ntorch.load(p, weights_only=True)\n", 3),
-    "yaml.load": (unsafe_yaml, "import yaml\nyaml.load(s)\nyaml.load(s, Loader=yaml.Loader)\n"
-                               "yaml.full_load(s)\nyaml.load(s, Loader=yaml.SafeLoader)\n"
-                               "yaml.safe_load(s)\n", 3),
-    "dynamic imports": (dynamic_imports, "import importlib\nfrom importlib import import_module\n"
-                                         "importlib.import_module(n)\nimport_module(n)\n"
-                                         "__import__(n)\nimport importlib.util\n"
-                                         "importlib.util.spec_from_file_location(n, p)\n", 4),
-    "numpy allow_pickle": (numpy_pickles, "import numpy as np\nnp.load(p, allow_pickle=True)\n"
-                                          "np.load(p)\n", 1),
-    "shells": (shells, "import os, subprocess\nos.system(c)\nsubprocess.run(c, shell=True)\n"
-                       "subprocess.check_output(['ls'])\nfrom os import popen\npopen(c)\n", 4),
+    "eval/exec/compile": (
+        code_from_text,
+        "x = eval(text)\nexec(code)\nimport builtins\nbuiltins.compile(src, 'f', 'exec')\n",
+        3,
+    ),
+    "pickle/dill/marshal": (
+        unsafe_deserialisers,
+        "import pickle\nfrom dill import loads\nimport marshal as m\nimport cPickle\n",
+        4,
+    ),
+    "torch.load weights_only": (
+        torch_load_without_weights_only,
+        "import torch as t\nfrom torch import load\nt.load(p)\n"
+        "load(p, weights_only=False)\ntorch.load(p, map_location='cpu')\n"
+        "import torch\ntorch.load(p, weights_only=True)\n",
+        3,
+    ),
+    "yaml.load": (
+        unsafe_yaml,
+        "import yaml\nyaml.load(s)\nyaml.load(s, Loader=yaml.Loader)\n"
+        "yaml.full_load(s)\nyaml.load(s, Loader=yaml.SafeLoader)\n"
+        "yaml.safe_load(s)\n",
+        3,
+    ),
+    "dynamic imports": (
+        dynamic_imports,
+        "import importlib\nfrom importlib import import_module\n"
+        "importlib.import_module(n)\nimport_module(n)\n"
+        "__import__(n)\nimport importlib.util\n"
+        "importlib.util.spec_from_file_location(n, p)\n",
+        4,
+    ),
+    "numpy allow_pickle": (
+        numpy_pickles,
+        "import numpy as np\nnp.load(p, allow_pickle=True)\nnp.load(p)\n",
+        1,
+    ),
+    "shells": (
+        shells,
+        "import os, subprocess\nos.system(c)\nsubprocess.run(c, shell=True)\n"
+        "subprocess.check_output(['ls'])\nfrom os import popen\npopen(c)\n",
+        4,
+    ),
 }
 
 
@@ -227,14 +284,22 @@ def test_the_package_breaks_no_rule(rule: str, package: list[_Scan]):
 def test_the_scan_covers_the_whole_package(package: list[_Scan]):
     paths = {s.path for s in package}
     assert len(paths) > 50
-    for must in ("nasiam_dsl/names.py", "nasiam_dsl/run/checkpoint.py", "nasiam_dsl/cli/__init__.py",
-                 "nasiam_dsl/lang/parser.py"):
+    for must in (
+        "nasiam_dsl/names.py",
+        "nasiam_dsl/run/checkpoint.py",
+        "nasiam_dsl/cli/__init__.py",
+        "nasiam_dsl/lang/parser.py",
+    ):
         assert must in paths
     # the rules see the loads that exist: checkpoints and evaluation use weights_only=True
     loads = [(s.path, name) for s in package for name, _, _ in s.calls if name == "torch.load"]
     assert ("nasiam_dsl/run/checkpoint.py", "torch.load") in loads
-    imports = [(s.path, fn) for s in package for name, _, fn in s.calls
-               if name == "importlib.import_module"]
+    imports = [
+        (s.path, fn)
+        for s in package
+        for name, _, fn in s.calls
+        if name == "importlib.import_module"
+    ]
     assert imports == [PLUGIN_LOADER]
 
 
@@ -254,8 +319,9 @@ def imports_seen(monkeypatch) -> list[str]:
     return seen
 
 
-@pytest.mark.parametrize("path", ["os.system", "os", "", ":system", "os:", "os system",
-                                  "__import__", "os/system"])
+@pytest.mark.parametrize(
+    "path", ["os.system", "os", "", ":system", "os:", "os system", "__import__", "os/system"]
+)
 def test_import_object_refuses_anything_but_module_colon_attr(path: str, imports_seen):
     from nasiam_dsl.names import import_object
 
@@ -294,19 +360,19 @@ def test_registries_import_nothing_for_a_plain_name(imports_seen):
 
 EVIL = {
     "let set of __import__": "space s {{ let x = {{__import__}}\n"
-                             "  head projector(x: 8) {{ z = linear(x, 8) | act(x) }} }}",
+    "  head projector(x: 8) {{ z = linear(x, 8) | act(x) }} }}",
     "dotted os.system": "space s {{ head projector(x: 8) {{ z = x | os.system }} }}",
     "os:system as an op": "space s {{ head projector(x: 8) {{ z = x | os:system }} }}",
     "__import__ call": "space s {{ head projector(x: 8) {{ "
-                       "z = __import__(\"os\").system(\"touch {sentinel}\") }} }}",
+    'z = __import__("os").system("touch {sentinel}") }} }}',
     "eval an op": "space s {{ head projector(x: 8) {{ z = eval(x) | exec | system }} }}",
-    "open a file": "space s {{ head projector(x: 8) {{ z = open(x, \"{sentinel}\") }} }}",
+    "open a file": 'space s {{ head projector(x: 8) {{ z = open(x, "{sentinel}") }} }}',
     "exec as a norm": "space s {{ head projector(x: 8) {{ z = linear(x, 8) | norm{{exec}} }} }}",
     "bias=__import__": "space s {{ head projector(x: 8) {{ z = linear(x, 8, bias=__import__) }} }}",
     "import statement": "import os\nspace s {{ head projector(x: 8) {{ z = x }} }}",
-    "include a file": "include \"/etc/passwd\"\nspace s {{ head projector(x: 8) {{ z = x }} }}",
-    "shell in a string": "genotype g {{ meta {{ cmd = \"$(touch {sentinel})\" }}\n"
-                         "  head projector(x: 8) {{ z = system(x) }} }}",
+    "include a file": 'include "/etc/passwd"\nspace s {{ head projector(x: 8) {{ z = x }} }}',
+    "shell in a string": 'genotype g {{ meta {{ cmd = "$(touch {sentinel})" }}\n'
+    "  head projector(x: 8) {{ z = system(x) }} }}",
     "backticks": "space s {{ head projector(x: 8) {{ z = `touch {sentinel}` }} }}",
     "python lambda": "space s {{ head projector(x: 8) {{ z = (lambda: 0)() }} }}",
     "plugin-looking width": "space s {{ head projector(x: os.path) {{ z = x }} }}",
@@ -327,6 +393,7 @@ def side_effects(monkeypatch, tmp_path: Path):
             if real is not None:
                 return real(*args, **kwargs)
             raise AssertionError(f"{kind} called")
+
         return spy
 
     monkeypatch.setattr(builtins, "open", watch("open", real_open))

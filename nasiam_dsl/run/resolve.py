@@ -10,6 +10,7 @@ from the run's own config.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,10 @@ def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     files are messages. `"none"` reads as None where the option's flag accepts `none`."""
     import json
 
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # the same parser, from PyPI, before Python 3.11
+        import tomli as tomllib
 
     try:
         with open(path, "rb") as f:

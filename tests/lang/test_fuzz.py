@@ -63,7 +63,12 @@ def test_a_2000_input_sample_holds_the_oracle():
     assert {"ok", "check", "error"} <= kinds
     assert tally.counts["error:io"] > 0  # invalid UTF-8 through parse_file
     assert set(tally.by_source) == {
-        "grammar", "grammar+tokens", "grammar+bytes", "spaces+bytes", "spaces+tokens", "splice"
+        "grammar",
+        "grammar+tokens",
+        "grammar+bytes",
+        "spaces+bytes",
+        "spaces+tokens",
+        "splice",
     }
 
 
@@ -123,8 +128,12 @@ def test_bom_crlf_tabs_and_form_feeds_read_like_the_plain_file(tmp_path: Path):
     path = tmp_path / "bom.nas"
     path.write_bytes(b"\xef\xbb\xbf" + demo.replace("\n", "\r\n").encode())
     assert parse_file(path) == plain
-    for variant in ("\ufeff" + demo, demo.replace("\n", "\r\n"), demo.replace("  ", "\t"),
-                    demo.replace("\n\n", "\n\x0c\n")):
+    for variant in (
+        "\ufeff" + demo,
+        demo.replace("\n", "\r\n"),
+        demo.replace("  ", "\t"),
+        demo.replace("\n\n", "\n\x0c\n"),
+    ):
         assert parse(variant) == plain
 
 
@@ -180,9 +189,11 @@ def test_huge_integers_are_errors_with_positions_not_crashes():
     assert where(err) == (3, 19)
     err = dsl_error(F._one_node("x | act{relu @1" + "0" * 400 + "}", "genotype"))
     assert err.first.message.startswith("probability too large") and where(err) == (3, 23)
-    for text in ("genotype g { meta { a = 1e999 } head p(x: 8) { z = x } }",
-                 "space s { head p(x: 8) { z = x } constraint params <= 1e999 }",
-                 F._one_node("x | act{relu @1e999}", "genotype")):
+    for text in (
+        "genotype g { meta { a = 1e999 } head p(x: 8) { z = x } }",
+        "space s { head p(x: 8) { z = x } constraint params <= 1e999 }",
+        F._one_node("x | act{relu @1e999}", "genotype"),
+    ):
         assert dsl_error(text).first.message == "number too large: 1e999"
 
 

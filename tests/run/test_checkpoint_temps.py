@@ -7,8 +7,12 @@ from nasiam_dsl.run.checkpoint import atomic_write_text
 
 
 def test_stale_temp_of_a_dead_writer_is_removed(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     pid = int(dead.stdout)
     stale = tmp_path / f".genotype.nas.tmp-{pid}"
     stale.write_text("half a file")

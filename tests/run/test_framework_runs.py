@@ -30,17 +30,25 @@ OPTIONS = {"mocov2": {"queue_size": 64}}
 def test_every_framework_trains_a_genotype(framework, tiny_config, tmp_path):
     spec = tmp_path / f"{framework}.nas"
     spec.write_text(f"genotype g for {framework} {{ {HEADS[framework]} }}")
-    config = tiny_config(command="train", spec=str(spec), framework=framework,
-                         framework_options=OPTIONS.get(framework, {}), epochs=1,
-                         steps_per_epoch=2, name=framework)
+    config = tiny_config(
+        command="train",
+        spec=str(spec),
+        framework=framework,
+        framework_options=OPTIONS.get(framework, {}),
+        epochs=1,
+        steps_per_epoch=2,
+        name=framework,
+    )
     run = start(config, QuietUI())
     assert run.step == 2
     loss = [line for line in (run.run_dir / "metrics.jsonl").read_text().splitlines()]
     assert loss and "train/loss" in loss[-1]
 
 
-SPACE_PROJ = ("head projector(x: backbone) { h = choose(linear(x, 32, bias=false) | bn | "
-              "act{relu, silu}, linear(x, 32) | bn) \n z = linear(h, 16, bias=false) }")
+SPACE_PROJ = (
+    "head projector(x: backbone) { h = choose(linear(x, 32, bias=false) | bn | "
+    "act{relu, silu}, linear(x, 32) | bn) \n z = linear(h, 16, bias=false) }"
+)
 
 
 @pytest.mark.parametrize("framework", ["byol", "mocov2", "mocov3"])
@@ -48,8 +56,13 @@ def test_momentum_frameworks_search_with_shared_decisions(framework, tiny_config
     heads = SPACE_PROJ + (PRED if framework != "mocov2" else "")
     spec = tmp_path / f"{framework}.nas"
     spec.write_text(f"space s for {framework} {{ {heads} }}")
-    config = tiny_config(spec=str(spec), framework=framework,
-                         framework_options=OPTIONS.get(framework, {}), epochs=1, name=framework)
+    config = tiny_config(
+        spec=str(spec),
+        framework=framework,
+        framework_options=OPTIONS.get(framework, {}),
+        epochs=1,
+        name=framework,
+    )
     run = start(config, QuietUI())
     fw = run.framework
     online, target = fw.heads["projector"], fw.target["projector"]

@@ -18,8 +18,13 @@ def test_stl10_pretrains_on_train_and_unlabeled(tiny_config, tmp_path):
     spec = tmp_path / "g.nas"
     spec.write_text(GENOTYPE)
     config = tiny_config(
-        command="train", spec=str(spec), name="stl", epochs=1, batch_size=30,
-        steps_per_epoch=None, knn_k=5,
+        command="train",
+        spec=str(spec),
+        name="stl",
+        epochs=1,
+        batch_size=30,
+        steps_per_epoch=None,
+        knn_k=5,
         data={"dataset": "stl10-64", "data_dir": str(tmp_path / "data"), "limit": None},
     )
     run = start(config, QuietUI())

@@ -31,8 +31,17 @@ def _arch(run_dir: Path) -> dict[str, torch.Tensor]:
 def test_search_writes_a_complete_run_directory(tiny_config):
     run = start(tiny_config(name="full"), QuietUI())
     d = run.run_dir
-    for name in ("tiny.nas", "config.json", "metrics.jsonl", "alphas.jsonl", "checkpoint.pt",
-                 "genotype.nas", "genotype-top2.nas", "backbone.pt", "model.pt"):
+    for name in (
+        "tiny.nas",
+        "config.json",
+        "metrics.jsonl",
+        "alphas.jsonl",
+        "checkpoint.pt",
+        "genotype.nas",
+        "genotype-top2.nas",
+        "backbone.pt",
+        "model.pt",
+    ):
         assert (d / name).is_file(), name
     genotype = parse_file(d / "genotype.nas")
     assert genotype.kind == "genotype"
@@ -46,8 +55,11 @@ def test_search_writes_a_complete_run_directory(tiny_config):
     assert metrics[-1]["rankme_images"] >= 4 * run.framework.feature_dim
     assert 1.0 <= metrics[-1]["rankme"] <= run.framework.feature_dim
     alphas = [json.loads(x) for x in (d / "alphas.jsonl").read_text().splitlines()]
-    assert set(alphas[-1]["probabilities"]) == {"projector.h.op", "projector.h.act",
-                                                "predictor.h.width"}
+    assert set(alphas[-1]["probabilities"]) == {
+        "projector.h.op",
+        "projector.h.act",
+        "predictor.h.width",
+    }
     state = torch.load(d / "backbone.pt", weights_only=True)
     assert all(isinstance(v, torch.Tensor) for v in state.values())
     second = parse_file(d / "genotype-top2.nas")
@@ -105,8 +117,10 @@ def test_non_finite_loss_stops_with_a_message_and_keeps_the_last_checkpoint(
 
 def test_genotype_given_to_search_is_refused(tiny_config, tmp_path):
     geno = tmp_path / "g.nas"
-    geno.write_text("genotype g for simsiam { head projector(x: backbone) { z = linear(x, 8) } "
-                    "head predictor(z: projector) { p = linear(z, 8) } }")
+    geno.write_text(
+        "genotype g for simsiam { head projector(x: backbone) { z = linear(x, 8) } "
+        "head predictor(z: projector) { p = linear(z, 8) } }"
+    )
     with pytest.raises(UsageProblem, match="needs a space"):
         start(tiny_config(spec=str(geno)), QuietUI())
 

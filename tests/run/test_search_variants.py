@@ -45,12 +45,10 @@ def test_variant_runs_and_derives(variant, tiny_config):
 
 
 def test_warmup_keeps_the_architecture_frozen(tiny_config):
-    run = start(tiny_config(name="frozen", epochs=1, engine={"warmup_fraction": 0.99}),
-                QuietUI())
+    run = start(tiny_config(name="frozen", epochs=1, engine={"warmup_fraction": 0.99}), QuietUI())
     state = load_checkpoint(run.run_dir / "checkpoint.pt")
     torch.manual_seed(0)
-    fresh = start(tiny_config(name="fresh", epochs=1, engine={"warmup_fraction": 0.99}),
-                  QuietUI())
+    fresh = start(tiny_config(name="fresh", epochs=1, engine={"warmup_fraction": 0.99}), QuietUI())
     for key, value in state["model"].items():
         if key.startswith("arch."):
             assert torch.equal(value, fresh.model.state_dict()[key])
@@ -73,8 +71,9 @@ def test_gumbel_temperature_survives_resume(tiny_config):
 @pytest.mark.parametrize(
     ("epochs", "stop_min_epochs", "stopped_at"), [(4, None, 1), (10, None, 2), (4, 3, 3)]
 )
-def test_early_stop_on_parameter_free_ops(tiny_config, tmp_path, epochs, stop_min_epochs,
-                                          stopped_at):
+def test_early_stop_on_parameter_free_ops(
+    tiny_config, tmp_path, epochs, stop_min_epochs, stopped_at
+):
     space = tmp_path / "skips.nas"
     space.write_text("""space skips for simsiam {
       head projector(x: backbone) {
@@ -88,8 +87,7 @@ def test_early_stop_on_parameter_free_ops(tiny_config, tmp_path, epochs, stop_mi
     # every projector genotype has one parameter-free op: a cap of 0 stops as soon as the
     # stopper may decide: epochs/5 rounded up by default (init ties are not a result)
     search = {"max_param_free": 0, "top_k": 1, "stop_min_epochs": stop_min_epochs}
-    run = start(tiny_config(name="stop", spec=str(space), epochs=epochs, search=search),
-                QuietUI())
+    run = start(tiny_config(name="stop", spec=str(space), epochs=epochs, search=search), QuietUI())
     assert run.epoch == stopped_at
     assert run.stop_reason is not None and "param_free" in run.stop_reason
     assert parse_file(run.run_dir / "genotype.nas").kind == "genotype"
@@ -99,8 +97,9 @@ def test_early_stop_on_parameter_free_ops(tiny_config, tmp_path, epochs, stop_mi
 
 def test_early_stop_on_collapse(tiny_config):
     # an impossible threshold (z_std·√d is about 1 when healthy) stops after patience epochs
-    run = start(tiny_config(name="collapse", epochs=4, search={"collapse_threshold": 50.0}),
-                QuietUI())
+    run = start(
+        tiny_config(name="collapse", epochs=4, search={"collapse_threshold": 50.0}), QuietUI()
+    )
     assert run.epoch == 2 and "collapse" in (run.stop_reason or "").lower()
 
 
