@@ -13,10 +13,19 @@ from nasiam_dsl import registry
 from nasiam_dsl.cli.app import EXIT_USAGE, main, out, print_diagnostics, print_nas, user_errors
 from nasiam_dsl.cli.genotype_cmds import member_of_space
 from nasiam_dsl.files import atomic_write_text
-from nasiam_dsl.lang import DSLError, check, parse_file, print_document
+from nasiam_dsl.lang import DSLError, ast, check, parse_file, print_document
 from nasiam_dsl.lang.errors import Diagnostic
 from nasiam_dsl.lang.parser import read_source
 from nasiam_dsl.resources import header_line, shipped_spaces, spec_path
+
+
+def parsed_or_reported(path: Path) -> ast.Document | None:
+    """The document in `path`, or None once its diagnostics are printed."""
+    try:
+        return parse_file(path)
+    except DSLError as e:
+        print_diagnostics(list(e.diagnostics), e.source, e.filename)
+        return None
 
 
 @main.command()
@@ -28,10 +37,8 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
     changed: list[Path] = []
     failed = False
     for path in files:
-        try:
-            doc = parse_file(path)
-        except DSLError as e:
-            print_diagnostics(list(e.diagnostics), e.source, e.filename)
+        doc = parsed_or_reported(path)
+        if doc is None:
             failed = True
             continue
         original = path.read_bytes().decode("utf-8")  # untranslated: CRLF is not canonical
@@ -77,10 +84,8 @@ def check_cmd(
     """
     worst = 0
     for path in map(spec_path, files):
-        try:
-            doc = parse_file(path)
-        except DSLError as e:
-            print_diagnostics(list(e.diagnostics), e.source, e.filename)
+        doc = parsed_or_reported(path)
+        if doc is None:
             worst = EXIT_USAGE
             continue
         source = read_source(path)
