@@ -69,6 +69,21 @@ genotype ssl_heads_standard for simsiam {
 }
 """
 
+MOCO_MEMBER = """\
+# The NASiam MoCo space's plain member: every layer linear + BN + ReLU (`nasiam pin`).
+genotype nasiam_moco_standard for mocov2 {
+  let dim = 128
+
+  head projector(x: backbone) {
+    h1 = linear(x, backbone, bias=false) | bn | relu
+    h2 = linear(h1, backbone, bias=false) | bn | relu
+    h3 = linear(h2, backbone, bias=false) | bn | relu
+    h4 = linear(h3, backbone, bias=false) | bn | relu
+    z = linear(h4, dim)
+  }
+}
+"""
+
 EMBEDDED_ADAMW = ["--optimizer", "adamw", "--lr", "1e-3", "--device", "cpu"]
 
 
@@ -111,6 +126,14 @@ SETTINGS: dict[str, Setting] = {
         SSL_HEADS_MEMBER,
         search=["--epochs", "20", "--arch-lr", "1e-2", "--sampler", "gumbel", *EMBEDDED_ADAMW],
         note="The ssl_heads space searched with GDAS (hard Gumbel draws, tau 10 -> 0.1).",
+    ),
+    "mocov2": Setting(
+        "spaces/nasiam_moco.nas",
+        MOCO_MEMBER,
+        framework="mocov2",
+        search_seeds=(0,),
+        note="MoCo v2 (its projector search moves since the momentum fix) in the NASiam MoCo "
+        "space at the small CNN's width, one search seed, same budget as the demo.",
     ),
     "ssl-heads-rank": Setting(
         "spaces/ssl_heads.nas",
