@@ -33,3 +33,9 @@ def test_compare_takes_shipped_names_for_space_and_candidates(tmp_path):
     assert result.exit_code == 0, result.output
     cells = [line.split("\t")[1] for line in result.output.splitlines() if "\t" in line]
     assert cells[:3] == ["simsiam", "random-01", "random-02"]
+
+
+def test_compile_takes_a_shipped_space_by_name():
+    result = CliRunner().invoke(main, ["compile", "nasiam_moco", "--backbone-dim", "128"])
+    assert result.exit_code == 0, result.output
+    assert "space nasiam_moco for mocov2" in result.output

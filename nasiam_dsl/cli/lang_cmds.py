@@ -145,6 +145,7 @@ def compile_cmd(file: Path, backbone_dim: int, as_json: bool) -> None:
     """Compile a space (supernet) or genotype (fixed net) and report its size."""
     from nasiam_dsl.compile import build_report, render_report
 
+    file = spec_path(file)  # a path, or a shipped space by name
     doc = parse_file(file)
     try:
         report = build_report(doc, backbone_dim)
