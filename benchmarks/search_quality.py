@@ -146,6 +146,20 @@ SETTINGS: dict[str, Setting] = {
         "random members, standard member and budget.",
         include={"ssl-heads": (0, 1)},
     ),
+    "ssl-heads-wide-rank": Setting(
+        "spaces/ssl_heads_wide.nas",
+        SSL_HEADS_MEMBER,
+        search=["--epochs", "20", "--arch-lr", "1e-2", "--rank-weight", "1", *EMBEDDED_ADAMW],
+        search_seeds=(0, 1),
+        train_seeds=(0, 1, 2, 3, 4, 5),
+        note="The ssl_heads space with the projector's hidden width as a decision too (512, "
+        "the standard member's, or 2048), searched with the effective-rank term (weight 1), "
+        "two search seeds, every candidate pretrained with six seeds so that paired "
+        "differences of about a point can be resolved and the sign-flip test can reach "
+        "p < 0.05. The genotype the narrow space's rank search found (setting ssl-heads-rank, "
+        "seed 0) is compared in the same run.",
+        include={"ssl-heads-rank": (0,)},
+    ),
 }
 
 
@@ -189,48 +203,64 @@ def run_searches(
     return found
 
 
-def candidates(s: Setting, root: Path, found: list[Path]) -> list[Path]:
+def architecture(path: Path) -> str:
+    """A genotype's architecture as text: its heads and lets, without the name, the meta block,
+    the comments and the probabilities, so two searches that found the same heads compare
+    equal."""
+    from nasiam_dsl.lang import ast, parse_file, print_document
+    from nasiam_dsl.show.choices import strip_probs
+
+    doc = parse_file(path)
+    bare = doc.model_copy(update={"name": "g", "meta": None, "comments": ast.Comments()})
+    return print_document(strip_probs(bare))
+
+
+def candidates(s: Setting, root: Path, found: list[Path]) -> tuple[list[Path], dict[str, str]]:
+    """The genotype files to compare, and the found genotypes left out because an earlier one
+    is the same architecture (name -> the name it equals): identical heads are trained once."""
     folder = root / "candidates"
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, genotype in zip(s.search_seeds, found, strict=True):
-        path = folder / f"found-seed{i}.nas"
+    named = [(f"found-seed{i}", g) for i, g in zip(s.search_seeds, found, strict=True)]
+    for other, seeds in s.include.items():
+        genotypes = run_searches(other, SETTINGS[other], root.parent / other, seeds)
+        named += [(f"{other}-found-seed{i}", g) for i, g in zip(seeds, genotypes, strict=True)]
+    paths: list[Path] = []
+    aliases: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for name, genotype in named:
+        key = architecture(genotype)
+        if key in seen:
+            aliases[name] = seen[key]
+            continue
+        seen[key] = name
+        path = folder / f"{name}.nas"
         path.write_text(genotype.read_text("utf-8"), "utf-8")
         paths.append(path)
-    for other, seeds in s.include.items():
-        for i, genotype in zip(
-            seeds, run_searches(other, SETTINGS[other], root.parent / other, seeds), strict=True
-        ):
-            path = folder / f"{other}-found-seed{i}.nas"
-            path.write_text(genotype.read_text("utf-8"), "utf-8")
-            paths.append(path)
     member = folder / "member.nas"
     member.write_text(s.member, "utf-8")
-    return [*paths, member]
+    return [*paths, member], aliases
 
 
 def reuse_cells(name: str, s: Setting, root: Path) -> list[str]:
     """Copy finished cells that another setting already trained with the same budget: the
-    framework's standard heads and the baselines always, the standard member and the random
-    members too when the space is the same. A cell is an ordinary run directory, finished when
+    framework's standard heads and the baselines always, the standard member when it is the same
+    genotype, the random members when the space is the same; only the seeds both settings
+    train. A cell is an ordinary run directory, finished when
     its result file exists, so `nasiam compare` skips copied cells."""
     target = root / name / "compare"
     copied = []
     for other, o in SETTINGS.items():
         source = root / other / "compare"
-        same_budget = (o.framework, o.dataset, o.pretrain, o.train_seeds) == (
-            s.framework,
-            s.dataset,
-            s.pretrain,
-            s.train_seeds,
-        )
+        same_budget = (o.framework, o.dataset, o.pretrain) == (s.framework, s.dataset, s.pretrain)
         if other == name or not source.is_dir() or not same_budget:
             continue
         shared = ["standard", "random-init", "raw-pixels"]
-        if (o.space, o.member, o.random) == (s.space, s.member, s.random):
-            shared += ["member"] + [f"random-{i:02d}" for i in range(1, s.random + 1)]
+        if o.member == s.member:
+            shared.append("member")
+        if (o.space, o.random) == (s.space, s.random):
+            shared += [f"random-{i:02d}" for i in range(1, s.random + 1)]
         for candidate in shared:
-            for seed in s.train_seeds:
+            for seed in set(s.train_seeds) & set(o.train_seeds):
                 cell = Path(candidate) / f"seed{seed}"
                 done = source / cell / "result.json"
                 if done.exists() and not (target / cell / "result.json").exists():
@@ -291,8 +321,9 @@ def decisiveness(found: list[Path]) -> list[dict]:
     return rows
 
 
-def judge(report: dict) -> dict:
-    """Each found genotype against the random members' mean and the standard member."""
+def judge(report: dict, aliases: dict[str, str] | None = None) -> dict:
+    """Each found genotype against the random members' mean and the standard member; a found
+    genotype that is the same architecture as another (`aliases`) shares its verdict."""
     cands = {c["candidate"]: c for c in report["candidates"]}
     randoms = [
         c for name, c in cands.items() if name.startswith("random-") and c["kind"] == "candidate"
@@ -313,11 +344,18 @@ def judge(report: dict) -> dict:
                 "vs_random": [vs_random.mean, vs_random.low, vs_random.high],
                 "vs_member": [vs_member.mean, vs_member.low, vs_member.high],
             }
+    for name, same in (aliases or {}).items():
+        verdicts[name] = verdicts[same]
     wins = {
         name: all(v[m][ref][1] > 0 for m in METRICS for ref in ("vs_random", "vs_member"))
         for name, v in verdicts.items()
     }
-    return {"found": verdicts, "wins": wins, "random_members": len(randoms)}
+    return {
+        "found": verdicts,
+        "wins": wins,
+        "random_members": len(randoms),
+        "same_as": dict(aliases or {}),
+    }
 
 
 def run_setting(name: str, jobs: int, root: Path) -> None:
@@ -328,7 +366,8 @@ def run_setting(name: str, jobs: int, root: Path) -> None:
     found = run_searches(name, s, folder)
     searched = time.time() - started
     reused = reuse_cells(name, s, root)
-    report = run_compare(s, folder, candidates(s, folder, found), jobs)
+    cands, aliases = candidates(s, folder, found)
+    report = run_compare(s, folder, cands, jobs)
     result = {
         "setting": name,
         "note": s.note,
@@ -354,7 +393,7 @@ def run_setting(name: str, jobs: int, root: Path) -> None:
             ]
         ),
         "compare": report,
-        "judgement": judge(report),
+        "judgement": judge(report, aliases),
     }
     (folder / "result.json").write_text(json.dumps(result, indent=2) + "\n", "utf-8")
     print(json.dumps(result["judgement"], indent=2))
@@ -432,8 +471,10 @@ def report_markdown(root: Path, docs: Path) -> str:
             "|---|---|---|---|---|---|",
         ]
         for found, v in j["found"].items():
+            same = j.get("same_as", {}).get(found)
+            label = f"{found} (the same heads as {same}, trained once)" if same else found
             lines.append(
-                f"| {found} | {_interval(v['knn']['vs_random'])} | "
+                f"| {label} | {_interval(v['knn']['vs_random'])} | "
                 f"{_interval(v['linear_probe']['vs_random'])} | {_interval(v['knn']['vs_member'])}"
                 f" | {_interval(v['linear_probe']['vs_member'])} | "
                 f"{'yes' if j['wins'][found] else 'no'} |"
