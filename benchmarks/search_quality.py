@@ -203,18 +203,6 @@ def run_searches(
     return found
 
 
-def architecture(path: Path) -> str:
-    """A genotype's architecture as text: its heads and lets, without the name, the meta block,
-    the comments and the probabilities, so two searches that found the same heads compare
-    equal."""
-    from nasiam_dsl.lang import ast, parse_file, print_document
-    from nasiam_dsl.show.choices import strip_probs
-
-    doc = parse_file(path)
-    bare = doc.model_copy(update={"name": "g", "meta": None, "comments": ast.Comments()})
-    return print_document(strip_probs(bare))
-
-
 def candidates(s: Setting, root: Path, found: list[Path]) -> tuple[list[Path], dict[str, str]]:
     """The genotype files to compare, and the found genotypes left out because an earlier one
     is the same architecture (name -> the name it equals): identical heads are trained once."""
@@ -224,11 +212,14 @@ def candidates(s: Setting, root: Path, found: list[Path]) -> tuple[list[Path], d
     for other, seeds in s.include.items():
         genotypes = run_searches(other, SETTINGS[other], root.parent / other, seeds)
         named += [(f"{other}-found-seed{i}", g) for i, g in zip(seeds, genotypes, strict=True)]
+    from nasiam_dsl.lang import parse_file
+    from nasiam_dsl.show.choices import heads_text
+
     paths: list[Path] = []
     aliases: dict[str, str] = {}
     seen: dict[str, str] = {}
     for name, genotype in named:
-        key = architecture(genotype)
+        key = heads_text(parse_file(genotype))
         if key in seen:
             aliases[name] = seen[key]
             continue

@@ -92,13 +92,15 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
     for key in ("command", "out", "name", "spec", "seed"):
         base.pop(key, None)
     framework = base.get("framework", "simsiam")
-    found = cmp.genotype_candidates(list(names), framework)
+    found, repeats = cmp.same_heads(cmp.genotype_candidates(list(names), framework))
+    for name, same in repeats.items():
+        out.print(f"{name} has the same heads as {same}: trained once, as {same}", markup=False)
     if kw["random_count"]:
         dim = _backbone_dim(base, kw)
         found += cmp.random_candidates(
             spec_path(kw["space"]), kw["random_count"], kw["random_seed"], root, dim, found
         )
-    reference = kw["reference"] or found[0].name
+    reference = repeats.get(kw["reference"], kw["reference"]) or found[0].name
     if reference not in [c.name for c in found]:
         raise UsageProblem(
             f"--reference {reference!r} is not a candidate",

@@ -10,6 +10,7 @@ from nasiam_dsl.compare.candidates import (
     baseline_candidates,
     genotype_candidates,
     random_candidates,
+    same_heads,
 )
 from nasiam_dsl.compare.cells import Candidate, Cell, CellResult, Comparison, cells_of, run_cell
 from nasiam_dsl.compare.study import finished_results, prepare, run_cells, write_report
@@ -27,5 +28,6 @@ __all__ = [
     "random_candidates",
     "run_cell",
     "run_cells",
+    "same_heads",
     "write_report",
 ]

@@ -160,6 +160,26 @@ def test_two_worker_processes(files) -> None:
     assert json.loads((out / "compare.json").read_text())["candidates"][1]["seeds"] == 1
 
 
+def test_the_same_heads_twice_are_trained_once(files, monkeypatch) -> None:
+    """Two searches that found the same heads: other names, meta, comments, probabilities."""
+    first = GENOTYPE.format(name="found0", act="act{relu @0.9}")
+    again = GENOTYPE.format(name="found1", act="act{relu @0.6}").replace(
+        "for simsiam {\n", "for simsiam {\n  meta {\n    seed = 1\n  }\n# found again\n", 1
+    )
+    (files / "found0.nas").write_text(first)
+    (files / "again.nas").write_text(again)
+    out = files / "same"
+    runs = Counting(monkeypatch)
+    argv = ["compare", str(files / "found0.nas"), str(files / "again.nas"), "--seeds", "0"]
+    argv += ["--config", str(files / "tiny.toml"), "--out", str(out), *TINY]
+    result = CliRunner().invoke(main, [*argv, "--reference", "again"])
+    assert result.exit_code == 0, result.output
+    assert "again has the same heads as found0: trained once, as found0" in result.output
+    assert runs.calls == 1
+    rows = json.loads((out / "compare.json").read_text())["candidates"]
+    assert [r["candidate"] for r in rows] == ["found0", "random-init", "raw-pixels"]
+
+
 def test_user_errors_exit_2(files, study) -> None:
     assert "--random needs --space" in compare(files, study, "--random", "1").output
     bad = compare(files, study, "--reference", "nope")
