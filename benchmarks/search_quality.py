@@ -227,13 +227,13 @@ def candidates(s: Setting, root: Path, found: list[Path]) -> tuple[list[Path], d
         genotypes = run_searches(other, SETTINGS[other], root.parent / other, seeds)
         named += [(f"{other}-found-seed{i}", g) for i, g in zip(seeds, genotypes, strict=True)]
     from nasiam_dsl.lang import parse_file
-    from nasiam_dsl.show.choices import heads_text
+    from nasiam_dsl.lang.same import architecture_text
 
     paths: list[Path] = []
     aliases: dict[str, str] = {}
     seen: dict[str, str] = {}
     for name, genotype in named:
-        key = heads_text(parse_file(genotype))
+        key = architecture_text(parse_file(genotype))
         if key in seen:
             aliases[name] = seen[key]
             continue

@@ -42,13 +42,13 @@ def same_heads(found: list[Candidate]) -> tuple[list[Candidate], dict[str, str]]
     """Genotype candidates with a repeated architecture left out (trained once): the kept
     ones, and each left-out name with the name of the earlier candidate it equals."""
     from nasiam_dsl.api import load
-    from nasiam_dsl.show.choices import heads_text
+    from nasiam_dsl.lang.same import architecture_text
 
     kept: list[Candidate] = []
     repeats: dict[str, str] = {}
     seen: dict[str, str] = {}
     for candidate in found:
-        key = heads_text(load(Path(candidate.spec)))
+        key = architecture_text(load(Path(candidate.spec)))
         if key in seen:
             repeats[candidate.name] = seen[key]
         else:

@@ -22,7 +22,6 @@ __all__ = [
     "candidate_names",
     "choice_heads",
     "chosen_candidates",
-    "heads_text",
     "strip_probs",
 ]
 
@@ -53,35 +52,16 @@ class Chosen:
 
 def strip_probs(node: N) -> N:
     """A copy of `node` with every `@prob` annotation removed (recursively)."""
-    return _cleared(node, {"prob": None})
-
-
-def _cleared(node: N, values: dict[str, Any]) -> N:
-    """A copy of `node` with the fields named in `values` set to them, recursively."""
     update: dict[str, Any] = {}
     for name in type(node).model_fields:
         value = getattr(node, name)
-        if name in values and value != values[name]:
-            update[name] = values[name]
+        if name == "prob" and value is not None:
+            update[name] = None
         elif isinstance(value, ast.Node):
-            cleared = _cleared(value, values)
-            if cleared is not value:
-                update[name] = cleared
+            update[name] = strip_probs(value)
         elif isinstance(value, tuple) and any(isinstance(v, ast.Node) for v in value):
-            update[name] = tuple(
-                _cleared(v, values) if isinstance(v, ast.Node) else v for v in value
-            )
+            update[name] = tuple(strip_probs(v) if isinstance(v, ast.Node) else v for v in value)
     return node.model_copy(update=update) if update else node
-
-
-def heads_text(doc: ast.Document) -> str:
-    """What a genotype builds, as text: its lets and heads without its name, meta block,
-    comments and probabilities. Two genotypes with the same text are the same architecture
-    (two search seeds that found the same heads)."""
-    from nasiam_dsl.lang.printer import print_document
-
-    bare = _cleared(doc, {"prob": None, "comments": ast.Comments()})
-    return print_document(bare.model_copy(update={"name": "_", "meta": None}))
 
 
 def _lets(doc: ast.Document) -> dict[str, ast.LetDef]:

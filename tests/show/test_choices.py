@@ -9,7 +9,6 @@ from nasiam_dsl.show.choices import (
     candidate_names,
     choice_heads,
     chosen_candidates,
-    heads_text,
     strip_probs,
 )
 from tests.show.conftest import FINAL, GENOTYPE, SPACE
@@ -93,17 +92,6 @@ def test_strip_probs_removes_every_annotation() -> None:
     assert "@" in print_document(doc)
     assert "@" not in print_document(bare)
     assert strip_probs(bare) == bare
-
-
-def test_heads_text_is_the_architecture_alone() -> None:
-    doc = parse(GENOTYPE)
-    other = parse(
-        GENOTYPE.replace("@0.71", "@0.4", 1).replace("{\n", "{\n  # another seed\n", 1)
-    ).model_copy(update={"name": "renamed"})
-    assert other != doc and heads_text(other) == heads_text(doc)
-    assert "@" not in heads_text(doc) and "#" not in heads_text(other)
-    changed = parse(GENOTYPE.replace("act{gelu", "act{relu", 1))
-    assert heads_text(changed) != heads_text(doc)
 
 
 def test_chosen_candidates_of_a_genotype() -> None:
