@@ -160,6 +160,16 @@ SETTINGS: dict[str, Setting] = {
         "seed 0) is compared in the same run.",
         include={"ssl-heads-rank": (0,)},
     ),
+    "ssl-heads-second": Setting(
+        "spaces/ssl_heads.nas",
+        SSL_HEADS_MEMBER,
+        search=["--epochs", "20", "--arch-lr", "1e-2", "--second-order", *EMBEDDED_ADAMW],
+        search_seeds=(0, 1),
+        note="The ssl_heads space searched on the held-out SSL loss alone, as in setting "
+        "ssl-heads, but with the unrolled (second-order) architecture gradient: does the exact "
+        "bilevel gradient avoid the collapsing head that the first-order search picked with "
+        "seed 0? Same random members, standard member and budget as ssl-heads-rank.",
+    ),
     "fashion-mnist": Setting(
         "spaces/ssl_heads.nas",
         SSL_HEADS_MEMBER,
