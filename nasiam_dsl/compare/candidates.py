@@ -18,6 +18,7 @@ def genotype_candidates(specs: list[str], framework: str) -> list[Candidate]:
     """One candidate per genotype file (`standard`: the framework's standard heads), named
     after the file; names are made unique with a numeric suffix."""
     from nasiam_dsl.api import load
+    from nasiam_dsl.lang.same import architecture_hash
 
     found: list[Candidate] = []
     for spec in specs:
@@ -34,25 +35,27 @@ def genotype_candidates(specs: list[str], framework: str) -> list[Candidate]:
                 f"{spec} is a space; a comparison pretrains genotypes",
                 "compare the genotype a search wrote, or draw members with --random N --space",
             )
-        found.append(Candidate(name=_unique(stem, found), spec=str(path.resolve())))
+        found.append(
+            Candidate(
+                name=_unique(stem, found),
+                spec=str(path.resolve()),
+                architecture=architecture_hash(doc),
+            )
+        )
     return found
 
 
 def same_heads(found: list[Candidate]) -> tuple[list[Candidate], dict[str, str]]:
     """Genotype candidates with a repeated architecture left out (trained once): the kept
     ones, and each left-out name with the name of the earlier candidate it equals."""
-    from nasiam_dsl.api import load
-    from nasiam_dsl.lang.same import architecture_text
-
     kept: list[Candidate] = []
     repeats: dict[str, str] = {}
-    seen: dict[str, str] = {}
+    seen: dict[str | None, str] = {}
     for candidate in found:
-        key = architecture_text(load(Path(candidate.spec)))
-        if key in seen:
-            repeats[candidate.name] = seen[key]
+        if candidate.architecture in seen:
+            repeats[candidate.name] = seen[candidate.architecture]
         else:
-            seen[key] = candidate.name
+            seen[candidate.architecture] = candidate.name
             kept.append(candidate)
     return kept, repeats
 
@@ -64,6 +67,7 @@ def random_candidates(
     from nasiam_dsl.api import load
     from nasiam_dsl.compile.sample import sample_members
     from nasiam_dsl.lang import print_document
+    from nasiam_dsl.lang.same import architecture_hash
 
     doc = load(space, backbone_dim=backbone_dim)
     found = list(taken)
@@ -74,7 +78,11 @@ def random_candidates(
         if not path.exists() or path.read_text("utf-8") != text:
             atomic_write_text(path, text)
         name = _unique(f"random-{member.index:02d}", found)
-        found.append(Candidate(name=name, spec=str(path.resolve())))
+        found.append(
+            Candidate(
+                name=name, spec=str(path.resolve()), architecture=architecture_hash(member.genotype)
+            )
+        )
     return found[len(taken) :]
 
 

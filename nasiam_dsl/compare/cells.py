@@ -39,6 +39,22 @@ class Candidate(BaseModel):
     name: str
     spec: str | None = None
     kind: Kind = "candidate"
+    architecture: str | None = None  # `architecture_hash` of the genotype at `spec`
+
+    def identity(self) -> tuple[str, str, str | None]:
+        """What makes two candidates the same: name, kind and the heads they build, not where
+        the genotype file lies (a shipped genotype moves with every install)."""
+        return (self.name, self.kind, self.architecture or self.spec)
+
+    def with_architecture(self) -> Candidate:
+        """This candidate with `architecture` filled in from its file, when it can be read
+        (comparisons written before the field existed)."""
+        if self.architecture is not None or self.spec is None or not Path(self.spec).is_file():
+            return self
+        from nasiam_dsl.api import load
+        from nasiam_dsl.lang.same import architecture_hash
+
+        return self.model_copy(update={"architecture": architecture_hash(load(self.spec))})
 
 
 class Comparison(BaseModel):
@@ -56,8 +72,10 @@ class Comparison(BaseModel):
 
     def same_study(self, other: Comparison) -> bool:
         """Whether `other` measures the same cells the same way (the reference may differ)."""
-        keep = {"candidates", "seeds", "k", "probe", "base"}
-        return self.model_dump(include=keep) == other.model_dump(include=keep)
+        keep = {"seeds", "k", "probe", "base"}
+        mine = [c.with_architecture().identity() for c in self.candidates]
+        theirs = [c.with_architecture().identity() for c in other.candidates]
+        return mine == theirs and self.model_dump(include=keep) == other.model_dump(include=keep)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ stays on the safe side and only ever trains a repeat twice.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from nasiam_dsl import registry
@@ -19,7 +20,7 @@ from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.lang.rewrite import rebuild
 
-__all__ = ["architecture_text"]
+__all__ = ["architecture_hash", "architecture_text"]
 
 
 def architecture_text(doc: ast.Document) -> str:
@@ -38,6 +39,11 @@ def architecture_text(doc: ast.Document) -> str:
     bare = rebuild(doc, plain).model_copy(update={"comments": ast.Comments()})
     update = {"name": "_", "meta": None, "lets": (), "written": None, "blocks": ()}
     return print_document(bare.model_copy(update=update))
+
+
+def architecture_hash(doc: ast.Document) -> str:
+    """A short hash of `architecture_text(doc)`."""
+    return hashlib.sha256(architecture_text(doc).encode()).hexdigest()[:16]
 
 
 def _closed(node: Any, widths: dict[str, ast.IntLit]) -> Any:

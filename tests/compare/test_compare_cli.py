@@ -180,6 +180,28 @@ def test_the_same_heads_twice_are_trained_once(files, monkeypatch) -> None:
     assert [r["candidate"] for r in rows] == ["found0", "random-init", "raw-pixels"]
 
 
+def test_moved_genotype_files_resume_the_same_comparison(files, study, tmp_path, monkeypatch):
+    """A comparison is its candidates' heads, not their paths: a shipped genotype moves with
+    every install, a study directory with its user; an edited genotype is another study."""
+    import shutil
+
+    moved, copy = tmp_path / "moved", tmp_path / "study"
+    shutil.copytree(files, moved, ignore=shutil.ignore_patterns("study", "array", "jobs", "same"))
+    shutil.copytree(study, copy)
+    plan = json.loads((copy / "comparison.json").read_text())
+    for candidate in plan["candidates"]:  # as written before the field existed
+        candidate.pop("architecture", None)
+    (copy / "comparison.json").write_text(json.dumps(plan))
+    runs = Counting(monkeypatch)
+    space = ["--random", "1", "--space", str(moved / "tiny.nas")]
+    result = compare(moved, copy, *space)
+    assert result.exit_code == 0, result.output
+    assert runs.calls == 0
+    (moved / "silu.nas").write_text(GENOTYPE.format(name="silu", act="gelu"))
+    edited = compare(moved, copy, *space)
+    assert edited.exit_code == 2 and "holds another comparison" in edited.output
+
+
 def test_user_errors_exit_2(files, study) -> None:
     assert "--random needs --space" in compare(files, study, "--random", "1").output
     bad = compare(files, study, "--reference", "nope")
