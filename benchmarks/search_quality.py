@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 from nasiam_dsl.compare.stats import paired_difference  # noqa: E402
 
 METRICS = ("knn", "linear_probe")
+KEPT = REPO / "benchmarks" / "results" / "search_quality"  # the numbers docs/ was made from
 READING = "<!-- reading: written by hand from the tables above; kept when the tables are remade -->"
 METRIC_NAMES = {"knn": "kNN (k=200)", "linear_probe": "linear probe"}
 
@@ -429,15 +430,38 @@ def report_markdown(root: Path, docs: Path) -> str:
         "",
         "Made by `python benchmarks/search_quality.py --setting NAME` (settings in the script;",
         "each setting's numbers in `runs/quality/NAME/result.json`, `--out` to move them), then",
-        "`--report`. Every candidate is pretrained from scratch with the",
+        "`--report`. The numbers behind this page, with the genotypes each search found, are kept",
+        f"in `{KEPT.relative_to(REPO)}/` (`--report --out {KEPT.relative_to(REPO)}` remakes it).",
+        "Every candidate is pretrained from scratch with the",
         "same budget and the same seeds; differences are paired by seed, in accuracy points, with",
         "95 % t-intervals. A found genotype *wins* when its interval against the mean of the",
         "random members and against the space's standard member both lie above 0, on kNN and on",
         "the linear probe.",
         "",
     ]
-    for path in sorted(root.glob("*/result.json")):
-        r = json.loads(path.read_text("utf-8"))
+    results = [json.loads(p.read_text("utf-8")) for p in sorted(root.glob("*/result.json"))]
+    lines += [
+        "At a glance, every found genotype of every setting (paired Δ in points, 95 % interval;",
+        "the sections below have the candidates, baselines, budgets and plots):",
+        "",
+        "| setting | found | seeds | Δ kNN vs random | Δ probe vs random | Δ kNN vs member | "
+        "Δ probe vs member | wins |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        j = r["judgement"]
+        for found, v in j["found"].items():
+            if found in j.get("same_as", {}):
+                continue
+            lines.append(
+                f"| {r['setting']} | {found} | {len(r['train_seeds'])} | "
+                f"{_interval(v['knn']['vs_random'])} | {_interval(v['linear_probe']['vs_random'])}"
+                f" | {_interval(v['knn']['vs_member'])} | "
+                f"{_interval(v['linear_probe']['vs_member'])} | "
+                f"{'yes' if j['wins'][found] else 'no'} |"
+            )
+    lines.append("")
+    for r in results:
         name, cmp_ = r["setting"], r["compare"]
         lines += [f"## {name}", "", r["note"], ""]
         lines += [
@@ -497,10 +521,11 @@ def report_markdown(root: Path, docs: Path) -> str:
         lines += ["", "The comparison's own verdict:", ""]
         lines += [f"> {line}" for line in cmp_["verdict"]]
         png = root / name / "compare" / "compare.png"
+        target = docs / "img" / f"search-quality-{name}.png"
         if png.exists():
-            target = docs / "img" / f"search-quality-{name}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(png, target)
+        if target.exists():  # from this run, or kept from the run that made the numbers
             lines += ["", f"![{name}](img/{target.name})"]
         lines.append("")
     return "\n".join(lines)
@@ -513,9 +538,20 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "quality")
     parser.add_argument("--report", action="store_true", help="write docs/search-quality.md")
     parser.add_argument("--docs", type=Path, default=REPO / "docs")
+    parser.add_argument(
+        "--keep", action="store_true", help=f"copy each setting's numbers and genotypes to {KEPT}"
+    )
     args = parser.parse_args()
     for name in args.setting:
         run_setting(name, args.jobs, args.out)
+    if args.keep:
+        for result in sorted(args.out.glob("*/result.json")):
+            folder = KEPT / result.parent.name
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(result, folder / "result.json")
+            for genotype in (result.parent / "candidates").glob("*.nas"):
+                shutil.copyfile(genotype, folder / genotype.name)
+        print(f"kept the numbers in {KEPT}")
     if args.report:
         path = args.docs / "search-quality.md"
         text = report_markdown(args.out, args.docs)
