@@ -50,13 +50,15 @@ def same_heads(found: list[Candidate]) -> tuple[list[Candidate], dict[str, str]]
     ones, and each left-out name with the name of the earlier candidate it equals."""
     kept: list[Candidate] = []
     repeats: dict[str, str] = {}
-    seen: dict[str | None, str] = {}
+    seen: dict[str, str] = {}
     for candidate in found:
-        if candidate.architecture in seen:
-            repeats[candidate.name] = seen[candidate.architecture]
-        else:
-            seen[candidate.architecture] = candidate.name
-            kept.append(candidate)
+        key = candidate.architecture
+        if key is not None and key in seen:
+            repeats[candidate.name] = seen[key]
+            continue
+        if key is not None:
+            seen[key] = candidate.name
+        kept.append(candidate)
     return kept, repeats
 
 

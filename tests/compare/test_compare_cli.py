@@ -180,6 +180,15 @@ def test_the_same_heads_twice_are_trained_once(files, monkeypatch) -> None:
     assert [r["candidate"] for r in rows] == ["found0", "random-init", "raw-pixels"]
 
 
+def test_candidates_without_a_known_architecture_are_never_merged() -> None:
+    from nasiam_dsl.compare import Candidate, same_heads
+
+    unknown = [Candidate(name="a", spec="a.nas"), Candidate(name="b", spec="b.nas")]
+    assert same_heads(unknown) == (unknown, {})
+    known = [Candidate(name=n, spec=f"{n}.nas", architecture="h") for n in ("a", "b")]
+    assert same_heads(known) == (known[:1], {"b": "a"})
+
+
 def test_moved_genotype_files_resume_the_same_comparison(files, study, tmp_path, monkeypatch):
     """A comparison is its candidates' heads, not their paths: a shipped genotype moves with
     every install, a study directory with its user; an edited genotype is another study."""
