@@ -237,24 +237,17 @@ def candidates(s: Setting, root: Path, found: list[Path]) -> tuple[list[Path], d
     for other, seeds in s.include.items():
         genotypes = run_searches(other, SETTINGS[other], root.parent / other, seeds)
         named += [(f"{other}-found-seed{i}", g) for i, g in zip(seeds, genotypes, strict=True)]
-    from nasiam_dsl.lang import parse_file
-    from nasiam_dsl.lang.same import architecture_text
+    from nasiam_dsl.compare import genotype_candidates, same_heads
 
-    paths: list[Path] = []
-    aliases: dict[str, str] = {}
-    seen: dict[str, str] = {}
+    paths = []  # every found genotype is kept beside the others; repeats are not compared
     for name, genotype in named:
-        key = architecture_text(parse_file(genotype))
-        if key in seen:
-            aliases[name] = seen[key]
-            continue
-        seen[key] = name
         path = folder / f"{name}.nas"
         path.write_text(genotype.read_text("utf-8"), "utf-8")
         paths.append(path)
+    kept, aliases = same_heads(genotype_candidates([str(p) for p in paths], s.framework))
     member = folder / "member.nas"
     member.write_text(s.member, "utf-8")
-    return [*paths, member], aliases
+    return [*(Path(c.spec) for c in kept), member], aliases
 
 
 def reuse_cells(name: str, s: Setting, root: Path) -> list[str]:
