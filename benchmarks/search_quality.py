@@ -146,6 +146,8 @@ SETTINGS: dict[str, Setting] = {
         "loss alone) found with seeds 0 and 1 are compared in the same run, with the same "
         "random members, standard member and budget.",
         include={"ssl-heads": (0, 1)},
+        random=12,  # with the found genotypes and the standard member, 15+ members of the space:
+        # enough for the rank correlation between the search's scores and retraining
     ),
     "ssl-heads-wide-rank": Setting(
         "spaces/ssl_heads_wide.nas",
@@ -266,8 +268,8 @@ def reuse_cells(name: str, s: Setting, root: Path) -> list[str]:
         shared = ["standard", "random-init", "raw-pixels"]
         if o.member == s.member:
             shared.append("member")
-        if (o.space, o.random) == (s.space, s.random):
-            shared += [f"random-{i:02d}" for i in range(1, s.random + 1)]
+        if o.space == s.space:  # the same seed draws the same first members
+            shared += [f"random-{i:02d}" for i in range(1, min(s.random, o.random) + 1)]
         for candidate in shared:
             for seed in set(s.train_seeds) & set(o.train_seeds):
                 cell = Path(candidate) / f"seed{seed}"
