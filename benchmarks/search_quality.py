@@ -205,6 +205,7 @@ def run_searches(
     name: str, s: Setting, root: Path, seeds: tuple[int, ...] | None = None
 ) -> list[Path]:
     found = []
+    root.mkdir(parents=True, exist_ok=True)  # a setting included by another one starts here
     for seed in s.search_seeds if seeds is None else seeds:
         run = root / "search" / f"seed{seed}"
         if not (run / "summary.json").exists():
