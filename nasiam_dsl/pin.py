@@ -5,10 +5,11 @@ those decisions select. A key is a decision key (`nasiam compile` lists them); a
 candidate's index (an `int`) or its text, read by the parser and compared by meaning, so
 spaces, a `let` name for its width and options at their defaults do not matter:
 `linear(h1, backbone, bias=false) | bn | relu`, `gelu(approximate=tanh)`, `512`, `h1, h3`
-(a pick of inputs). A text of digits is a width (or input) first and an index otherwise.
-Among equal candidates the first is taken. Every decision that is not hidden by another
-must be given; unknown keys, unknown candidates and missing decisions are reported all at
-once, with the closest names.
+(a pick of inputs), and a depth by its number of layers (`2` in `repeat {2, 4}`). A text of
+digits is a width (or input) first and an index otherwise. Among equal candidates the first
+is taken, unless the decisions given are those of a later one. Every decision that is not
+hidden by another must be given; unknown keys, unknown candidates and missing decisions are
+reported all at once, with the closest names.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.errors import DSLError, did_you_mean
 from nasiam_dsl.lang.parser import parse
 from nasiam_dsl.lang.printer import format_set_item
-from nasiam_dsl.lang.walk import ChoiceSite, is_open, iter_choices, resolve_set
+from nasiam_dsl.lang.walk import (
+    DEPTH,
+    ChoiceSite,
+    is_open,
+    iter_choices,
+    keyed,
+    pipeline_choices,
+    resolve_set,
+)
 from nasiam_dsl.membership.forms import Scope, term_form
 from nasiam_dsl.membership.paths import genotype_path, pipeline_text
 from nasiam_dsl.membership.select import member_document, visible_keys
@@ -51,6 +60,7 @@ def pin(
     name: str | None = None,
 ) -> ast.Document:
     """The genotype of `space` that `assignments` (decision key -> candidate) select."""
+    space = keyed(space)
     lets = {let.name: let for let in space.lets}
     sites: dict[str, ChoiceSite] = {}
     for site in iter_choices(space):
@@ -65,7 +75,7 @@ def pin(
             hint = did_you_mean(key, sites) or "the keys are " + ", ".join(sites)
             problems.append(f"'{key}' is not a decision of space '{space.name}'; {hint}")
             continue
-        chosen = _candidate(site.choice, value, scope)
+        chosen = _candidate(site.choice, value, scope, assignments)
         if chosen is None:
             texts = candidate_texts(site.choice, lets)
             problems.append(
@@ -89,10 +99,13 @@ def pin(
 
 
 def candidate_texts(choice: ast.Node, lets: dict[str, ast.LetDef]) -> list[str]:
-    """The text of each candidate of a choice, as a pin value can spell it."""
+    """The text of each candidate of a choice, as a pin value can spell it (a depth
+    decision's candidates are its depths)."""
     if isinstance(choice, ast.Choose):
         return [pipeline_text(c) for c in choice.candidates]
     if isinstance(choice, ast.Combine):
+        if choice.mode == DEPTH and choice.depths is not None:
+            return [str(d) for d in choice.depths]
         return [r.name for r in choice.inputs]
     options = choice.options  # type: ignore[attr-defined]
     return [
@@ -105,18 +118,26 @@ def _close(text: str, texts: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close and text not in texts else ""
 
 
-def _candidate(choice: ast.Node, value: Value, scope: Scope) -> tuple[int, ...] | None:
-    """The candidate indices `value` names, or None."""
+def _candidate(
+    choice: ast.Node, value: Value, scope: Scope, given: Mapping[str, Value]
+) -> tuple[int, ...] | None:
+    """The candidate indices `value` names, or None. A depth is named by its number of
+    layers; among equal candidates of an op choice, the first whose own decisions are
+    `given` (else the first)."""
     count = len(candidate_texts(choice, scope.lets))
     pick = choice.pick if isinstance(choice, ast.Combine) else None
     if isinstance(value, bool):
         return None
+    if isinstance(choice, ast.Combine) and choice.mode == DEPTH and choice.depths is not None:
+        text = str(value).strip()
+        depth = int(text) if text.isdigit() else None
+        return (choice.depths.index(depth),) if depth in choice.depths else None
     if isinstance(value, int):
         if 0 <= value < count and (pick or 1) == 1:
             return (value,)
         return None
     try:
-        found = _by_text(choice, value, scope)
+        found = _by_text(choice, value, scope, given)
     except (DSLError, ValueError):
         found = None
     if found is None and value.strip().isdigit() and (pick or 1) == 1:
@@ -125,13 +146,21 @@ def _candidate(choice: ast.Node, value: Value, scope: Scope) -> tuple[int, ...] 
     return found
 
 
-def _by_text(choice: ast.Node, text: str, scope: Scope) -> tuple[int, ...] | None:
+def _by_text(
+    choice: ast.Node, text: str, scope: Scope, given: Mapping[str, Value]
+) -> tuple[int, ...] | None:
     if isinstance(choice, ast.Choose):
         wanted = _shape(_read(text), scope)
-        for i, cand in enumerate(choice.candidates):
-            if _shape(cand, scope) == wanted:
+        equal = [i for i, c in enumerate(choice.candidates) if _shape(c, scope) == wanted]
+        for i in equal:
+            inner = {
+                c.key
+                for c in pipeline_choices(choice.candidates[i])
+                if is_open(c, scope.lets) and c.key is not None
+            }
+            if inner and inner <= set(given):
                 return (i,)
-        return None
+        return (equal[0],) if equal else None
     if isinstance(choice, ast.Combine):
         names = [n.strip() for n in text.strip().strip("{}").split(",") if n.strip()]
         inputs = [r.name for r in choice.inputs]

@@ -30,6 +30,11 @@ class Pos(BaseModel):
     via_block: str | None = None
 
 
+# Fields that say where a node is or what expansion knew of it, not what it means:
+# equality and hashing ignore them.
+_WHERE = frozenset({"pos", "key", "depths"})
+
+
 class Node(BaseModel):
     """Base of all syntax nodes: immutable, strict, position-carrying."""
 
@@ -46,8 +51,15 @@ class Node(BaseModel):
 
     def _key(self) -> tuple[Any, ...]:
         return tuple(
-            (name, getattr(self, name)) for name in type(self).model_fields if name != "pos"
+            (name, getattr(self, name)) for name in type(self).model_fields if name not in _WHERE
         )
+
+
+def _decision() -> Any:
+    """The `key` field of a choice: its decision key, set by the one choice walk
+    (`lang/walk.keyed`) on every document the parser returns. Two choices that read alike
+    are still two decisions; equality ignores the key, as it ignores positions."""
+    return Field(default=None, exclude=True, repr=False)
 
 
 # ---- widths, sets and annotations -------------------------------------------------
@@ -110,6 +122,7 @@ class WidthChoice(Node):
     kind: Literal["choice"] = "choice"
     options: SetExpr
     label: str | None = None
+    key: str | None = _decision()
 
 
 Width = Union[IntLit, WidthName, WidthChoice]
@@ -128,13 +141,19 @@ class Ref(Node):
 
 
 class Combine(Node):
-    """`sum(a, b)`, or `sum(pick 2 of {a, b, c})` when `pick` is set (an input choice)."""
+    """`sum(a, b)`, or `sum(pick 2 of {a, b, c})` when `pick` is set (an input choice).
+
+    A `depth(pick 1 of {...})` that `repeat {2, 4} b(...)` expands to knows the depth each
+    input stands for (`depths`, 2 and 4): a depth decision's candidates are depths.
+    """
 
     kind: Literal["combine"] = "combine"
     mode: Literal["sum", "mean", "concat", "depth"]
     inputs: tuple[Ref, ...]
     pick: int | None = None
     label: str | None = None
+    key: str | None = _decision()
+    depths: tuple[int, ...] | None = Field(default=None, exclude=True, repr=False)
 
 
 Input = Union[Ref, Combine]
@@ -157,6 +176,7 @@ class ActChoice(Node):
     kind: Literal["act"] = "act"
     options: SetExpr
     label: str | None = None
+    key: str | None = _decision()
 
 
 class NormChoice(Node):
@@ -165,6 +185,7 @@ class NormChoice(Node):
     kind: Literal["norm"] = "norm"
     options: SetExpr
     label: str | None = None
+    key: str | None = _decision()
 
 
 class Each(Node):
@@ -195,6 +216,7 @@ class Choose(Node):
     kind: Literal["choose"] = "choose"
     candidates: tuple[Pipeline, ...]
     label: str | None = None
+    key: str | None = _decision()
 
 
 # ---- statements ---------------------------------------------------------------------

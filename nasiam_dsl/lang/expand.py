@@ -34,6 +34,7 @@ from nasiam_dsl.lang.rewrite import (
     relocated,
     renamed,
 )
+from nasiam_dsl.lang.walk import keyed, keyed_heads
 
 __all__ = ["MAX_EXPANDED_NODES", "MAX_REPEAT", "expand_heads", "numbered", "with_expansion"]
 
@@ -86,6 +87,13 @@ class _Expander:
 
     # ---- sequences of nodes (a head's, a block's) ---------------------------------------
     def nodes(self, nodes: Sequence[ast.NodeDef], stack: tuple[str, ...]) -> list[ast.NodeDef]:
+        return self.sequence(nodes, stack)[0]
+
+    def sequence(
+        self, nodes: Sequence[ast.NodeDef], stack: tuple[str, ...]
+    ) -> tuple[list[ast.NodeDef], dict[str, str]]:
+        """The plain nodes of a sequence, and the names later readers use instead of a
+        written node's (a fixed repetition's last layer)."""
         out: list[ast.NodeDef] = []
         alias: dict[str, str] = {}
         for node in nodes:
@@ -102,7 +110,7 @@ class _Expander:
                     node.pos,
                     "repeat fewer layers",
                 )
-        return out
+        return out, alias
 
     def node(
         self, node: ast.NodeDef, stack: tuple[str, ...]
@@ -113,7 +121,7 @@ class _Expander:
         if node.repeat is None:
             if use is None or use.block.expr is not None:
                 return [node.model_copy(update={"expr": self.pipeline(node.expr, stack)})], None
-            made = self.instantiate(use, node.name, f"{node.name}_", stack)
+            made, output = self.instantiate(use, node.name, f"{node.name}_", stack)
             rest = node.expr.stages[1:]
             if rest:
                 last = made[-1]
@@ -121,7 +129,7 @@ class _Expander:
                     update={"stages": last.expr.stages + tuple(self.stages(rest, stack, node))}
                 )
                 made[-1] = last.model_copy(update={"expr": expr})
-            return made, None
+            return made, (output if output != node.name else None)
         return self.repeat(node, use, stack)
 
     def repeat(
@@ -150,18 +158,22 @@ class _Expander:
         depths = self.depths(node)
         names = [numbered(node.name, i) for i in range(1, max(depths) + 1)]
         made: list[ast.NodeDef] = []
+        outputs: list[str] = []  # each layer's output: its name, or its block's last layer
         source = use.input
         for name in names:
             layer = _Use(use.block, use.call, source)
-            made += self.instantiate(layer, name, f"{name}_", stack)
-            source = name
+            nodes, source = self.instantiate(layer, name, f"{name}_", stack)
+            made += nodes
+            outputs.append(source)
         if isinstance(node.repeat, ast.IntLit):
-            return made, names[-1]
+            return made, outputs[-1]
         refs = tuple(
-            ast.Ref(name=names[d - 1], prob=item.prob, pos=item.pos)
+            ast.Ref(name=outputs[d - 1], prob=item.prob, pos=item.pos)
             for d, item in zip(depths, node.repeat.items, strict=True)
         )
-        depth = ast.Combine(mode="depth", inputs=refs, pick=1, pos=node.repeat.pos)
+        depth = ast.Combine(
+            mode="depth", inputs=refs, pick=1, pos=node.repeat.pos, depths=tuple(depths)
+        )
         expr = ast.Pipeline(source=depth, pos=node.expr.pos)
         return [*made, ast.NodeDef(name=node.name, expr=expr, pos=node.pos)], None
 
@@ -223,8 +235,9 @@ class _Expander:
 
     def instantiate(
         self, use: _Use, out: str, prefix: str, stack: tuple[str, ...]
-    ) -> list[ast.NodeDef]:
-        """The plain nodes of `use`: its output named `out`, its inner nodes `prefix+NAME`."""
+    ) -> tuple[list[ast.NodeDef], str]:
+        """The plain nodes of `use`, its output named `out` (or, for a block ending in a fixed
+        `repeat`, `out`'s last layer: the name returned), its inner nodes `prefix+NAME`."""
         block = use.block
         if block.name in stack:
             chain = " -> ".join([*stack[stack.index(block.name) :], block.name])
@@ -244,7 +257,8 @@ class _Expander:
         params = dict(zip(block.params[1:], use.args, strict=True))
         subst = Substitution(block, use.input, params, local, via)
         renamed = [subst.node(relocated(n, via, block.name)) for n in body]
-        return self.nodes(renamed, (*stack, block.name))
+        made, alias = self.sequence(renamed, (*stack, block.name))
+        return made, alias.get(out, out)
 
     # ---- pipelines: blocks of one pipeline inline, candidates expand ----------------------
     def pipeline(
@@ -258,7 +272,7 @@ class _Expander:
                     use.call.pos,
                     f"write `NAME = {use.block.name}(...)` on a line of its own",
                 )
-            (inlined,) = self.instantiate(use, "_", "_", stack)
+            (inlined,), _ = self.instantiate(use, "_", "_", stack)
             body = inlined.expr
             rest = tuple(self.stages(p.stages[1:], stack, p, candidate=candidate))
             return p.model_copy(update={"source": body.source, "stages": body.stages + rest})
@@ -304,9 +318,11 @@ class _Expander:
             )
         slots = [self.each_items(s) if isinstance(s, ast.Each) else (s,) for s in c.stages]
         out = []
-        for stages in product(*slots):
-            one = c.model_copy(update={"stages": tuple(stages), "copies": 1})
-            out += [one] * c.copies
+        for stages in product(*slots):  # each copy a node of its own: its own decisions
+            out += [
+                c.model_copy(update={"stages": tuple(stages), "copies": 1}, deep=True)
+                for _ in range(c.copies)
+            ]
         return out
 
     def each_items(self, each: ast.Each) -> tuple[ast.Call, ...]:
@@ -361,16 +377,17 @@ def expand_heads(doc: ast.Document) -> tuple[ast.Head, ...]:
 
 
 def with_expansion(doc: ast.Document) -> ast.Document:
-    """`doc` with its heads expanded and the written ones kept for printing.
+    """`doc` with its heads expanded and the written ones kept for printing, every choice of
+    the plain heads carrying its decision key (`walk.keyed`).
 
     A document that cannot be expanded keeps its written heads in both places; `check`
     reports why.
     """
     if not _needs_expansion(doc):
-        return doc
+        return keyed(doc)
     written = doc.written if doc.written is not None else doc.heads
     try:
         heads = expand_heads(doc)
     except DSLError:
         heads = written
-    return doc.model_copy(update={"heads": heads, "written": written})
+    return doc.model_copy(update={"heads": keyed_heads(heads), "written": written})

@@ -10,11 +10,12 @@ layer. Other picks hide nothing (as before depth existed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.plan import Choose, HeadPlan, Inputs, Pipeline, Ref
+from nasiam_dsl.lang.walk import keyed_node
 
 __all__ = ["Reads", "depth_keys", "hidden_ast_nodes", "hidden_nodes"]
 
@@ -97,7 +98,7 @@ def hidden_nodes(head: HeadPlan, chosen: Chosen) -> frozenset[str]:
 # ---- documents (membership) -----------------------------------------------------------------
 
 
-def _ast_reads(p: ast.Pipeline, key_of: Mapping[int, str]) -> Reads:
+def _ast_reads(node: ast.NodeDef) -> Reads:
     fixed: list[str] = []
     depths: list[tuple[str, tuple[str, ...]]] = []
 
@@ -107,27 +108,21 @@ def _ast_reads(p: ast.Pipeline, key_of: Mapping[int, str]) -> Reads:
             fixed.append(src.name)
         elif isinstance(src, ast.Combine):
             names = tuple(r.name for r in src.inputs)
-            key = key_of.get(id(src))
-            if src.mode == DEPTH and key is not None:
-                depths.append((key, names))
+            is_open = src.pick is not None and src.pick < len(names)
+            if src.mode == DEPTH and src.key is not None and is_open:
+                depths.append((src.key, names))
             else:
                 fixed.extend(names)
         else:
             for cand in src.candidates:
                 walk(cand)
 
-    walk(p)
-    return Reads("", tuple(fixed), tuple(depths))
+    walk(node.expr)
+    return Reads(node.name, tuple(fixed), tuple(depths))
 
 
-def hidden_ast_nodes(
-    head: ast.Head, keys: Iterable[tuple[ast.NodeDef, Mapping[int, str]]], chosen: Chosen
-) -> frozenset[str]:
-    """`hidden_nodes` for a head as written in a document; `keys` gives each node with its
-    open choices' keys (by `id` of the choice)."""
-    nodes = [
-        Reads(node.name, r.fixed, r.depths)
-        for node, key_of in keys
-        for r in (_ast_reads(node.expr, key_of),)
-    ]
-    return _hidden(nodes, chosen) if head.nodes else frozenset()
+def hidden_ast_nodes(head: ast.Head, chosen: Chosen) -> frozenset[str]:
+    """`hidden_nodes` for a head of a document (its choices keyed, `walk.keyed`)."""
+    if not head.nodes:
+        return frozenset()
+    return _hidden([_ast_reads(keyed_node(head.name, n)) for n in head.nodes], chosen)

@@ -4,6 +4,7 @@ use site, and a block's parameters and inner names replaced by a use's arguments
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,16 +26,21 @@ def fail(message: str, pos: ast.Pos | None, hint: str | None = None) -> Stop:
     return Stop(Diagnostic(message, pos, hint=hint, code="block"))
 
 
+@functools.cache
+def _fields(cls: type[ast.Node]) -> tuple[str, ...]:
+    """The fields of a syntax node that hold its meaning (not its position or comments)."""
+    return tuple(name for name in cls.model_fields if name not in ("pos", "comments"))
+
+
 def rebuild(node: Any, fn: Any) -> Any:
     """`node` with `fn` applied bottom-up to every syntax node below and at it."""
     if isinstance(node, tuple):
-        return tuple(rebuild(n, fn) for n in node)
+        items = tuple(rebuild(n, fn) for n in node)
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
     if not isinstance(node, ast.Node):
         return node
     update = {}
-    for name in type(node).model_fields:
-        if name in ("pos", "comments"):
-            continue
+    for name in _fields(type(node)):
         value = getattr(node, name)
         new = rebuild(value, fn)
         if new is not value:
@@ -62,9 +68,8 @@ def descendants(node: Any) -> Iterator[ast.Node]:
             yield from descendants(n)
     elif isinstance(node, ast.Node):
         yield node
-        for name in type(node).model_fields:
-            if name not in ("pos", "comments"):
-                yield from descendants(getattr(node, name))
+        for name in _fields(type(node)):
+            yield from descendants(getattr(node, name))
 
 
 def renamed(node: ast.NodeDef, alias: dict[str, str]) -> ast.NodeDef:

@@ -88,8 +88,8 @@ def _choices(p: ast.Pipeline, depth: int) -> Iterator[tuple[ChoiceNode, int]]:
                     yield arg, depth
 
 
-def node_choices(head: ast.Head, node: ast.NodeDef) -> list[ChoiceSite]:
-    """The choices of one node in pre-order, keyed as the module docs say."""
+def _keys(head: str, node: ast.NodeDef) -> list[str]:
+    """The keys of a node's choices, in pre-order (see module docs)."""
     found = list(_choices(node.expr, 0))
     keys: list[str] = [""] * len(found)
     counts: dict[str, int] = {}
@@ -97,10 +97,62 @@ def node_choices(head: ast.Head, node: ast.NodeDef) -> list[ChoiceSite]:
         choice = found[i][0]
         kind = kind_of(choice)
         counts[kind] = counts.get(kind, 0) + 1
-        keys[i] = choice_key(head.name, node.name, kind, counts[kind], choice.label)
+        keys[i] = choice_key(head, node.name, kind, counts[kind], choice.label)
+    return keys
+
+
+def _stamped(p: ast.Pipeline, keys: Iterator[str]) -> ast.Pipeline:
+    """`p` rebuilt with each choice carrying its key, consumed in `_choices`' order. Every
+    place gets a node of its own, so choices that read alike (copies made by `each`, `* N`
+    or a block parameter used twice) are separate objects with separate keys."""
+    src = p.source
+    if isinstance(src, ast.Choose):
+        key = next(keys)
+        cands = tuple(_stamped(c, keys) for c in src.candidates)
+        src = src.model_copy(update={"key": key, "candidates": cands})
+    elif isinstance(src, ast.Combine) and src.pick is not None:
+        src = src.model_copy(update={"key": next(keys)})
+    stages: list[ast.Stage] = []
+    for stage in p.stages:
+        if isinstance(stage, (ast.ActChoice, ast.NormChoice)):
+            stage = stage.model_copy(update={"key": next(keys)})
+        elif isinstance(stage, ast.Call):
+            args = tuple(
+                a.model_copy(update={"key": next(keys)}) if isinstance(a, ast.WidthChoice) else a
+                for a in stage.args
+            )
+            stage = stage.model_copy(update={"args": args})
+        stages.append(stage)
+    return p.model_copy(update={"source": src, "stages": tuple(stages)})
+
+
+def keyed_node(head: str, node: ast.NodeDef) -> ast.NodeDef:
+    """`node` with every choice's `key` set: the one identity of a decision."""
+    keys = iter(_keys(head, node))
+    return node.model_copy(update={"expr": _stamped(node.expr, keys)})
+
+
+def keyed_heads(heads: tuple[ast.Head, ...]) -> tuple[ast.Head, ...]:
+    return tuple(
+        head.model_copy(update={"nodes": tuple(keyed_node(head.name, n) for n in head.nodes)})
+        for head in heads
+    )
+
+
+def keyed(doc: ast.Document) -> ast.Document:
+    """`doc` with every choice of its (plain) heads carrying its decision key. Every
+    document the parser returns and every genotype a tool writes is keyed; keying again
+    gives the same keys."""
+    return doc.model_copy(update={"heads": keyed_heads(doc.heads)})
+
+
+def node_choices(head: ast.Head, node: ast.NodeDef) -> list[ChoiceSite]:
+    """The choices of one node in pre-order, keyed as the module docs say (`site.choice`
+    is the keyed choice: `site.choice.key == site.key`)."""
+    node = keyed_node(head.name, node)
     return [
-        ChoiceSite(key, kind_of(choice), choice, head, node)
-        for key, (choice, _) in zip(keys, found, strict=True)
+        ChoiceSite(choice.key, kind_of(choice), choice, head, node)  # type: ignore[arg-type]
+        for choice, _ in _choices(node.expr, 0)
     ]
 
 

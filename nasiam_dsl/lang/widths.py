@@ -19,7 +19,14 @@ from dataclasses import dataclass
 
 from nasiam_dsl import registry
 from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.walk import ChoiceSite, is_open, node_choices, resolve_set
+from nasiam_dsl.lang.walk import (
+    ChoiceNode,
+    ChoiceSite,
+    is_open,
+    keyed_node,
+    node_choices,
+    resolve_set,
+)
 
 MAX_ROWS = 4096
 BACKBONE = "backbone"
@@ -77,7 +84,6 @@ class _Members:
         self.report = report
         self.outputs: dict[str, Table | None] = {}
         self.tables: dict[tuple[str, str], Table | None] = {}
-        self.sites: dict[int, ChoiceSite] = {}
         self.first_site: dict[str, ChoiceSite] = {}  # key -> the site that names it
         self.head = ""
         self.node = ""
@@ -94,20 +100,17 @@ class _Members:
                 scope = {head.input: self.outputs.get(src)}
             for node in head.nodes:
                 found = node_choices(head, node)
-                self.sites = {id(s.choice): s for s in found}
                 for s in found:
                     self.first_site.setdefault(s.key, s)
+                node = keyed_node(head.name, node)
                 self.node = node.name
                 scope[node.name] = self.pipeline(node.expr, scope)
                 self.tables.setdefault((head.name, node.name), scope[node.name])
             self.outputs[head.name] = scope.get(head.nodes[-1].name) if head.nodes else None
 
     # ---- tables -----------------------------------------------------------------------
-    def open_key(self, choice: ast.Node) -> str | None:
-        site = self.sites.get(id(choice))
-        if site is None or not is_open(site.choice, self.lets):
-            return None
-        return site.key
+    def open_key(self, choice: ChoiceNode) -> str | None:
+        return choice.key if is_open(choice, self.lets) else None
 
     def pipeline(self, p: ast.Pipeline, scope: dict[str, Table | None]) -> Table | None:
         src = p.source

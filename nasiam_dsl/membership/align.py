@@ -18,7 +18,7 @@ from nasiam_dsl import registry
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.errors import did_you_mean
 from nasiam_dsl.lang.printer import format_input, format_set_item
-from nasiam_dsl.lang.walk import resolve_set
+from nasiam_dsl.lang.walk import is_open, resolve_set
 from nasiam_dsl.membership.forms import Scope, SetForms, call_form, width_choice
 from nasiam_dsl.membership.paths import Source, SpacePath, Written
 from nasiam_dsl.membership.result import Mismatch, MismatchKind
@@ -46,20 +46,17 @@ class Attempt:
 class NodeAligner:
     """Aligns genotype paths with space paths of one space (see module docs).
 
-    `keys` maps each open choice of the space (by identity) to its decision key; `where`
-    writes a space position as `file:line:col`; `rename` maps the genotype's head input
-    name to the space's.
+    The space's choices carry their decision keys (`walk.keyed`); `where` writes a space
+    position as `file:line:col`; `rename` maps the genotype's head input name to the space's.
     """
 
     def __init__(
         self,
         space: Scope,
-        keys: dict[int, str],
         where: Callable[[ast.Pos | None], str],
         rename: dict[str, str],
     ) -> None:
         self.space = space
-        self.keys = keys
         self.where = where
         self.rename = rename
 
@@ -82,9 +79,10 @@ class NodeAligner:
         text: str,
         pos: ast.Pos | None,
     ) -> Attempt:
-        key = self.keys.get(id(choice))
-        if key is None:
+        if not is_open(choice, self.space.lets):  # type: ignore[arg-type]
             return at
+        key = choice.key  # type: ignore[attr-defined]
+        assert key is not None, "the space's choices carry their decision keys"
         prev = at.decided.get(key)
         if prev is None:
             return Attempt({**at.decided, key: Decided(value, text, pos)}, at.problems)

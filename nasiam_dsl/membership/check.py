@@ -1,9 +1,11 @@
 """Is a genotype a member of a space? Heads by name, nodes by name, each node aligned.
 
 A genotype is a member when every head and node of the space is there with the same
-names (and no others), each node is one of the space's ways through that node (one
-candidate per `choose`, one item per set choice, one allowed pick of inputs) and every
-labelled decision takes one value everywhere. Probabilities, meta, lets, comments and
+names (and no others; a layer past a depth it chose is left out), each node is one of the
+space's ways through that node (one candidate per `choose`, one item per set choice, one
+allowed pick of inputs) and every labelled decision takes one value everywhere: the member
+is found by a search over the nodes' alignments (`search.py`); when there is none, every
+mismatch is explained node by node. Probabilities, meta, lets, comments and
 constraints are not compared; widths compare by value (`let` names resolved, `backbone`
 a symbol of its own unless `backbone_dim` is given). Among equal candidates of one
 choice (the seed space has them) the first is the decision. Decisions hidden by another
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.reach import hidden_ast_nodes
-from nasiam_dsl.lang.walk import is_open, iter_choices, node_choices
+from nasiam_dsl.lang.walk import is_open, keyed, node_choices
 from nasiam_dsl.membership.align import ATTEMPTS_PER_PATH, Attempt, Decided, NodeAligner
 from nasiam_dsl.membership.forms import Scope
 from nasiam_dsl.membership.paths import (
@@ -30,6 +32,7 @@ from nasiam_dsl.membership.paths import (
     space_paths,
 )
 from nasiam_dsl.membership.result import Decisions, Membership, Mismatch
+from nasiam_dsl.membership.search import Prefer, find_member
 
 __all__ = ["membership"]
 
@@ -40,12 +43,19 @@ def membership(
     *,
     space_file: str | Path = "<space>",
     backbone_dim: int | None = None,
+    prefer: Prefer | None = None,
 ) -> Membership:
     """Check `genotype` against `space`: the member's decisions, or every mismatch.
 
     `space_file` names the space in messages (`spaces/x.nas:12:8`); render the result
-    with both sources for carets under both files' lines.
+    with both sources for carets under both files' lines. Where several decision vectors
+    build the genotype (equal candidates), `prefer` ranks a node's ways (`search.py`).
     """
+    keyed_space = keyed(space)
+    g_scope, s_scope = Scope.of(genotype, backbone_dim), Scope.of(space, backbone_dim)
+    found = find_member(genotype, keyed_space, g_scope, s_scope, prefer)
+    if found is not None:
+        return Membership(_with_hidden(keyed_space, found, s_scope.lets))
     return _Check(genotype, space, str(space_file), backbone_dim).run()
 
 
@@ -54,12 +64,10 @@ class _Check:
         self, genotype: ast.Document, space: ast.Document, space_file: str, dim: int | None
     ) -> None:
         self.genotype = genotype
-        self.space = space
+        self.space = keyed(space)
         self.space_file = space_file
         self.g_scope = Scope.of(genotype, dim)
         self.s_scope = Scope.of(space, dim)
-        lets = self.s_scope.lets
-        self.keys = {id(s.choice): s.key for s in iter_choices(space) if is_open(s.choice, lets)}
         self.decided: dict[str, Decided] = {}
         self.mismatches: list[Mismatch] = []
 
@@ -113,7 +121,7 @@ class _Check:
             )
         g_nodes = {n.name: n for n in g_head.nodes}
         s_nodes = {n.name: n for n in s_head.nodes}
-        aligner = NodeAligner(self.s_scope, self.keys, self.where, {g_head.input: s_head.input})
+        aligner = NodeAligner(self.s_scope, self.where, {g_head.input: s_head.input})
         missing = [n for n in s_head.nodes if n.name not in g_nodes]
         for s_node in s_head.nodes:
             if s_node.name in g_nodes:
@@ -152,13 +160,8 @@ class _Check:
 
     def past_depth(self, s_head: ast.Head) -> frozenset[str]:
         """The space's nodes past the depths the genotype chose (`lang/reach.py`)."""
-        lets = self.s_scope.lets
-        keyed = [
-            (n, {id(s.choice): s.key for s in node_choices(s_head, n) if is_open(s.choice, lets)})
-            for n in s_head.nodes
-        ]
         decided = {key: d.value for key, d in self.decided.items()}
-        return hidden_ast_nodes(s_head, keyed, decided)
+        return hidden_ast_nodes(s_head, decided)
 
     def node(
         self, aligner: NodeAligner, g_head: ast.Head, g_node: ast.NodeDef, s_node: ast.NodeDef

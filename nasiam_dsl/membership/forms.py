@@ -110,10 +110,6 @@ def width_choice(call: ast.Call) -> ast.WidthChoice | None:
     return None
 
 
-# An act candidate `identity` and a norm candidate `none` leave no stage in a member.
-EMPTY_CANDIDATES = {"act": "identity", "norm": registry.NO_NORM}
-
-
 @dataclass(frozen=True)
 class SetForms:
     """An act or norm set: its kind, its items (a `let` set resolved) and their forms."""
@@ -131,4 +127,4 @@ class SetForms:
 
     def leaves_no_stage(self, index: int) -> bool:
         """Whether item `index` is the empty candidate (`identity`, `none`)."""
-        return self.forms[index].name == EMPTY_CANDIDATES[self.kind]
+        return self.forms[index].name == registry.EMPTY_CANDIDATE[self.kind]

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping
 
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.reach import DEPTH, hidden_ast_nodes
-from nasiam_dsl.lang.walk import is_open, node_choices
-from nasiam_dsl.membership.write import Chosen, PlainWriter, open_choice_keys, written_genotype
+from nasiam_dsl.lang.walk import ChoiceNode, is_open, keyed
+from nasiam_dsl.membership.write import Chosen, PlainWriter, written_genotype
 
 __all__ = ["member_document", "visible_keys"]
 
@@ -24,36 +24,36 @@ def visible_keys(space: ast.Document, decisions: Chosen) -> list[str]:
 
     A `choose` without a decision hides every choice inside its candidates.
     """
+    space = keyed(space)
     lets = {let.name: let for let in space.lets}
     seen: dict[str, None] = {}
     for head in space.heads:
-        keyed = open_choice_keys(head, lets)
-        for node, keys in keyed:  # a depth decides before the layers it hides
+        hidden = hidden_ast_nodes(head, decisions)
+        for node in reversed(head.nodes):  # a depth decides before the layers it hides
             src = node.expr.source
-            if isinstance(src, ast.Combine) and src.mode == DEPTH and id(src) in keys:
-                seen.setdefault(keys[id(src)], None)
-        hidden = hidden_ast_nodes(head, keyed, decisions)
-        for node, _ in keyed:
-            if node.name in hidden:
+            if node.name in hidden or not isinstance(src, ast.Combine):
                 continue
-            keys = {id(s.choice): s.key for s in node_choices(head, node)}
-            for choice in _visible(node.expr, keys, decisions, lets):
-                seen.setdefault(keys[id(choice)], None)
+            if src.mode == DEPTH and is_open(src, lets):
+                seen.setdefault(src.key, None)  # type: ignore[arg-type]
+        for node in head.nodes:
+            if node.name not in hidden:
+                for choice in _visible(node.expr, decisions, lets):
+                    seen.setdefault(choice.key, None)  # type: ignore[arg-type]
     return list(seen)
 
 
 def _visible(
-    p: ast.Pipeline, keys: dict[int, str], decisions: Chosen, lets: dict[str, ast.LetDef]
-) -> Iterator[ast.Node]:
+    p: ast.Pipeline, decisions: Chosen, lets: dict[str, ast.LetDef]
+) -> Iterator[ChoiceNode]:
     src = p.source
     if isinstance(src, ast.Choose):
         if not is_open(src, lets):
-            yield from _visible(src.candidates[0], keys, decisions, lets)
+            yield from _visible(src.candidates[0], decisions, lets)
         else:
             yield src
-            chosen = decisions.get(keys[id(src)])
+            chosen = decisions.get(src.key)  # type: ignore[arg-type]
             if chosen is not None and 0 <= chosen[0] < len(src.candidates):
-                yield from _visible(src.candidates[chosen[0]], keys, decisions, lets)
+                yield from _visible(src.candidates[chosen[0]], decisions, lets)
     elif isinstance(src, ast.Combine) and is_open(src, lets):
         yield src
     for stage in p.stages:

@@ -18,14 +18,13 @@ from typing import Any, Protocol
 
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.reach import hidden_ast_nodes
-from nasiam_dsl.lang.walk import is_open, node_choices, resolve_set
+from nasiam_dsl.lang.walk import ChoiceNode, is_open, keyed, resolve_set
 from nasiam_dsl.membership.forms import Scope, SetForms
 
 __all__ = [
     "AnnotatedWriter",
     "Chosen",
     "PlainWriter",
-    "open_choice_keys",
     "written_genotype",
 ]
 
@@ -41,16 +40,6 @@ class CandidateProbabilities(Protocol):
     def __getitem__(self, index: int) -> Any: ...
 
 
-def open_choice_keys(
-    head: ast.Head, lets: Mapping[str, ast.LetDef]
-) -> list[tuple[ast.NodeDef, dict[int, str]]]:
-    """Each node of `head` with the keys of its open choices (by `id` of the choice)."""
-    return [
-        (node, {id(s.choice): s.key for s in node_choices(head, node) if is_open(s.choice, lets)})
-        for node in head.nodes
-    ]
-
-
 def written_genotype(
     space: ast.Document,
     heads: tuple[ast.Head, ...],
@@ -61,7 +50,7 @@ def written_genotype(
 ) -> ast.Document:
     """`space` turned into the genotype document `name` with `heads`, `lets` and a meta block."""
     block = ast.Meta(entries=tuple(ast.MetaEntry(key=k, value=v) for k, v in entries.items()))
-    return space.model_copy(
+    genotype = space.model_copy(
         update={
             "kind": "genotype",
             "name": name,
@@ -74,6 +63,7 @@ def written_genotype(
             "closing": (),
         }
     )
+    return keyed(genotype)  # its own keys, as if read back from its text
 
 
 class _Writer(ABC):
@@ -81,30 +71,28 @@ class _Writer(ABC):
     subclasses say how a decided choice is written."""
 
     def __init__(self, space: ast.Document, decisions: Chosen) -> None:
-        self.space = space
+        self.space = keyed(space)
         self.lets = {let.name: let for let in space.lets}
         self.decisions = decisions
-        self.keys: dict[int, str] = {}
 
     def heads(self) -> tuple[ast.Head, ...]:
         """Every head with its nodes rewritten, the layers past a chosen depth left out."""
         heads = []
         for head in self.space.heads:
-            hidden = hidden_ast_nodes(head, open_choice_keys(head, self.lets), self.decisions)
-            nodes = tuple(self.node(head, n) for n in head.nodes if n.name not in hidden)
+            hidden = hidden_ast_nodes(head, self.decisions)
+            nodes = tuple(self.node(n) for n in head.nodes if n.name not in hidden)
             heads.append(head.model_copy(update={"nodes": nodes}))
         return tuple(heads)
 
-    def node(self, head: ast.Head, node: ast.NodeDef) -> ast.NodeDef:
-        self.keys = {id(s.choice): s.key for s in node_choices(head, node)}
+    def node(self, node: ast.NodeDef) -> ast.NodeDef:
         return node.model_copy(update={"expr": self.pipeline(node.expr)})
 
-    def decided(self, choice: ast.Node) -> Decided | None:
+    def decided(self, choice: ChoiceNode) -> Decided | None:
         """The key and indices of an open choice (`KeyError` if absent); None if closed."""
-        if not is_open(choice, self.lets):  # type: ignore[arg-type]
+        if not is_open(choice, self.lets):
             return None
-        key = self.keys[id(choice)]
-        return key, tuple(self.decisions[key])
+        assert choice.key is not None, "choices of a keyed document carry their key"
+        return choice.key, tuple(self.decisions[choice.key])
 
     def pipeline(self, p: ast.Pipeline) -> ast.Pipeline:
         src = p.source

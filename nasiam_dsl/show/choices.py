@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import format_input, format_pipeline, format_set_item
-from nasiam_dsl.lang.walk import ChoiceNode, is_open, iter_choices, node_choices, resolve_set
+from nasiam_dsl.lang.walk import ChoiceNode, is_open, iter_choices, keyed_node, resolve_set
 
 N = TypeVar("N", bound=ast.Node)
 
@@ -147,12 +147,11 @@ def _skeleton(p: ast.Pipeline) -> ast.Pipeline:
 class _Aligner:
     def __init__(self, space: ast.Document) -> None:
         self.lets = _lets(space)
-        self.keys: dict[int, str] = {}
         self.out: dict[str, Chosen] = {}
 
     def record(self, space_choice: ChoiceNode, geno_choice: ChoiceNode, kind: str) -> None:
         """A set or input choice: the kept candidates are found by name."""
-        key = self.keys.get(id(space_choice))
+        key = space_choice.key
         if key is None or key in self.out or not is_open(space_choice, self.lets):
             return
         space_names = _names_and_probs(space_choice, self.lets)[0]
@@ -174,7 +173,7 @@ class _Aligner:
                 match = [i for i, c in enumerate(s_src.candidates) if _skeleton(c) == shape]
                 if match:
                     i = match[0]
-                    key = self.keys.get(id(s_src))
+                    key = s_src.key
                     if key is not None and key not in self.out:
                         name = format_pipeline(s_src.candidates[i], width=10**9)
                         self.out[key] = Chosen(key, "op", (name,), (kept.prob,), (i,))
@@ -214,7 +213,6 @@ def align_genotype(space: ast.Document, genotype: ast.Document) -> dict[str, Cho
             s_node = s_nodes.get(g_node.name)
             if s_node is None:
                 continue
-            aligner.keys = {id(site.choice): site.key for site in node_choices(s_head, s_node)}
-            aligner.pipeline(s_node.expr, g_node.expr)
+            aligner.pipeline(keyed_node(s_head.name, s_node).expr, g_node.expr)
     order = list(candidate_names(space))
     return {k: aligner.out[k] for k in order if k in aligner.out}
