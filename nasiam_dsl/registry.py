@@ -73,6 +73,10 @@ def all_ops() -> list[OpSpec]:
 # The empty normalisation, allowed only inside a norm choice: `norm{bn, none}`.
 NO_NORM = "none"
 
+# The candidate of an activation or norm choice that leaves no stage in a member:
+# `act{relu, identity}` may have no activation, `norm{bn, none}` no normalisation.
+EMPTY_CANDIDATE = {"act": "identity", "norm": NO_NORM}
+
 _BOOL = Option(bool, True)
 
 for _spec in (

@@ -12,16 +12,9 @@ from collections.abc import Mapping
 from nasiam_dsl.compile.count import Tally, genotype_tallies
 from nasiam_dsl.compile.plan import Plan
 from nasiam_dsl.lang import ast
+from nasiam_dsl.lang.feasible import HOLDS, constraint_groups, constraint_value, holds
 
 __all__ = ["HOLDS", "ConstraintCheck", "constraint_groups", "constraint_value", "holds"]
-
-HOLDS = {
-    "<=": lambda value, bound: value <= bound,
-    "<": lambda value, bound: value < bound,
-    ">=": lambda value, bound: value >= bound,
-    ">": lambda value, bound: value > bound,
-    "==": lambda value, bound: value == bound,
-}
 
 
 class ConstraintCheck:
@@ -51,25 +44,3 @@ class ConstraintCheck:
 
     def feasible(self, decisions: Mapping[str, tuple[int, ...]]) -> bool:
         return self.violation(decisions) == 0.0
-
-
-def constraint_groups(c: ast.Constraint, heads: list[str]) -> list[list[str]]:
-    """The head groups one constraint bounds: each head, one head, or all of them."""
-    if isinstance(c.scope, ast.PerHead):
-        return [[h] for h in heads]
-    if isinstance(c.scope, ast.InHead):
-        return [[c.scope.name]]
-    if c.target is not None:
-        return [[c.target]]
-    return [heads]
-
-
-def constraint_value(c: ast.Constraint, heads: Mapping[str, Tally], names: list[str]) -> float:
-    """What a constraint measures on the heads `names` of one architecture."""
-    if c.metric == "count":
-        return sum(heads[h].ops[op] for h in names for op in c.ops)
-    return sum(getattr(heads[h], c.metric) for h in names)
-
-
-def holds(c: ast.Constraint, value: float) -> bool:
-    return HOLDS[c.cmp](value, c.bound)

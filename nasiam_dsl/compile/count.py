@@ -14,27 +14,24 @@ FLOPs per sample (forward pass), this convention:
     form), `layernorm` 5 (statistics, scale, shift), pools `kernel` per feature;
   * `identity`, `zero`, `none` and `concat` are free, and a supernet never runs `zero`.
 
-Architectures: one decision per key (choices sharing a label are one decision); an op choice
-counts the sum over its candidates of their own nested architectures; `pick k of n` counts
-C(n, k). Exact, except that a labelled op choice whose candidates hold open choices counts
-its nested choices at its first site only.
+Architectures: the distinct architectures of the space (`lang/members.py`): equal and
+overlapping candidates count once, decisions hidden under others not at all.
 
 Smallest / largest genotype: every width at its smallest / largest (parameters grow with
 every width), every other choice at its cheapest / dearest candidate, site by site (a label's
-sites are not forced to agree there: a bound when labels are used).
+sites are not forced to agree there: a bound when labels are used); a layer a depth can leave
+out counts nothing in the smallest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import product
-from math import comb
 
 from torch import nn
 
-from nasiam_dsl.lang.plan import Choose, HeadPlan, Inputs, Linear, Pipeline, Plan, SetChoice
-from nasiam_dsl.lang.reach import depth_keys, hidden_nodes
+from nasiam_dsl.lang.members import count_architectures
+from nasiam_dsl.lang.plan import Plan
 from nasiam_dsl.lang.tally import Tally, evaluate
 
 __all__ = [
@@ -108,67 +105,3 @@ def genotype_tallies(
 ) -> dict[str, dict[str, Tally]]:
     """Tallies of the one architecture that `decisions` (key -> chosen indices) selects."""
     return evaluate(plan, decisions)
-
-
-# ---- architectures ----------------------------------------------------------------------
-
-
-def count_architectures(plan: Plan) -> int:
-    """The exact number of distinct architectures (see module docs), as a Python int."""
-    seen: set[str] = set()
-    total = 1
-    for hp in plan.heads:
-        total *= _count_head(hp, plan, seen)
-    return total
-
-
-def _count_head(hp: HeadPlan, plan: Plan, seen: set[str]) -> int:
-    """A head's architectures; with depth decisions, the sum over depths of the
-    architectures of the layers each depth keeps (those past it are hidden)."""
-    depths = [k for k in depth_keys(hp) if k not in seen]
-    if not depths:
-        total = 1
-        for node in hp.nodes:
-            total *= _count_pipeline(node.pipeline, plan, seen)
-        return total
-    total, after = 0, set(seen)
-    for combo in product(*(range(plan.choices[k].size) for k in depths)):
-        chosen = {k: (i,) for k, i in zip(depths, combo, strict=True)}
-        hidden = hidden_nodes(hp, chosen)
-        kept = set(seen) | set(depths)
-        part = 1
-        for node in hp.nodes:
-            if node.name not in hidden:
-                part *= _count_pipeline(node.pipeline, plan, kept)
-        after |= kept
-        total += part
-    seen |= after
-    return total
-
-
-def _factor(key: str | None, n: int, seen: set[str]) -> int:
-    if key is None or key in seen:
-        return 1
-    seen.add(key)
-    return n
-
-
-def _count_pipeline(p: Pipeline, plan: Plan, seen: set[str]) -> int:
-    src = p.source
-    total = 1
-    if isinstance(src, Choose):
-        if src.key is None:
-            total = _count_pipeline(src.candidates[0], plan, seen)
-        elif src.key in seen:
-            total = max(_count_pipeline(c, plan, set(seen)) for c in src.candidates)
-        else:
-            seen.add(src.key)
-            total = sum(_count_pipeline(c, plan, seen) for c in src.candidates)
-    elif isinstance(src, Inputs) and src.key is not None:
-        total = _factor(src.key, comb(len(src.names), src.pick), seen)
-    for stage in p.stages:
-        if isinstance(stage, Linear):
-            total *= _factor(stage.key, len(stage.widths), seen)
-        elif isinstance(stage, SetChoice):
-            total *= _factor(stage.key, len(stage.items), seen)
-    return total

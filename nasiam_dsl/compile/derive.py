@@ -33,6 +33,7 @@ import nasiam_dsl
 from nasiam_dsl.compile.build import Supernet
 from nasiam_dsl.compile.constraints import ConstraintCheck
 from nasiam_dsl.compile.count import count_architectures
+from nasiam_dsl.compile.plan import Plan
 from nasiam_dsl.compile.ranking import Member, RankingSpace, ranked_members
 from nasiam_dsl.compile.repair import repaired_members
 from nasiam_dsl.lang import ast
@@ -40,6 +41,7 @@ from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.membership.write import AnnotatedWriter, written_genotype
 
 Decisions = dict[str, tuple[int, ...]]
+Probabilities = Mapping[str, torch.Tensor]
 
 __all__ = [
     "EXACT_SPACE",
@@ -48,6 +50,7 @@ __all__ = [
     "derive",
     "derive_decisions",
     "genotype_document",
+    "rank_members",
     "space_hash",
     "top_k",
 ]
@@ -83,17 +86,21 @@ class _Found:
 
 
 def _best_members(
-    supernet: Supernet, doc: ast.Document, k: int, max_solves: int
+    plan: Plan, probs: Probabilities, doc: ast.Document, k: int, max_solves: int
 ) -> tuple[list[_Found], bool]:
     """The `k` best feasible members (fewer if the space has fewer), and whether the whole
     space was enumerated. The list for `k` is a prefix of the list for any larger `k`."""
-    space = RankingSpace(supernet.plan, supernet.arch.probabilities())
-    check = ConstraintCheck(doc, supernet.plan)
+    space = RankingSpace(plan, probs)
+    check = ConstraintCheck(doc, plan)
     found: list[_Found] = []
     if k <= 0:
         return found, False
-    budget = EXACT_SPACE if count_architectures(supernet.plan) <= EXACT_SPACE else PROBE_MEMBERS
+    budget = EXACT_SPACE if count_architectures(plan) <= EXACT_SPACE else PROBE_MEMBERS
+    seen: set = set()  # architectures found: the first member of each is its best
     for enumerated, member in enumerate(ranked_members(space), 1):
+        if member.architecture in seen:
+            continue
+        seen.add(member.architecture)
         if not check or check.feasible(member.decisions):
             found.append(_Found(member, True))
             if len(found) == k:
@@ -102,10 +109,10 @@ def _best_members(
             break
     else:
         return found, True
-    seen = {f.member.shape for f in found}
+    feasible = {f.member.architecture for f in found}
     for member in repaired_members(space, check, max_solves):
-        if member.shape not in seen:
-            seen.add(member.shape)
+        if member.architecture not in feasible:
+            feasible.add(member.architecture)
             found.append(_Found(member, False))
             if len(found) == k:
                 break
@@ -120,11 +127,12 @@ def _ranking_meta(doc: ast.Document, found: _Found) -> dict[str, str]:
 
 def derive_decisions(supernet: Supernet, doc: ast.Document | None = None) -> Decisions:
     """Key -> chosen candidate indices of rank 1 (hidden decisions at their most probable)."""
-    return _rank_one(supernet, doc or supernet.doc).member.decisions
+    probs = supernet.arch.probabilities()
+    return _rank_one(supernet.plan, probs, doc or supernet.doc).member.decisions
 
 
-def _rank_one(supernet: Supernet, doc: ast.Document) -> _Found:
-    found, whole = _best_members(supernet, doc, 1, 10_000)
+def _rank_one(plan: Plan, probs: Probabilities, doc: ast.Document) -> _Found:
+    found, whole = _best_members(plan, probs, doc, 1, 10_000)
     if found:
         return found[0]
     if whole:
@@ -152,9 +160,9 @@ def derive(
     source space's name and hash and the nasiam version.
     """
     doc = doc or supernet.doc
-    best = _rank_one(supernet, doc)
-    meta = {**(meta or {}), **_ranking_meta(doc, best)}
     probs = supernet.arch.probabilities()
+    best = _rank_one(supernet.plan, probs, doc)
+    meta = {**(meta or {}), **_ranking_meta(doc, best)}
     return genotype_document(doc, best.member.decisions, probs, meta=meta, name=name)
 
 
@@ -172,9 +180,28 @@ def top_k(
     greedy repair inside Murty's partition (at most `max_solves` repairs, `exact=False`).
     Rank 1 is `derive`'s genotype.
     """
-    doc = doc or supernet.doc
-    found, _ = _best_members(supernet, doc, k, max_solves)
-    probs = supernet.arch.probabilities()
+    return rank_members(
+        doc or supernet.doc,
+        supernet.plan,
+        supernet.arch.probabilities(),
+        k,
+        meta=meta,
+        max_solves=max_solves,
+    )
+
+
+def rank_members(
+    doc: ast.Document,
+    plan: Plan,
+    probs: Probabilities,
+    k: int,
+    *,
+    meta: Mapping[str, Any] | None = None,
+    max_solves: int = 10_000,
+) -> list[Ranked]:
+    """`top_k` from a space's plan and the probabilities of its decisions (key -> one
+    probability per candidate), without a supernet."""
+    found, _ = _best_members(plan, probs, doc, k, max_solves)
     ranked = []
     for i, f in enumerate(found):
         meta_i = {**(meta or {}), **_ranking_meta(doc, f)}

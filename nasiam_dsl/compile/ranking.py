@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
 
-from nasiam_dsl.compile.plan import Choose, Inputs, Linear, Pipeline, Plan, SetChoice
-from nasiam_dsl.lang.reach import depth_keys, hidden_nodes
+from nasiam_dsl.compile.plan import Plan
+from nasiam_dsl.lang.members import signature, visible_keys
 
 __all__ = ["Member", "Options", "RankingSpace", "ranked_members", "with_rank"]
 
@@ -101,6 +101,7 @@ class Member:
     decisions: Decisions
     visible: tuple[str, ...]
     log_score: float
+    architecture: Hashable = None  # what it builds (`members.signature`)
 
     @property
     def shape(self) -> Shape:
@@ -138,39 +139,23 @@ class RankingSpace:
         return math.fsum(opts.log_prob(r) for opts, r in zip(self.options, ranks, strict=True))
 
     def visible(self, decisions: Mapping[str, tuple[int, ...]]) -> tuple[str, ...]:
-        """The decisions that shape the architecture, in walk order: an op choice comes
-        before the decisions inside the candidate it keeps."""
-        seen: dict[str, None] = {}
-
-        def walk(p: Pipeline) -> None:
-            src = p.source
-            if isinstance(src, Choose):
-                if src.key is not None:
-                    seen.setdefault(src.key)
-                chosen = decisions[src.key][0] if src.key is not None else 0
-                walk(src.candidates[chosen])
-            elif isinstance(src, Inputs) and src.key is not None:
-                seen.setdefault(src.key)
-            for stage in p.stages:
-                if isinstance(stage, (Linear, SetChoice)) and stage.key is not None:
-                    seen.setdefault(stage.key)
-
-        for head in self.plan.heads:
-            depths = depth_keys(head)  # a depth decides before the layers it hides
-            for key in depths:
-                seen.setdefault(key)
-            hidden = hidden_nodes(head, decisions) if depths else frozenset()
-            for node in head.nodes:
-                if node.name not in hidden:
-                    walk(node.pipeline)
-        return tuple(seen)
+        """The decisions that shape the architecture, in walk order (`members.visible_keys`):
+        a decision comes after every decision that can hide it."""
+        return visible_keys(self.plan, decisions)
 
     def member(self, ranks: Sequence[int]) -> Member:
         """The member `ranks` builds, its hidden decisions put back at their best."""
         visible = self.visible(self.decisions(ranks))
         shown = {self.index[key] for key in visible}
         canonical = tuple(r if i in shown else 0 for i, r in enumerate(ranks))
-        return Member(canonical, self.decisions(canonical), visible, self.log_score(canonical))
+        decisions = self.decisions(canonical)
+        return Member(
+            canonical,
+            decisions,
+            visible,
+            self.log_score(canonical),
+            signature(self.plan, decisions),
+        )
 
 
 @dataclass(frozen=True)
@@ -184,7 +169,8 @@ class _Part:
 
 
 def ranked_members(space: RankingSpace) -> Iterator[Member]:
-    """Every member of the space exactly once, best score first (see module docs)."""
+    """Every member of the space exactly once, best score first (see module docs). Members
+    that build one architecture (equal candidates) all come: the first is its best."""
     root = space.member(tuple(0 for _ in space.keys))
     heap: list[tuple[float, int, _Part, int]] = [(-root.log_score, 0, _Part(root, frozenset()), -1)]
     pushed = 1

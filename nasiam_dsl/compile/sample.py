@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +22,20 @@ from pydantic import BaseModel
 from nasiam_dsl.compile.constraints import constraint_groups, constraint_value, holds
 from nasiam_dsl.compile.count import Tally, count_architectures, genotype_tallies
 from nasiam_dsl.compile.derive import genotype_document
-from nasiam_dsl.compile.plan import Choose, Inputs, Linear, Pipeline, Plan, SetChoice, plan_document
+from nasiam_dsl.compile.plan import (
+    Choose,
+    HeadPlan,
+    Inputs,
+    Linear,
+    Pipeline,
+    Plan,
+    SetChoice,
+    plan_document,
+)
 from nasiam_dsl.lang import ast
+from nasiam_dsl.lang.members import is_depth_node, signature
 from nasiam_dsl.lang.printer import format_constraint_body
-from nasiam_dsl.lang.reach import depth_keys, hidden_nodes
+from nasiam_dsl.lang.reach import hidden_nodes
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = ["Member", "constraint_text", "sample_members", "violated_constraints"]
@@ -71,18 +81,18 @@ def sample_members(
     rng = random.Random(seed)
     tries = max_tries if max_tries is not None else TRIES_PER_MEMBER * n
     rejected_by: Counter[str] = Counter()
-    seen: set[tuple[tuple[str, tuple[int, ...]], ...]] = set()
+    seen: set = set()  # the architectures drawn (equal candidates build one)
     members: list[Member] = []
     for _ in range(tries):
-        decisions, visible = _draw(plan, rng)
+        decisions = _draw(plan, rng)
         broken = violated_constraints(doc, plan, decisions)
         if broken:
             rejected_by.update(constraint_text(c) for c in broken)
             continue
-        shape = tuple((key, decisions[key]) for key in visible)
-        if shape in seen:
+        architecture = signature(plan, decisions)
+        if architecture in seen:
             continue
-        seen.add(shape)
+        seen.add(architecture)
         index = len(members) + 1
         members.append(Member(index, _genotype(doc, decisions, seed, index), decisions))
         if len(members) == n:
@@ -100,20 +110,17 @@ def _give_up_message(doc: ast.Document, n: int, found: int, tries: int, rejected
     return text
 
 
-def _draw(plan: Plan, rng: random.Random) -> tuple[Decisions, list[str]]:
-    """Uniform decisions for every key; the visible keys (those that shape the heads) first
-    drawn in document order, a hidden key left at its first option."""
+def _draw(plan: Plan, rng: random.Random) -> Decisions:
+    """Uniform decisions, drawn in document order where they shape the heads (a depth first:
+    it hides the layers past it); a hidden key is left at its first option."""
     decisions: Decisions = {}
-    visible: list[str] = []
 
     def decide(key: str | None) -> tuple[int, ...] | None:
         if key is None:
             return None
         if key not in decisions:
             info = plan.choices[key]
-            picked = sorted(rng.sample(range(info.size), info.pick))
-            decisions[key] = tuple(picked)
-            visible.append(key)
+            decisions[key] = tuple(sorted(rng.sample(range(info.size), info.pick)))
         return decisions[key]
 
     def walk(p: Pipeline) -> None:
@@ -128,16 +135,33 @@ def _draw(plan: Plan, rng: random.Random) -> tuple[Decisions, list[str]]:
                 decide(stage.key)
 
     for head in plan.heads:
-        depths = depth_keys(head)  # decided first: a depth hides the layers past it
-        for key in depths:
-            decide(key)
+        depths = _depths(head, decide)
         hidden = hidden_nodes(head, decisions) if depths else frozenset()
         for node in head.nodes:
             if node.name not in hidden:
                 walk(node.pipeline)
     for key, info in plan.choices.items():  # hidden: any value builds the same heads
         decisions.setdefault(key, tuple(range(info.pick)))
-    return decisions, visible
+    return decisions
+
+
+def _depths(head: HeadPlan, decide: Callable[[str], tuple[int, ...] | None]) -> list[str]:
+    """Draw a head's depths, an outer depth before the depths inside the layers it keeps."""
+    drawn: list[str] = []
+    while True:
+        chosen = {k: decide(k) for k in drawn}
+        hidden = hidden_nodes(head, chosen)  # type: ignore[arg-type]
+        waiting = [
+            node.pipeline.source.key  # type: ignore[union-attr]
+            for node in reversed(head.nodes)
+            if is_depth_node(node)
+            and node.name not in hidden
+            and node.pipeline.source.key not in drawn  # type: ignore[union-attr]
+        ]
+        if not waiting:
+            return drawn
+        decide(waiting[0])
+        drawn.append(waiting[0])
 
 
 def violated_constraints(

@@ -3,9 +3,10 @@
 `load_chosen_weights(fixed, supernet)` copies the weights of the chosen path of a supernet into
 the fixed heads of a genotype derived from it, so the genotype starts where the search ended
 (and, in eval mode, computes what the supernet computes with one-hot weights on that path).
-Which candidate each genotype choice came from is found by matching the genotype against the
-space (`match_genotype`); among structurally equal candidates (the seed space has them) the
-most probable is taken, as derivation does. Width choices keep the leading features, so
+Which candidate each genotype choice came from is found by checking the genotype's membership
+of the space (`match_genotype`, the one notion of member, so a derived genotype that leaves
+out the layers past its depth fits); among structurally equal candidates (the seed space has
+them) the most probable is taken, as derivation does. Width choices keep the leading features, so
 every tensor is copied as its leading slice, except after a concat of inputs whose widths were
 chosen: there the genotype's features are the chosen leading blocks of each input.
 """
@@ -30,8 +31,8 @@ from nasiam_dsl.compile.mixed import (
     WidthMask,
 )
 from nasiam_dsl.compile.ops import Dense
-from nasiam_dsl.compile.plan import Choose, Inputs, Linear, Op, Pipeline, Plan, Ref, SetChoice
 from nasiam_dsl.lang import ast
+from nasiam_dsl.membership import membership
 
 Decisions = dict[str, tuple[int, ...]]
 
@@ -128,9 +129,12 @@ def transfer_chosen(
     if isinstance(src, PipelineModule):
         if not isinstance(dst, PipelineModule):
             raise ValueError(f"structure mismatch: {type(dst).__name__} for a pipeline")
-        features = transfer_chosen(src.source, dst.source, decisions, env)
-        stages = [s for s in src.stages if not isinstance(s, WidthMask)]
-        for a, b in zip(stages, dst.stages, strict=True):
+        s_source, s_stages = _flat(src, decisions)
+        d_source, d_stages = _flat(dst, decisions)
+        if len(s_stages) != len(d_stages):
+            raise ValueError("structure mismatch: the genotype's stages are not the chosen ones")
+        features = transfer_chosen(s_source, d_source, decisions, env)
+        for a, b in zip(s_stages, d_stages, strict=True):
             features = transfer_chosen(a, b, decisions, env, features)
         return features
     if isinstance(src, RefSource):
@@ -148,6 +152,30 @@ def transfer_chosen(
         return None
     _copy_features(dst, src, features)
     return None if isinstance(src, Dense) else features
+
+
+def _flat(
+    p: PipelineModule, decisions: Mapping[str, tuple[int, ...]]
+) -> tuple[nn.Module, list[nn.Module]]:
+    """A pipeline as its source and the stages that hold weights or change features, on the
+    chosen path: a kept candidate's stages, then the stages after its choice. A member may
+    write `identity(x)` where a derived genotype writes `choose(identity(x) @0.6)`, and no
+    stage where it writes `act{identity @0.4}`: identities and masks are left out on both
+    sides."""
+    src = p.source
+    if isinstance(src, MixedOp):
+        source, inner = _flat(src.candidate(decisions[src.key][0]), decisions)
+    elif isinstance(src, PipelineModule):
+        source, inner = _flat(src, decisions)
+    else:
+        source, inner = src, []
+    outer = []
+    for stage in p.stages:
+        if isinstance(stage, MixedSet):
+            stage = stage.items[decisions[stage.key][0]]
+        if not isinstance(stage, (WidthMask, nn.Identity)):
+            outer.append(stage)
+    return source, inner + outer
 
 
 def _combined(mode: str, names: tuple[str, ...], env: Mapping[str, _Slot]) -> Features:
@@ -175,7 +203,7 @@ def load_chosen_weights(
     Returns the decisions used.
     """
     if decisions is None:
-        decisions = match_genotype(supernet, fixed.plan)
+        decisions = match_genotype(supernet, fixed.doc)
     for name, head in fixed.heads.items():
         source: HeadModule = supernet.heads[name]  # type: ignore[assignment]
         target: HeadModule = head  # type: ignore[assignment]
@@ -188,80 +216,16 @@ def load_chosen_weights(
     return dict(decisions)
 
 
-def match_genotype(supernet: Supernet, genotype: Plan | ast.Document) -> Decisions:
-    """The decisions of `supernet`'s space that give `genotype`; raises if it does not fit."""
-    if isinstance(genotype, ast.Document):
-        from nasiam_dsl.compile.plan import plan_document
+def match_genotype(supernet: Supernet, genotype: ast.Document) -> Decisions:
+    """The decisions of `supernet`'s space that give `genotype` (`membership`: the one
+    notion of member), the most probable among equal ways; raises if it is not a member."""
+    probs = supernet.arch.probabilities()
+    logp = {k: torch.log(p.double().clamp_min(1e-30)).tolist() for k, p in probs.items()}
 
-        genotype = plan_document(genotype, supernet.backbone_dim)
-    matcher = _Matcher(supernet.arch.probabilities())
-    space = supernet.plan
-    for sh in space.heads:
-        gh = genotype.head(sh.name)
-        if [n.name for n in sh.nodes] != [n.name for n in gh.nodes]:
-            raise ValueError(f"head '{sh.name}': the genotype's nodes differ from the space's")
-        for sn, gn in zip(sh.nodes, gh.nodes, strict=True):
-            if not matcher.pipeline(sn.pipeline, gn.pipeline):
-                raise ValueError(f"node {sh.name}.{sn.name} of the genotype is not in the space")
-    return matcher.decisions
+    def prefer(way: Mapping[str, tuple[int, ...]]) -> float:
+        return sum(logp[k][i] for k, chosen in way.items() if k in logp for i in chosen)
 
-
-class _Matcher:
-    def __init__(self, probs: Mapping[str, torch.Tensor]) -> None:
-        self.probs = probs
-        self.decisions: Decisions = {}
-
-    def decide(self, key: str, chosen: tuple[int, ...]) -> bool:
-        prev = self.decisions.setdefault(key, chosen)
-        return prev == chosen
-
-    def pipeline(self, s: Pipeline, g: Pipeline) -> bool:
-        if len(s.stages) != len(g.stages):
-            return False
-        return self.source(s.source, g.source) and all(
-            self.stage(a, b) for a, b in zip(s.stages, g.stages, strict=True)
-        )
-
-    def source(self, s: Ref | Inputs | Choose, g: Ref | Inputs | Choose) -> bool:
-        if isinstance(s, Ref):
-            return isinstance(g, Ref) and g.name == s.name
-        if isinstance(s, Inputs):
-            if not isinstance(g, Inputs) or g.mode != s.mode:
-                return False
-            if s.key is None:
-                return g.names == s.names
-            if len(g.names) != s.pick or not set(g.names) <= set(s.names):
-                return False
-            return self.decide(s.key, tuple(sorted(s.names.index(n) for n in g.names)))
-        if not isinstance(g, Choose) or len(g.candidates) != 1:
-            return False
-        if s.key is None:
-            return self.pipeline(s.candidates[0], g.candidates[0])
-        probs = self.probs[s.key]
-        fits = []
-        for i in sorted(range(len(s.candidates)), key=lambda i: -float(probs[i])):
-            trial = _Matcher(self.probs)
-            trial.decisions = dict(self.decisions)
-            if trial.pipeline(s.candidates[i], g.candidates[0]) and trial.decide(s.key, (i,)):
-                fits.append(trial.decisions)
-                break
-        if not fits:
-            return False
-        self.decisions = fits[0]
-        return True
-
-    def stage(self, s: Linear | Op | SetChoice, g: Linear | Op | SetChoice) -> bool:
-        if isinstance(s, Linear):
-            if not isinstance(g, Linear) or g.bias != s.bias or len(g.widths) != 1:
-                return False
-            if s.key is None:
-                return g.widths == s.widths
-            return g.widths[0] in s.widths and self.decide(s.key, (s.widths.index(g.widths[0]),))
-        if isinstance(s, Op):
-            return isinstance(g, Op) and g == s
-        item = g.items[0] if isinstance(g, SetChoice) and len(g.items) == 1 else g
-        if not isinstance(item, Op) or item not in s.items:
-            return False
-        if s.key is None:
-            return True
-        return self.decide(s.key, (s.items.index(item),))
+    found = membership(genotype, supernet.doc, backbone_dim=supernet.backbone_dim, prefer=prefer)
+    if not found.ok:
+        raise ValueError(found.mismatches[0].message)
+    return found.decisions

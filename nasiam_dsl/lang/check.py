@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.check_constraints import check_constraints, check_params_satisfiable
+from nasiam_dsl.lang.check_constraints import check_constraints, check_satisfiable
 from nasiam_dsl.lang.check_nodes import NodeChecks
 from nasiam_dsl.lang.check_warnings import warn_parameter_free_predictors, warn_unused
 from nasiam_dsl.lang.errors import Diagnostic, DSLError, did_you_mean
@@ -72,7 +72,7 @@ def check(doc: ast.Document, *, backbone_dim: int | None = None) -> CheckResult:
     _report_width_conflicts(facts, report)
     check_constraints(doc, report)
     if not report.errors and facts.bounds_known:
-        check_params_satisfiable(doc, facts, report)
+        check_satisfiable(doc, facts, report)
         warn_parameter_free_predictors(doc, facts, report)
     if not report.errors:  # members are compared once the largest widths agree
         for found in facts.member_conflicts:

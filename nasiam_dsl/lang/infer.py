@@ -39,6 +39,7 @@ __all__ = [
     "WidthConflict",
     "infer",
     "is_param_free",
+    "names_backbone",
 ]
 
 BACKBONE = "backbone"
@@ -149,7 +150,7 @@ class Inference:
     def upper_bounds(self) -> bool:
         """Whether `largest` bounds every architecture (the backbone's width is known, or
         no width depends on it)."""
-        return self.backbone_dim is not None or not _names_backbone(self.doc)
+        return self.backbone_dim is not None or not names_backbone(self.doc)
 
     @property
     def bounds_known(self) -> bool:
@@ -360,7 +361,7 @@ def _op_names(p: ast.Pipeline, doc: ast.Document) -> set[str]:
     return names
 
 
-def _names_backbone(doc: ast.Document) -> bool:
+def names_backbone(doc: ast.Document) -> bool:
     """Whether some width of the document is the backbone's."""
 
     def in_pipeline(p: ast.Pipeline) -> bool:

@@ -69,6 +69,11 @@ class Op:
     def opts(self) -> dict[str, Any]:
         return dict(self.options)
 
+    @property
+    def is_empty(self) -> bool:
+        """An `identity` activation or a `none` norm: no stage in a member, no op counted."""
+        return registry.EMPTY_CANDIDATE.get(self.kind) == self.name
+
 
 @dataclass(frozen=True)
 class Linear:
@@ -77,6 +82,7 @@ class Linear:
     widths: tuple[int, ...]
     bias: bool | str  # True, False or "frozen"
     key: str | None
+    backbone: bool = False  # written `backbone`: the backbone's width, whatever it is
 
 
 @dataclass(frozen=True)
@@ -289,7 +295,8 @@ class _Planner:
         if spec.takes_width:
             arg = next(a for a in s.args if not isinstance(a, ast.KwArg))
             widths, key = self.width(arg)
-            return Linear(widths, kwargs.get("bias", True), key)
+            named = isinstance(arg, ast.WidthName) and arg.name == BACKBONE
+            return Linear(widths, kwargs.get("bias", True), key, named)
         return self.op(spec, kwargs)
 
     def width(self, arg: ast.Argument) -> tuple[tuple[int, ...], str | None]:

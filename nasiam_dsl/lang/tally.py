@@ -27,8 +27,9 @@ from nasiam_dsl.lang.plan import (
     Ref,
     SetChoice,
 )
+from nasiam_dsl.lang.reach import depth_keys, hidden_nodes
 
-__all__ = ["Policy", "Tally", "evaluate", "op_tally"]
+__all__ = ["BACKBONE", "Policy", "Tally", "evaluate", "node_tally", "op_tally"]
 
 Policy = Literal["super", "min", "max"] | Mapping[str, tuple[int, ...]]
 
@@ -50,6 +51,8 @@ class Tally:
 
 
 def op_tally(op: Op, width: int) -> Tally:
+    if op.is_empty:
+        return Tally()  # `act{identity}`, `norm{none}`: no op at all
     spec = registry.get_op(op.name)
     o = op.opts
     ops = Counter({op.name: 1})
@@ -71,6 +74,14 @@ def evaluate(plan: Plan, policy: Policy) -> dict[str, dict[str, Tally]]:
     return _Evaluator(plan, policy).run()
 
 
+def node_tally(
+    plan: Plan, pipeline: Pipeline, decisions: Mapping[str, tuple[int, ...]], widths: dict[str, int]
+) -> tuple[Tally, int]:
+    """One node's tally and output width in the architecture `decisions` select, its inputs
+    `widths` wide."""
+    return _Evaluator(plan, decisions).pipeline(pipeline, widths)
+
+
 def _user_op_params(spec: registry.OpSpec, op: Op, width: int) -> int:
     """Parameters of a user op: its factory's module, built as the compiler builds it."""
     assert spec.factory is not None
@@ -90,11 +101,29 @@ class _Evaluator:
         for hp in self.plan.heads:
             widths = {hp.input: self.input_width(hp, out_widths)}
             nodes: dict[str, Tally] = {}
+            left_out = self.left_out(hp)
             for node in hp.nodes:
                 nodes[node.name], widths[node.name] = self.pipeline(node.pipeline, widths)
+                if node.name in left_out:
+                    nodes[node.name] = Tally()
             out_widths[hp.name] = widths[hp.output]
             result[hp.name] = nodes
         return result
+
+    def left_out(self, hp: HeadPlan) -> frozenset[str]:
+        """Layers past a depth: left out of one architecture when its depth hides them, and
+        out of the smallest whenever some depth can (a lower bound)."""
+        if isinstance(self.policy, Mapping):
+            return hidden_nodes(hp, self.policy)
+        if self.policy != "min":
+            return frozenset()
+        keys = depth_keys(hp)
+        return frozenset(
+            name
+            for key in keys
+            for i in range(self.plan.choices[key].size)
+            for name in hidden_nodes(hp, {key: (i,)})
+        )
 
     def input_width(self, hp: HeadPlan, out_widths: dict[str, int]) -> int:
         if isinstance(hp.source, int):
