@@ -165,7 +165,7 @@ def test_resume_refuses_flags_that_conflict_with_the_run(searched, tmp_path: Pat
     result = invoke("search", other, "--resume", run, "--epochs", "5", "--lr", "7")
     assert result.exit_code == 2, result.output
     assert "--lr (optim.lr) 7.0 differs from the run's 0.06" in result.output
-    assert f"the spec {other} is not the run's" in result.output
+    assert f"{other} (sha256 " in result.output and "is not the run's space" in result.output
     assert "--epochs" in result.output  # named among those that may change
     assert json.loads((run / "summary.json").read_text())["epochs"] == 1  # untouched
 
@@ -186,6 +186,98 @@ def test_resume_needs_no_space_and_extends_the_epochs(searched) -> None:
     assert [json.loads(x)["epoch"] for x in lines] == [1, 2]
     fewer = invoke("search", "--resume", run, "--epochs", "1")
     assert fewer.exit_code == 2 and "already done 2 epochs" in fewer.output
+
+
+def test_resume_reads_the_runs_own_space_from_any_directory(tmp_path: Path, monkeypatch) -> None:
+    """Started in A with a relative SPACE; resumed from B, even when B holds an edited file
+    of that name: the run reads its own copy, and a SPACE given that differs is refused."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (first / "sp.nas").write_text(TINY_SPACE)
+    monkeypatch.chdir(first)
+    started = invoke("search", "sp.nas", *TINY, "--out", "runs", "--name", "r", "--quiet")
+    assert started.exit_code == 0, started.output
+    run = first / "runs" / "r"
+    edited = TINY_SPACE.replace("act{relu, silu}", "act{relu, sigmoid}")
+    (second / "sp.nas").write_text(edited)
+    monkeypatch.chdir(second)
+    resumed = invoke("search", "--resume", run, "--epochs", "2", "--quiet", "--device", "cpu")
+    assert resumed.exit_code == 0, resumed.output
+    genotype = (run / "genotype.nas").read_text()
+    assert "sigmoid" not in genotype
+    checked = invoke("check", run / "genotype.nas", "--space", run / "sp.nas")
+    assert checked.exit_code == 0, checked.output
+    refused = invoke("search", "sp.nas", "--resume", run, "--epochs", "3")
+    assert refused.exit_code == 2, refused.output
+    assert "sp.nas (sha256 " in refused.output and str(run / "sp.nas") in refused.output
+    assert json.loads((run / "summary.json").read_text())["epochs"] == 2  # untouched
+
+
+def test_train_does_not_resume_a_search(searched) -> None:
+    _, _, run = searched
+    result = invoke("train", "--resume", run, "--epochs", "3")
+    assert result.exit_code == 2, result.output
+    assert "is a search run" in result.output
+    assert f"nasiam search --resume {run}" in result.output
+
+
+def test_a_printed_config_runs_from_another_directory(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "sp.nas").write_text(TINY_SPACE)
+    monkeypatch.chdir(tmp_path)
+    printed = invoke("search", "sp.nas", *TINY, "--print-config")
+    assert printed.exit_code == 0, printed.output
+    (tmp_path / "run.toml").write_text(printed.output)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = invoke("search", "--config", tmp_path / "run.toml", "--out", "o", "--quiet")
+    assert result.exit_code == 0, result.output
+
+
+def test_show_of_a_run_without_a_genotype_yet_says_so(tmp_path: Path) -> None:
+    (tmp_path / "tiny.nas").write_text(TINY_SPACE)
+    result = invoke("search", tmp_path / "tiny.nas", *TINY, "--out", tmp_path, "--name", "r",
+                    "--stop-after", "1", "--quiet")  # fmt: skip
+    assert result.exit_code == 130
+    (tmp_path / "r" / "genotype.nas").unlink()  # killed before its first genotype, say
+    shown = invoke("show", tmp_path / "r", "--no-plots")
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.output.split())
+    assert "no genotype yet (0 of 1 epochs done" in text
+    assert f"nasiam search --resume {tmp_path / 'r'}" in text
+    assert "space tiny for simsiam" in text and "act: relu, silu" in text
+
+
+def test_an_edited_copy_of_a_runs_space_is_named_in_its_errors(searched, tmp_path) -> None:
+    import shutil
+
+    _, _, run = searched
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    (copy / "tiny.nas").write_text(TINY_SPACE.replace("| bn | relu", "| bn | rleu"))
+    result = invoke("export", copy, "--to", tmp_path / "x")
+    assert result.exit_code == 2, result.output
+    assert "<text>" not in result.output
+    assert f"{copy / 'tiny.nas'}:7:52" in result.output and "unknown op 'rleu'" in result.output
+    shown = invoke("show", copy)  # the figures read the space: its errors name it too
+    assert "<text>" not in shown.output
+
+
+def test_framework_options_are_checked_before_anything_runs(tmp_path: Path) -> None:
+    (tmp_path / "m.nas").write_text(
+        "space m for mocov2 { head projector(x: backbone) { z = linear(x, 32) } }\n"
+    )
+    options = '{"temperature": "x", "tempreature": 1}'
+    for extra in (["--print-config"], [*TINY, "--out", tmp_path]):
+        result = invoke("search", tmp_path / "m.nas", "--framework", "mocov2",
+                        "--framework-options", options, *extra)  # fmt: skip
+        assert result.exit_code == 2, result.output
+        text = " ".join(result.output.split())
+        assert "--framework-options: temperature: input should be a valid number" in text
+        assert "'tempreature' is not an option of mocov2 (did you mean 'temperature'?" in text
+        assert "errors.pydantic.dev" not in text and "validation error" not in text
+    assert not any(tmp_path.glob("search-*"))  # refused before a run directory exists
 
 
 def test_an_interrupted_run_prints_its_resume_command(tmp_path: Path) -> None:

@@ -139,6 +139,11 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
             )
         cells = [cells[kw["cell_index"]]]
 
+    for cell in cells:
+        problem = cmp.cells.result_problem(cell, root)
+        if problem is not None:
+            out.print(f"cell {cell.index}: {problem}; evaluating it again", markup=False)
+
     def done(cell, result) -> None:
         out.print(
             f"cell {cell.index}: {cell.label()}: kNN {100 * result.knn:.1f}, "

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from nasiam_dsl.cli.app import err, out
+from nasiam_dsl.usage import UsageProblem
 
 
 def run_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -92,9 +93,14 @@ def with_framework_options(config):
 
     try:
         fw = get_framework(config.framework)
-        options = fw.make_config(config.framework_options or None).model_dump(mode="json")
-    except (UnknownNameError, ImportError, ValueError, TypeError):
+    except (UnknownNameError, ImportError):
         return config  # the run's build says what is wrong, naming the option
+    try:
+        options = fw.make_config(config.framework_options or None).model_dump(mode="json")
+    except (ValueError, TypeError) as e:
+        raise UsageProblem(
+            f"--framework-options: {e}", f"`nasiam frameworks` lists {fw.name}'s options"
+        ) from None
     return config.model_copy(update={"framework_options": options})
 
 
@@ -103,6 +109,7 @@ def resumed(spec: Path | None, kw: dict[str, Any], command: str):
     (refused when one conflicts with the run's config)."""
     from nasiam_dsl.run.locate import find_run_dir
     from nasiam_dsl.run.resolve import merge, resume_changes
+    from nasiam_dsl.run.rundir import spec_copy
     from nasiam_dsl.run.runner import resumed_config
 
     given = Path(kw["resume"])
@@ -113,9 +120,14 @@ def resumed(spec: Path | None, kw: dict[str, Any], command: str):
             err.print(found.note, markup=False, soft_wrap=True)
         run_dir = found.path
     saved, _ = resumed_config(run_dir)
+    if saved.command != command:
+        raise UsageProblem(
+            f"{run_dir} is a {saved.command} run: `nasiam {command} --resume` cannot continue it",
+            f"continue it with `nasiam {saved.command} --resume {run_dir}`, or start a "
+            f"{command} run of its genotype",
+        )
     base, top = _given(spec, kw, command)
-    copy = run_dir / Path(saved.spec).name
-    changes = resume_changes(saved, merge(base, top), copy if copy.is_file() else None)
+    changes = resume_changes(saved, merge(base, top), spec_copy(run_dir, saved))
     return run_dir, saved, changes
 
 

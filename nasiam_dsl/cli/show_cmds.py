@@ -33,6 +33,10 @@ def show(target: Path, no_plots: bool) -> None:
     run = load_run(target)
     if run.genotype is not None:
         out.print(document_tree(run.genotype, probabilities=None))
+    else:
+        out.print(_no_genotype_yet(run), markup=False, soft_wrap=True)
+        if run.spec is not None:
+            out.print(document_tree(run.spec))
     if no_plots:
         return
     written = render_run(target)
@@ -66,3 +70,18 @@ def diff(a: Path, b: Path, ignore_probs: bool) -> None:
     differences = diff_documents(*docs)
     out.print(diff_table(differences, str(a), str(b)))
     sys.exit(1 if differences else 0)
+
+
+def _no_genotype_yet(run) -> str:
+    """What an unfinished run has done so far, in one line."""
+    epochs = run.config.get("epochs")
+    done = run.metrics[-1].epoch if run.metrics else 0
+    command = run.config.get("command", "search")
+    what = "its space" if run.space is not None else "the genotype it trains"
+    state = f"{done} of {epochs} epochs done" if epochs else f"{done} epochs done"
+    if command != "search":
+        return f"{run.path}: a {command} run ({state}); {what}:"
+    return (
+        f"{run.path}: no genotype yet ({state}: a search writes genotype.nas when it ends or "
+        f"is stopped; `nasiam search --resume {run.path}` finishes it); {what}:"
+    )

@@ -71,11 +71,37 @@ class Comparison(BaseModel):
     base: dict[str, Any] = Field(description="the RunConfig every training cell shares")
 
     def same_study(self, other: Comparison) -> bool:
-        """Whether `other` measures the same cells the same way (the reference may differ)."""
-        keep = {"seeds", "k", "probe", "base"}
-        mine = [c.with_architecture().identity() for c in self.candidates]
-        theirs = [c.with_architecture().identity() for c in other.candidates]
-        return mine == theirs and self.model_dump(include=keep) == other.model_dump(include=keep)
+        """Whether `other` measures the same cells the same way (the reference, the device
+        and other options that do not change the budget may differ)."""
+        return not self.differences(other)
+
+    def differences(self, other: Comparison) -> list[str]:
+        """What `other` measures otherwise, in the words of the options (empty: the same)."""
+        from nasiam_dsl.run.resolve import NOT_THE_BUDGET, leaves, option_name
+
+        found = []
+        mine = {c.name: c.with_architecture() for c in self.candidates}
+        theirs = {c.name: c.with_architecture() for c in other.candidates}
+        for name in [*mine, *(n for n in theirs if n not in mine)]:
+            a, b = mine.get(name), theirs.get(name)
+            if a is None or b is None:
+                found.append(f"candidate {name} is {'new' if a is None else 'gone'}")
+            elif a.identity() != b.identity():
+                found.append(f"candidate {name} has other heads ({b.spec})")
+        if list(mine) != list(theirs) and not found:
+            found.append("the candidates come in another order")
+        for field in ("seeds", "k"):
+            if getattr(self, field) != getattr(other, field):
+                flag = "--seeds" if field == "seeds" else "--k"
+                found.append(f"{flag} {getattr(other, field)} (was {getattr(self, field)})")
+        if self.probe != other.probe:
+            found.append(f"the linear probe {other.probe.describe()} (was {self.probe.describe()})")
+        before, after = leaves(self.base), leaves(other.base)
+        for path in sorted(set(before) | set(after)):
+            if path in NOT_THE_BUDGET or before.get(path) == after.get(path):
+                continue
+            found.append(f"{option_name(path)} {after.get(path)!r} (was {before.get(path)!r})")
+        return found
 
 
 @dataclass(frozen=True)
@@ -88,7 +114,7 @@ class Cell:
         return Path(root) / self.candidate.name / f"seed{self.seed}"
 
     def finished(self, root: Path) -> bool:
-        return (self.directory(root) / RESULT).exists()
+        return read_result(self, root) is not None
 
     def label(self) -> str:
         return f"{self.candidate.name} seed {self.seed}"
@@ -125,12 +151,29 @@ def cells_of(comparison: Comparison) -> list[Cell]:
 
 
 def read_result(cell: Cell, root: Path) -> CellResult | None:
+    """A cell's result, or None when it has none that can be read (`result_problem`)."""
     path = cell.directory(root) / RESULT
     if not path.exists():
         return None
-    data = json.loads(path.read_text("utf-8"))
-    data.pop("wall_s", None)
-    return CellResult(**data)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        data.pop("wall_s", None)
+        return CellResult(**data)
+    except (ValueError, TypeError, AttributeError, OSError):
+        return None
+
+
+def result_problem(cell: Cell, root: Path) -> str | None:
+    """Why a cell's `result.json` that exists cannot be read (empty, cut short, another
+    format), or None."""
+    path = cell.directory(root) / RESULT
+    if not path.exists() or read_result(cell, root) is not None:
+        return None
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, ValueError) as e:
+        return f"{path} cannot be read ({e})"
+    return f"{path} is empty" if not text.strip() else f"{path} is not a result this nasiam reads"
 
 
 def cell_config(comparison: Comparison, cell: Cell, device: str | None = None) -> dict[str, Any]:
@@ -202,8 +245,8 @@ def _train(config, directory: Path) -> None:
     if (directory / "backbone.pt").exists():
         return
     ui = RichUI(quiet=True)
-    if (directory / CHECKPOINT).exists():
-        start(config, ui, resume=directory)
+    if (directory / CHECKPOINT).exists():  # on the device this comparison runs on now
+        start(config, ui, resume=directory, changes={"device": config.device})
         return
     if directory.exists():
         shutil.rmtree(directory)  # started, but nothing worth keeping was saved

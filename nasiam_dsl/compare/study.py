@@ -42,10 +42,13 @@ def prepare(comparison: Comparison) -> None:
             before = Comparison.model_validate_json(path.read_text("utf-8"))
         except ValueError:
             raise UsageProblem(f"{path} is not a comparison this nasiam reads") from None
-        if not before.same_study(comparison):
+        differences = before.differences(comparison)
+        if differences:
+            listed = "\n".join(f"  - {d}" for d in differences)
             raise UsageProblem(
-                f"{root} holds another comparison (other candidates, seeds or budget)",
-                "give another --out, or remove that directory to start over",
+                f"{root} holds another comparison; this one differs:\n{listed}",
+                "give the comparison's own options to resume it (the device and --jobs may "
+                "change), another --out for a new one, or remove that directory to start over",
             )
     root.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, comparison.model_dump_json(indent=2) + "\n")

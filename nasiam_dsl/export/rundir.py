@@ -16,7 +16,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from torch import Tensor
 
-from nasiam_dsl.lang import ast, parse_file
+from nasiam_dsl.lang import ast, check_or_raise, parse_file
 from nasiam_dsl.lang.parser import read_source
 from nasiam_dsl.usage import UsageProblem
 
@@ -96,9 +96,12 @@ def _record(run_dir: Path) -> RunRecord:
 
 
 def _document(path: Path, what: str) -> ast.Document:
+    """The document at `path`, checked: an edited copy's errors name the file."""
     if not path.is_file():
         raise UsageProblem(f"{path.parent} has no {what} ({path.name} is missing)")
-    return parse_file(path)
+    doc = parse_file(path)
+    check_or_raise(doc, read_source(path), str(path))
+    return doc
 
 
 def read_run(run_dir: Path) -> RunFiles:

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from nasiam_dsl.compile import FixedNet, compile_genotype, compile_space, load_chosen_weights
 from nasiam_dsl.export.rundir import MODEL_WEIGHTS, RunFiles
+from nasiam_dsl.lang.errors import DSLError
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = ["trained_heads"]
@@ -43,12 +44,21 @@ def _load(module: nn.Module, state: dict[str, Tensor], path: Path, what: str) ->
 def trained_heads(files: RunFiles, backbone_dim: int) -> FixedNet:
     """The genotype's heads with the run's weights, in eval mode."""
     path = files.run_dir / MODEL_WEIGHTS
-    fixed = compile_genotype(files.genotype, backbone_dim)
+    try:
+        fixed = compile_genotype(files.genotype, backbone_dim)
+    except DSLError as e:  # a width that needs the backbone's: say which file
+        e.source, e.filename = files.genotype_text, str(files.genotype_path)
+        raise
     heads_state = _part(files.model_state, HEADS_PREFIX)
     if files.space is None:
         _load(fixed.heads, heads_state, path, "genotype heads")
         return fixed.eval()
-    supernet = compile_space(files.space, backbone_dim, seed=files.record.seed)
+    try:
+        supernet = compile_space(files.space, backbone_dim, seed=files.record.seed)
+    except DSLError as e:
+        space_path = files.run_dir / Path(files.record.spec).name
+        e.source, e.filename = space_path.read_text("utf-8"), str(space_path)
+        raise
     _load(supernet.heads, heads_state, path, "supernet heads")
     _load(supernet.arch, _part(files.model_state, ARCH_PREFIX), path, "architecture weights")
     try:

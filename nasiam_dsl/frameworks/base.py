@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from torch import Tensor, nn
 
 from nasiam_dsl.frameworks.gather import rank_and_world
@@ -176,7 +176,10 @@ class Framework(nn.Module, abc.ABC):
         if isinstance(config, cls.Config):
             return config
         if isinstance(config, Mapping):
-            return cls.Config.model_validate(dict(config))
+            try:
+                return cls.Config.model_validate(dict(config))
+            except ValidationError as e:
+                raise ValueError(options_problem(cls.name, cls.Config, e)) from None
         raise TypeError(
             f"{cls.__name__} expects a {cls.Config.__name__} or a mapping, "
             f"got {type(config).__name__}"
@@ -303,3 +306,23 @@ class Framework(nn.Module, abc.ABC):
         for key, value in extra.items():
             logs[key] = float(value.detach()) if isinstance(value, Tensor) else float(value)
         return logs
+
+
+def options_problem(name: str, model: type[BaseModel], error: ValidationError) -> str:
+    """A framework's refused options in a user's words: each option, what is wrong with it,
+    and the options there are."""
+    from nasiam_dsl.names import suggest
+
+    known = list(model.model_fields)
+    parts = []
+    for problem in error.errors():
+        option = ".".join(str(x) for x in problem["loc"]) or "options"
+        if problem["type"] == "extra_forbidden":
+            close = suggest(option, known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            parts.append(
+                f"'{option}' is not an option of {name} ({hint}its options: {', '.join(known)})"
+            )
+        else:
+            parts.append(f"{option}: {problem['msg'].lower()} (got {problem['input']!r})")
+    return "; ".join(parts)

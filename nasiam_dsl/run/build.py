@@ -136,9 +136,12 @@ class Run:
         return self.streams.steps_per_epoch
 
 
-def read_spec(config: RunConfig, command: Command, backbone_dim: int) -> tuple[ast.Document, str]:
-    """The checked spec document and its text; the wrong kind for the command is a message."""
-    path = Path(config.spec)
+def read_spec(
+    config: RunConfig, command: Command, backbone_dim: int, path: Path | None = None
+) -> tuple[ast.Document, str]:
+    """The checked spec document and its text (from `path`, a resumed run's own copy, when
+    given); the wrong kind for the command is a message."""
+    path = path if path is not None else Path(config.spec)
     if not path.exists():
         raise UsageProblem(f"spec file not found: {path}")
     doc = parse_file(path)
@@ -250,8 +253,9 @@ def forward_context(
     return lambda: autocast(precision, device)
 
 
-def build(config: RunConfig, run_dir: Path) -> Run:
-    """Build every part of a run from its config (no training happens here)."""
+def build(config: RunConfig, run_dir: Path, spec: Path | None = None) -> Run:
+    """Build every part of a run from its config (no training happens here); `spec` is the
+    file to read instead of `config.spec` (a resumed run reads its own copy)."""
     from nasiam_dsl.data import DatasetError, dataset_info
 
     command = COMMANDS[config.command]
@@ -268,14 +272,14 @@ def build(config: RunConfig, run_dir: Path) -> Run:
     fw_cls = framework_class(config.framework)
     backbone = backbone_of(config, info.channels)
     feature_dim = int(backbone.feature_dim)
-    doc, text = read_spec(config, command, feature_dim)  # a space may name another framework
+    doc, text = read_spec(config, command, feature_dim, spec)  # may name another framework
     check_memory(config, doc, backbone, info, device, dist.world_size)  # before the supernet
     try:
         supernet = command.compile(doc, feature_dim, config.seed)
     except DSLError as e:
-        e.source, e.filename = text, config.spec
+        e.source, e.filename = text, str(spec or config.spec)
         raise
-    heads = heads_for(doc, fw_cls, supernet, config.spec, feature_dim)
+    heads = heads_for(doc, fw_cls, supernet, str(spec or config.spec), feature_dim)
     try:
         framework = fw_cls(backbone, heads, config.framework_options or None)
     except (ValueError, TypeError) as e:

@@ -66,10 +66,17 @@ def spelled_none() -> frozenset[tuple[str, ...]]:
 
 
 def config_toml(config: RunConfig) -> str:
-    """`config` as the TOML `--config` reads back to the same config (`--print-config`)."""
+    """`config` as the TOML `--config` reads back to the same config (`--print-config`),
+    from any directory: the spec and a data folder are written as absolute paths."""
+    from nasiam_dsl.resources import spec_path
     from nasiam_dsl.run.toml_text import to_toml
 
-    return to_toml(config.model_dump(mode="json"), spelled_none())
+    data = config.model_dump(mode="json")
+    data["spec"] = str(spec_path(config.spec).resolve())
+    folder = data.get("data", {}).get("data_dir")
+    if folder:
+        data["data"]["data_dir"] = str(Path(folder).resolve())
+    return to_toml(data, spelled_none())
 
 
 def merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -192,6 +199,21 @@ MAY_CHANGE: frozenset[tuple[str, ...]] = frozenset(
 )
 
 
+#: what changes where and how a run runs, not what it computes: a comparison may resume with
+#: other values of these
+NOT_THE_BUDGET: frozenset[tuple[str, ...]] = MAY_CHANGE - {("epochs",)}
+
+
+def option_name(path: tuple[str, ...]) -> str:
+    """How a user names a config value: `--lr (optim.lr)`, or its TOML key."""
+    return _name(path)
+
+
+def leaves(data: Mapping[str, Any]) -> dict[tuple[str, ...], Any]:
+    """Every value of a config mapping by its path (option tables kept whole)."""
+    return _leaves(data)
+
+
 def _leaves(data: Mapping[str, Any], at: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
     found: dict[tuple[str, ...], Any] = {}
     for key, value in data.items():
@@ -215,8 +237,9 @@ def resume_changes(
             continue
         before = _at(own, path)
         if path == ("spec",):
-            if not any(_same_spec(str(value), s) for s in (saved.spec, spec_copy) if s):
-                conflicts.append(f"the spec {value} is not the run's ({saved.spec})")
+            conflict = _other_spec(str(value), saved.spec, spec_copy)
+            if conflict:
+                conflicts.append(conflict)
             continue
         if _equal(before, value):
             continue
@@ -243,13 +266,27 @@ def _equal(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _same_spec(given: str, saved: str | Path) -> bool:
+def _other_spec(given: str, saved: str, copy: Path | None) -> str | None:
+    """Why the SPACE (or GENOTYPE) given with `--resume` is not the run's, or None: the run
+    reads its own copy, so a file given beside it must have the copy's text."""
+    import hashlib
+
     from nasiam_dsl.resources import spec_path
 
-    a, b = spec_path(given), Path(saved)
-    if a.resolve() == b.resolve():
-        return True
+    path = spec_path(given)
+    if copy is None or not copy.is_file():  # an older run without its copy: the path decides
+        return None if path.resolve() == Path(saved).resolve() else f"{given} is not {saved}"
     try:
-        return a.read_bytes() == b.read_bytes()
+        text, own = path.read_bytes(), copy.read_bytes()
     except OSError:
-        return False
+        return f"{given} cannot be read; the run reads its own copy, {copy}"
+    if text == own:
+        return None
+
+    def digest(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()[:12]
+
+    return (
+        f"{given} (sha256 {digest(text)}) is not the run's space: it differs from the run's "
+        f"own copy {copy} (sha256 {digest(own)}), which --resume reads; leave SPACE out"
+    )

@@ -32,10 +32,15 @@ def new_run_dir(config: RunConfig) -> Path:
     return path
 
 
+def spec_copy(run_dir: Path, config: RunConfig) -> Path:
+    """The run's own copy of the space or genotype it ran: what a resume reads."""
+    return run_dir / Path(config.spec).name
+
+
 def write_start_files(run_dir: Path, config: RunConfig, spec_text: str) -> None:
     """The spec's copy and the resolved `config.json` of a new run."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(run_dir / Path(config.spec).name, spec_text)
+    atomic_write_text(spec_copy(run_dir, config), spec_text)
     write_config(run_dir, config)
 
 

@@ -17,7 +17,13 @@ from nasiam_dsl.run.checkpoint import CHECKPOINT, load_checkpoint
 from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.run.loop import Interrupted, NonFinite, after_non_finite, train_loop
 from nasiam_dsl.run.resolve import merge
-from nasiam_dsl.run.rundir import new_run_dir, write_config, write_final_files, write_start_files
+from nasiam_dsl.run.rundir import (
+    new_run_dir,
+    spec_copy,
+    write_config,
+    write_final_files,
+    write_start_files,
+)
 from nasiam_dsl.run.sinks import (
     RunUI,
     Sinks,
@@ -82,12 +88,20 @@ def start(
         require_tensorboard()  # before a run directory exists
     if config.wandb or (changes or {}).get("wandb"):
         require_wandb()
+    spec = None
     if resume is not None:
         config, state = _resumed(Path(resume), changes)
         run_dir = Path(resume)
+        spec = spec_copy(run_dir, config)
+        if not spec.is_file():
+            raise UsageProblem(
+                f"cannot resume {run_dir}: its copy of the {config.command}'s spec, {spec}, is "
+                "missing",
+                "a run directory keeps the space or genotype it ran; restore the file",
+            )
     else:
         run_dir = new_run_dir(config)
-    r = build(config, run_dir)
+    r = build(config, run_dir, spec)
     if r.dist.is_main and state is None:
         write_start_files(run_dir, config, r.spec_text)
     if state is not None:

@@ -229,3 +229,42 @@ def test_eval_standard_protocol_on_a_cell(study: Path) -> None:
     report = json.loads(result.output)
     assert report["probe"].startswith("standard linear protocol: frozen backbone, random resized")
     assert 0.1 < report["linear_probe"] <= 1  # 10 classes: above chance after one epoch
+
+
+def test_an_unreadable_result_is_evaluated_again_with_a_line_saying_so(
+    files, study, tmp_path, monkeypatch
+) -> None:
+    import shutil
+
+    copy = tmp_path / "study"
+    shutil.copytree(study, copy)
+    (copy / "silu" / "seed1" / "result.json").write_text("")  # a full disk, say
+    (copy / "relu" / "seed0" / "result.json").write_text('{"candidate": "re')  # cut short
+    runs = Counting(monkeypatch)
+    result = compare(files, copy, "--random", "1", "--space", str(files / "tiny.nas"))
+    assert result.exit_code == 0, result.output
+    assert "internal error" not in result.output
+    assert f"{copy / 'silu' / 'seed1' / 'result.json'} is empty; evaluating it again" in (
+        result.output.replace("\n", "")
+    )
+    assert "is not a result this nasiam reads; evaluating it again" in result.output
+    assert runs.calls == 0  # both were trained: only their evaluation is redone
+    assert json.loads((copy / "silu" / "seed1" / "result.json").read_text())["seed"] == 1
+
+
+def test_a_refused_resume_names_what_differs_and_the_device_may_change(
+    files, study, tmp_path
+) -> None:
+    import shutil
+
+    copy = tmp_path / "study"
+    shutil.copytree(study, copy)
+    space = ["--random", "1", "--space", str(files / "tiny.nas")]
+    moved = compare(files, copy, *space, "--device", "auto")  # a GPU machine, say
+    assert moved.exit_code == 0, moved.output
+    longer = compare(files, copy, *space, "--epochs", "2", "--lr", "0.01")
+    assert longer.exit_code == 2, longer.output
+    text = " ".join(longer.output.split())
+    assert "--epochs (epochs) 2 (was 1)" in text
+    assert "--lr (optim.lr) 0.01" in text
+    assert "the device and --jobs may change" in text

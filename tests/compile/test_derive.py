@@ -14,6 +14,7 @@ from nasiam_dsl.compile import (
     top_k,
 )
 from nasiam_dsl.lang.check import check
+from nasiam_dsl.lang.errors import DSLError
 from nasiam_dsl.lang.parser import parse
 from nasiam_dsl.lang.printer import print_document
 
@@ -120,8 +121,9 @@ def test_derive_respects_params_budget() -> None:
 
 
 def test_top_k_is_ranked_distinct_and_feasible() -> None:
-    """The seed space has 7**10 members and no feasible one among the most probable: the
-    ranks come from greedy repair, say so, and still start with `derive`'s genotype."""
+    """The seed space has 7**8 * 6 * 3 architectures and no feasible one among the most
+    probable: the ranks come from greedy repair, say so, and still start with `derive`'s
+    genotype."""
     net = compile_space(SEED_WITH_CONSTRAINTS, BACKBONE, seed=0)
     _prefer_identity(net)
     ranked = top_k(net, k=5)
@@ -137,9 +139,9 @@ def test_top_k_is_ranked_distinct_and_feasible() -> None:
 
 
 def test_a_large_constrained_space_is_exact_when_its_best_members_are_feasible() -> None:
-    """7**10 members, random logits whose argmax breaks the constraint: the best feasible
-    members are among the first probed, so the ranking is exact, best first, and `derive` is
-    its rank 1."""
+    """7**8 * 6 * 3 architectures, random logits whose argmax breaks the constraint: the best
+    feasible members are among the first probed, so the ranking is exact, best first, and
+    `derive` is its rank 1."""
     net = compile_space(SEED_WITH_CONSTRAINTS, BACKBONE, seed=0)
     _randomise(net, 2)
     argmax = {key: (int(p.argmax()),) for key, p in net.arch.probabilities().items()}
@@ -185,10 +187,13 @@ def test_a_small_constrained_space_is_ranked_exactly() -> None:
 
 def test_no_feasible_member_is_a_clear_error() -> None:
     text = SMALL_WITH_CONSTRAINT.replace("<= 1 per head", ">= 3 per head")
-    net = compile_space(text, BACKBONE, seed=0)
+    with pytest.raises(DSLError, match="every architecture has at most 2 identity/avgpool op"):
+        compile_space(text, BACKBONE, seed=0)  # the checker refuses the space first
+    net = compile_space(SMALL_WITH_CONSTRAINT, BACKBONE, seed=0)
+    unkept = parse(text)  # derivation judges the constraints of the document it is given
     with pytest.raises(ValueError, match="no architecture of the space satisfies"):
-        derive(net)
-    assert top_k(net, k=3) == []
+        derive(net, unkept)
+    assert top_k(net, unkept, k=3) == []
 
 
 def test_load_chosen_weights_refuses_a_foreign_genotype() -> None:

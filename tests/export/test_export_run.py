@@ -166,3 +166,46 @@ def test_a_search_exports_its_derived_genotype_with_the_chosen_weights(tiny_conf
     with torch.no_grad():
         features = torch.randn(4, result.feature_dim)
         assert heads["predictor"](heads["projector"](features)).shape == (4, 32)
+
+
+DEPTH_SPACE = """\
+space deep for simsiam {
+  block layer(x, w) { linear(x, w, bias=false) | bn | act{relu, gelu} }
+  head projector(x: backbone) {
+    h = repeat {1, 2} layer(x, 32)
+    z = linear(h, 16, bias=frozen) | bn(affine=false)
+  }
+  head predictor(z: projector) {
+    h = linear(z, 8, bias=false) | bn | relu
+    p = linear(h, 16)
+  }
+  constraint params(projector) <= 1200
+}
+"""
+
+
+def test_a_search_that_keeps_the_shallower_depth_exports(tiny_config, tmp_path):
+    """The genotype leaves out the layer past its depth; export, weight transfer and
+    `check --space` all take it as the member it is."""
+    from nasiam_dsl.lang import parse_file
+    from nasiam_dsl.membership import membership
+    from nasiam_dsl.run.runner import start
+    from tests.export.conftest import QuietUI
+
+    space = tmp_path / "deep.nas"
+    space.write_text(DEPTH_SPACE)
+    config = tiny_config(spec=str(space), epochs=1, steps_per_epoch=2, batch_size=8)
+    run_dir = start(config, QuietUI()).run_dir
+    genotype = parse_file(run_dir / "genotype.nas")
+    assert [n.name for n in genotype.head("projector").nodes] == ["h1", "h", "z"]
+    assert membership(genotype, parse_file(space)).ok
+    result = export_run(run_dir, tmp_path / "export")
+    heads = _exported_heads(result.folder, "heads_deep")
+    supernet = torch.load(run_dir / "model.pt", weights_only=True)
+    kept = heads["projector"].h1_linear.weight
+    torch.testing.assert_close(
+        kept, supernet["framework.heads.projector.nodes.h1.stages.0.weight"][: kept.shape[0]]
+    )
+    with torch.no_grad():
+        out = heads["predictor"](heads["projector"](torch.randn(4, result.feature_dim)))
+    assert out.shape == (4, 16)

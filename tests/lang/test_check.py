@@ -623,14 +623,30 @@ def test_unsatisfiable_params_lower_bound():
         "  }\n}", "  }\n  constraint params(projector) >= 1M\n}"
     )
     d = the_error(text)
-    assert d.message == "unsatisfiable constraint: the largest architecture has 131,072 parameters"
+    assert d.message == (
+        "unsatisfiable constraint: the largest architecture has 131,072 parameters in projector"
+    )
+    assert d.hint == "lower the bound to at most 131,072"
 
 
 def test_satisfiable_params_bound():
     text = space("z = linear(x, width{64, 256}, bias=false)").replace(
-        "  }\n}", "  }\n  constraint params <= 40k\n  constraint params >= 100k\n}"
+        "  }\n}", "  }\n  constraint params <= 40k\n  constraint params >= 10k\n}"
     )
     assert result(text).ok  # 32,768 .. 131,072
+
+
+def test_constraints_that_no_architecture_keeps_together():
+    # each alone is kept (width 64: 32,768; width 256: 131,072), both at once by none
+    text = space("z = linear(x, width{64, 256}, bias=false)").replace(
+        "  }\n}", "  }\n  constraint params <= 40k\n  constraint params >= 100k\n}"
+    )
+    d = the_error(text)
+    assert d.message == (
+        "unsatisfiable constraints: each is kept by some architecture, but none keeps them all"
+    )
+    assert at(d) == (6, 3)
+    assert d.hint == "loosen one of the bounds: `params <= 40k`; `params >= 100k`"
 
 
 def test_unknown_head_in_constraint():
