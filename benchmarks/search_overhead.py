@@ -4,7 +4,9 @@ CIFAR ResNet-18 stem, 32x32 random views, SimSiam. "plain" trains the standard S
 (spaces/standard/simsiam.nas); "bilevel" is a first-order DARTS iteration on the seed space
 (spaces/nasiam.nas): an architecture step on a held-out batch (backbone without autograd)
 plus a weight step; "gumbel" is the same iteration with GDAS's hard Gumbel draws, which run
-one candidate per choice; "one-level" moves weights and architecture from one backward.
+one candidate per choice; "one-level" moves weights and architecture from one backward;
+"2nd-exact" and "2nd-fd" are second-order (unrolled) iterations whose Hessian-vector product is
+exact (a double backward, the default) or DARTS's central finite difference.
 The seed code's iteration cost 2.19x a plain step (batch 32, 1 thread; nasiam-seed.md 5).
 The floor of a bilevel iteration is a weight step plus a backbone forward without autograd.
 
@@ -64,10 +66,16 @@ def make(kind: str, batch: int, device: torch.device, channels_last: bool):
     problem = FrameworkProblem(fw, lambda b: (b[0], b[1]), arch, autocast)
     opt = torch.optim.SGD(fw.param_groups(0.03), lr=0.03, momentum=0.9, weight_decay=5e-4)
     mode = "one_level" if kind == "one-level" else "bilevel"
-    engine = DartsEngine(
-        arch.alphas() if arch is not None else {}, opt, [], EngineConfig(mode=mode, grad_clip=None)
-    )
+    config = EngineConfig(mode=mode, grad_clip=None)
+    heads: list[torch.Tensor] = []
+    if kind in SECOND_ORDER:
+        config = EngineConfig(order="second", hessian=SECOND_ORDER[kind], grad_clip=None)
+        heads = [p for p in net.heads.parameters() if p.requires_grad]
+    engine = DartsEngine(arch.alphas() if arch is not None else {}, opt, heads, config)
     return engine, problem, x
+
+
+SECOND_ORDER = {"2nd-exact": "exact", "2nd-fd": "finite_difference"}
 
 
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
@@ -96,12 +104,19 @@ def main() -> None:
         default="wall",
         help="cpu: this process's CPU time, not disturbed by other processes (CPU runs only)",
     )
+    ap.add_argument(
+        "--second-order",
+        nargs="*",
+        default=list(SECOND_ORDER),
+        choices=list(SECOND_ORDER),
+        help="second-order rows to measure too (none: `--second-order` alone)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     if args.clock == "cpu" and device.type != "cpu":
         ap.error("--clock cpu measures CPU runs only")
-    kinds = ("plain", "bilevel", "gumbel", "one-level")
+    kinds = ("plain", "bilevel", "gumbel", "one-level", *args.second_order)
     print(
         f"device {device}, threads {args.threads}, rounds {args.rounds} (+1 warm-up), "
         f"median {args.clock} seconds per step"
@@ -133,7 +148,8 @@ def main() -> None:
         )
     print(
         "targets: bilevel <= 1.5x plain (seed: 2.19x), gumbel <= 1.3x plain, "
-        "one-level <= 1.1x plain"
+        "one-level <= 1.1x plain; 2nd-exact vs 2nd-fd: the exact Hessian-vector product is "
+        "the default unless the finite difference is measurably cheaper"
     )
 
 

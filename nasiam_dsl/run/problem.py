@@ -41,10 +41,15 @@ def frozen_bn_stats(module: nn.Module) -> Iterator[None]:
                 m.num_batches_tracked.copy_(count)
 
 
+def at_least_fp32(t: Tensor) -> Tensor:
+    """`t` in fp32 when it is in a half precision (bf16, fp16); fp32 and fp64 as they are."""
+    return t.float() if t.is_floating_point() and t.element_size() < 4 else t
+
+
 def _in_fp32(enc: Any) -> Any:
-    """The encoded views with every floating tensor in fp32."""
+    """The encoded views with every half-precision tensor in fp32 (fp64 stays fp64)."""
     changes = {
-        f.name: getattr(enc, f.name).float()
+        f.name: at_least_fp32(getattr(enc, f.name))
         for f in dataclasses.fields(enc)
         if isinstance(getattr(enc, f.name), Tensor) and getattr(enc, f.name).is_floating_point()
     }
@@ -142,7 +147,7 @@ class FrameworkProblem:
             if self._replay is not None:
                 self._replay.restore()
             with frozen_bn_stats(self.framework), self._arch_step():
-                return self.framework.head_loss(enc).loss.float()
+                return at_least_fp32(self.framework.head_loss(enc).loss)
 
         return closure
 

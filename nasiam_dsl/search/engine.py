@@ -179,7 +179,12 @@ class DartsEngine:
                     self.weight_optimizer, self.head_weight_params, self.config.unrolled_xi
                 )
                 second_order_arch_grads(
-                    train_closure, val_loss, self.head_weight_params, params, rules=rules
+                    train_closure,
+                    val_loss,
+                    self.head_weight_params,
+                    params,
+                    rules=rules,
+                    hessian=self.config.hessian,
                 )
         else:
 

@@ -30,6 +30,12 @@ class EngineConfig(BaseModel):
         description="DARTS unrolled architecture gradient.",
         json_schema_extra={"flag": "second-order", "sets": "second", **SEARCH_ONLY},
     )
+    hessian: Literal["exact", "finite_difference"] = Field(
+        "exact",
+        description="2nd order Hessian-vector product: exact (double backward), or DARTS's "
+        "central finite difference (approximate: steps across ReLU kinks).",
+        json_schema_extra=SEARCH_ONLY,
+    )
     arch_lr: float = Field(
         1e-3, gt=0, description="Adam lr of the architecture.", json_schema_extra=SEARCH_ONLY
     )
