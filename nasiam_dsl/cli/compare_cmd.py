@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from nasiam_dsl.cli.app import main, out, user_errors
+from nasiam_dsl.cli.app import located_run, main, out, user_errors
 from nasiam_dsl.cli.run_common import config_dict, run_options, validated_config
 from nasiam_dsl.resources import spec_path
 from nasiam_dsl.usage import UsageProblem
@@ -58,6 +58,15 @@ from nasiam_dsl.usage import UsageProblem
 @click.option("--probe-epochs", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--probe-lr", type=float, default=None, help="Default: 0.01 fast, 0.1 standard.")
 @click.option("--probe-batch-size", type=click.IntRange(min=1), default=256, show_default=True)
+@click.option(
+    "--search",
+    "search_run",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A search run: score every candidate that is a member of its space as the search "
+    "does, and report how its scores rank them against retraining (Kendall tau, the found "
+    "genotype's rank and regret).",
+)
 @user_errors
 def compare(candidates: tuple[str, ...], **kw: Any) -> None:
     """Pretrain every CANDIDATE with the same budget and seeds, evaluate each, and judge.
@@ -82,6 +91,9 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
                 "seeds: --seeds 0,1,2; the comparison directory: --out DIR",
             )
     seeds = _seed_list(kw["seeds"])
+    if kw["search_run"] is not None:  # a wrong run is said before any cell trains
+        kw["search_run"] = located_run(kw["search_run"], "--search")
+        cmp.search_scores(kw["search_run"], [])
     if kw["random_count"] and kw["space"] is None:
         raise UsageProblem("--random needs --space SPACE to draw members from")
     if not names and not kw["random_count"]:
@@ -160,8 +172,8 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
             markup=False,
         )
         return
-    report = cmp.write_report(comparison, results)
-    table = rich_table(report.summary, title=f"comparison in {root}")
+    report = cmp.write_report(comparison, results, kw["search_run"])
+    table = rich_table(report.summary, title=f"comparison in {root}", agreement=report.search)
     (out if out.is_terminal else Console(width=160, highlight=False)).print(table)  # logs: wide
     for line in report.verdict:
         out.print(line, markup=False, soft_wrap=True)

@@ -24,6 +24,12 @@ from nasiam_dsl.compare.cells import (
     run_cell,
 )
 from nasiam_dsl.compare.plot import plot_comparison
+from nasiam_dsl.compare.search_rank import (
+    RankAgreement,
+    agreement_lines,
+    rank_agreement,
+    search_scores,
+)
 from nasiam_dsl.compare.summary import Summary, summarise
 from nasiam_dsl.compare.table import write_csv, write_json
 from nasiam_dsl.compare.verdict import verdict_lines
@@ -130,19 +136,29 @@ class Report:
     summary: Summary
     verdict: list[str]
     written: list[Path]
+    search: RankAgreement | None = None
 
 
-def write_report(comparison: Comparison, results: list[CellResult]) -> Report:
-    """Summarise, judge, and write compare.csv, compare.json and compare.png."""
+def write_report(
+    comparison: Comparison, results: list[CellResult], search: Path | None = None
+) -> Report:
+    """Summarise, judge, and write compare.csv, compare.json and compare.png; with `search`
+    (a search run whose space the candidates may belong to), how its scores rank them too
+    (`search_rank.py`)."""
     root = Path(comparison.root)
     order = [c.name for c in comparison.candidates if c.kind == "candidate"]
     order += [c.name for c in comparison.candidates if c.kind == "baseline"]
     summary = summarise(results, order, comparison.reference, comparison.probe.describe())
     verdict = verdict_lines(summary)
-    write_csv(summary, root / "compare.csv")
-    write_json(summary, verdict, root / "compare.json")
+    agreement = None
+    if search is not None:
+        scores = search_scores(search, comparison.candidates)
+        agreement = rank_agreement(summary, scores, str(search))
+        verdict += agreement_lines(agreement)
+    write_csv(summary, root / "compare.csv", agreement)
+    write_json(summary, verdict, root / "compare.json", agreement)
     written = [root / "compare.csv", root / "compare.json"]
     figure = plot_comparison(summary, root / "compare.png")
     if figure is not None:
         written.append(figure)
-    return Report(summary, verdict, written)
+    return Report(summary, verdict, written, agreement)

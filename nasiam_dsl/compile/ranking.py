@@ -32,13 +32,13 @@ from dataclasses import dataclass
 import torch
 
 from nasiam_dsl.compile.plan import Plan
+from nasiam_dsl.compile.score import log_probabilities, log_score
 from nasiam_dsl.lang.members import signature, visible_keys
 
 __all__ = ["Member", "Options", "RankingSpace", "ranked_members", "with_rank"]
 
 Decisions = dict[str, tuple[int, ...]]
 Shape = tuple[tuple[str, tuple[int, ...]], ...]
-LOG_FLOOR = 1e-30  # a probability of 0 still ranks, below every positive one
 
 
 def with_rank(ranks: tuple[int, ...], i: int, rank: int) -> tuple[int, ...]:
@@ -120,13 +120,9 @@ class RankingSpace:
         self.plan = plan
         self.keys = list(plan.choices)
         self.index = {key: i for i, key in enumerate(self.keys)}
-        self.options = [
-            Options(
-                torch.log(probs[key].double().clamp_min(LOG_FLOOR)).tolist(),
-                plan.choices[key].pick,
-            )
-            for key in self.keys
-        ]
+        self.logp = log_probabilities({k: probs[k].double().tolist() for k in self.keys})
+        self.picks = {key: plan.choices[key].pick for key in self.keys}
+        self.options = [Options(self.logp[key], self.picks[key]) for key in self.keys]
 
     def decisions(self, ranks: Sequence[int]) -> Decisions:
         return {
@@ -149,13 +145,8 @@ class RankingSpace:
         shown = {self.index[key] for key in visible}
         canonical = tuple(r if i in shown else 0 for i, r in enumerate(ranks))
         decisions = self.decisions(canonical)
-        return Member(
-            canonical,
-            decisions,
-            visible,
-            self.log_score(canonical),
-            signature(self.plan, decisions),
-        )
+        score = log_score(self.logp, self.picks, decisions, visible)  # the one definition
+        return Member(canonical, decisions, visible, score, signature(self.plan, decisions))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,62 @@ def test_a_refused_resume_names_what_differs_and_the_device_may_change(
     assert "--epochs (epochs) 2 (was 1)" in text
     assert "--lr (optim.lr) 0.01" in text
     assert "the device and --jobs may change" in text
+
+
+def test_a_search_scores_the_members_and_says_how_it_ranks_them(files, study, monkeypatch):
+    """`--search RUN` on a finished comparison: no cell trains again; every candidate that is
+    a member of the run's space gets the search's score (the one its genotype.nas is ranked
+    by), the table gains the column, and the report gives τ, the found genotype's rank and
+    regret."""
+    import math
+
+    from nasiam_dsl.compare.search_rank import kendall_tau, permutation_p
+
+    searched = CliRunner().invoke(
+        main,
+        ["search", str(files / "tiny.nas"), "--config", str(files / "tiny.toml"), "--out",
+         str(files / "searched"), "--name", "s", "--quiet", *TINY[:10]],
+    )  # fmt: skip
+    assert searched.exit_code == 0, searched.output
+    run = files / "searched" / "s"
+    runs = Counting(monkeypatch)
+    space = ["--random", "1", "--space", str(files / "tiny.nas")]
+    result = compare(files, study, *space, "--search", str(run))
+    assert result.exit_code == 0, result.output
+    assert runs.calls == 0
+    text = " ".join(result.output.split())
+    assert "search score" in result.output
+    assert f"search ranking ({run}): Kendall τ" in text and "over 3 members" in text
+    document = json.loads((study / "compare.json").read_text())
+    scores = {c["candidate"]: c["search_score"] for c in document["candidates"]}
+    assert scores["random-init"] is None and all(
+        0 < scores[n] <= 1 for n in ("relu", "silu", "random-01")
+    )
+    # the score is the one the search ranked by: its genotype scores at least every member
+    from nasiam_dsl.compare import Candidate, search_scores
+
+    found = search_scores(run, [Candidate(name="found", spec=str(run / "genotype.nas"))])
+    assert found["found"].score >= max(scores[n] for n in ("relu", "silu", "random-01")) - 1e-12
+    search = document["search"]
+    assert sorted(search["members"]) == ["random-01", "relu", "silu"]
+    by_name = {c["candidate"]: c for c in document["candidates"]}
+    knn = [by_name[n] for n in search["members"]]
+    tau = kendall_tau([scores[c["candidate"]] for c in knn], [c["knn_mean"] for c in knn])
+    assert math.isclose(search["kendall_tau"]["knn"]["value"], tau)
+    assert search["kendall_tau"]["knn"]["p_value"] == permutation_p(
+        [scores[c["candidate"]] for c in knn], [c["knn_mean"] for c in knn]
+    )
+    rows = list(csv.DictReader((study / "compare.csv").open()))
+    assert rows[0]["search_score"] != "" and rows[-1]["search_score"] == ""
+    wrong = compare(files, study, *space, "--search", str(files / "relu.nas"))
+    assert wrong.exit_code == 2
+
+
+def test_kendall_tau_and_its_permutation_test() -> None:
+    from nasiam_dsl.compare.search_rank import kendall_tau, permutation_p
+
+    assert kendall_tau([1, 2, 3, 4], [10, 20, 30, 40]) == 1.0
+    assert kendall_tau([1, 2, 3, 4], [40, 30, 20, 10]) == -1.0
+    assert kendall_tau([1, 2, 3], [1, 1, 2]) == pytest.approx(2 / 6**0.5)  # tau-b with a tie
+    assert permutation_p([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(2 / 24)
+    assert math.isnan(kendall_tau([1, 1], [2, 3]))
