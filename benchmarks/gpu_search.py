@@ -78,7 +78,8 @@ def build(kind: str, s: Setting, precision: str, channels_last: bool):
         module.to(s.device)
         if channels_last:
             module.to(memory_format=memory)
-    augment = BatchedTwoViewAugment(augment_recipe("simsiam", dataset_info("cifar10"))).to(s.device)
+    recipe = augment_recipe(cls.augmentation, dataset_info("cifar10"))
+    augment = BatchedTwoViewAugment(recipe).to(s.device)
 
     def views(batch):
         v1, v2 = augment.view(batch), augment.view(batch)

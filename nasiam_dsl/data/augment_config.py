@@ -1,12 +1,11 @@
 """Augmentation recipes of the siamese frameworks as one validated config.
 
 Both augmentation back ends (per-sample torchvision, batched tensor) read this config, so a
-recipe is stated once. Values follow the frameworks' CIFAR recipes (ssl-frameworks §5).
+recipe is stated once. Each framework declares what its published recipe fixes (an
+`AugmentRecipe`, with its class); `augment_recipe` adapts it to a dataset.
 """
 
 from __future__ import annotations
-
-import difflib
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -65,55 +64,37 @@ class AugmentConfig(BaseModel):
         return max(3, int(0.1 * self.image_size) // 2 * 2 + 1)
 
 
-#: framework → (crop scale, jitter strengths, solarize p). Unlisted keys use the defaults.
-_RECIPES: dict[str, tuple[Pair, tuple[float, float, float, float], float]] = {
-    "simsiam": ((0.2, 1.0), (0.4, 0.4, 0.4, 0.1), 0.0),
-    "mocov2": ((0.08, 1.0), (0.4, 0.4, 0.4, 0.1), 0.0),
-    "moco": ((0.08, 1.0), (0.4, 0.4, 0.4, 0.1), 0.0),
-    "simclr": ((0.08, 1.0), (0.4, 0.4, 0.4, 0.1), 0.0),
-    "byol": ((0.08, 1.0), (0.4, 0.4, 0.2, 0.1), 0.0),
-    "mocov3": ((0.08, 1.0), (0.4, 0.4, 0.2, 0.1), 0.0),
-    "barlowtwins": ((0.08, 1.0), (0.4, 0.4, 0.2, 0.1), 0.0),
-    "vicreg": ((0.2, 1.0), (0.4, 0.4, 0.2, 0.1), 0.1),
-}
+class AugmentRecipe(BaseModel):
+    """What a framework's published recipe fixes of the augmentation (its class declares it:
+    `Framework.augmentation`); the dataset fixes image size, channels and normalisation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    crop_scale: Pair = (0.08, 1.0)
+    #: (brightness, contrast, saturation, hue) strengths as in ``ColorJitter``.
+    jitter: tuple[float, float, float, float] = (0.4, 0.4, 0.4, 0.1)
+    solarize_p: float = Field(0.0, ge=0, le=1)
 
 
-def list_recipes() -> list[str]:
-    """Framework names with an augmentation recipe."""
-    return sorted(_RECIPES)
-
-
-def augment_recipe(framework: str, info: DatasetInfo, **overrides: object) -> AugmentConfig:
-    """The recipe of ``framework`` adapted to dataset ``info``.
+def augment_recipe(recipe: AugmentRecipe, info: DatasetInfo, **overrides: object) -> AugmentConfig:
+    """A framework's augmentation ``recipe`` adapted to dataset ``info``.
 
     Image size and normalisation come from the dataset; single-channel data keeps only
     brightness/contrast jitter (no saturation, hue or grayscale); blur (p 0.5) is on only for
-    ImageNet-size images. ``overrides`` replace any field last.
+    ImageNet-size images. ``overrides`` (a run's augmentation options) replace any field last.
     """
-    key = framework.lower()
-    if key not in _RECIPES:
-        close = difflib.get_close_matches(key, list(_RECIPES), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"no augmentation recipe for {framework!r}{hint}")
-    scale, jitter, solarize_p = _RECIPES[key]
+    jitter = recipe.jitter
     colour = info.has_colour
     fields: dict[str, object] = {
         "image_size": info.image_size,
         "channels": info.channels,
-        "crop_scale": scale,
+        "crop_scale": recipe.crop_scale,
         "jitter": jitter if colour else (jitter[0], jitter[1], 0.0, 0.0),
         "grayscale_p": 0.2 if colour else 0.0,
         "blur_p": 0.5 if info.image_size >= BLUR_MIN_SIZE else 0.0,
-        "solarize_p": solarize_p,
+        "solarize_p": recipe.solarize_p,
         "mean": tuple(info.mean),
         "std": tuple(info.std),
     }
     fields.update(overrides)
     return AugmentConfig(**fields)
-
-
-def view_recipe(framework: str, info: DatasetInfo, overrides: dict[str, object]) -> AugmentConfig:
-    """The augmentation of a run: ``framework``'s recipe (SimSiam's for a framework without
-    one, a user's) for ``info``, with ``overrides`` (the run's augmentation options) last."""
-    name = framework.lower() if framework.lower() in _RECIPES else "simsiam"
-    return augment_recipe(name, info, **overrides)

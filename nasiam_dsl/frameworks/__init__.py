@@ -1,21 +1,22 @@
-"""Siamese SSL frameworks: one small class per method on a shared base, plus their losses.
+"""Siamese SSL frameworks: one module per method (its class, loss, augmentation and recipes)
+on a shared base.
 
-Importing the package registers the built-in frameworks: simsiam, mocov2, mocov3, simclr,
-byol, barlowtwins, vicreg.
+The registry finds the built-in frameworks by importing every module of this package on
+first use (`registry.py`): adding a framework is adding its module (docs/architecture.md,
+"How to add a framework").
 """
 
-from nasiam_dsl.frameworks.barlowtwins import BarlowTwins
 from nasiam_dsl.frameworks.base import (
+    DEFAULT_AUGMENTATION,
     Encoded,
     Framework,
     FrameworkConfig,
     MomentumConfig,
     StepOutput,
     head_out_dim,
+    normalized_std,
 )
-from nasiam_dsl.frameworks.byol import BYOL
-from nasiam_dsl.frameworks.mocov2 import MoCoV2
-from nasiam_dsl.frameworks.mocov3 import MoCoV3
+from nasiam_dsl.frameworks.recipes import available_recipes, get_recipe
 from nasiam_dsl.frameworks.registry import (
     UnknownNameError,
     available_frameworks,
@@ -23,27 +24,21 @@ from nasiam_dsl.frameworks.registry import (
     get_framework,
     register_framework,
 )
-from nasiam_dsl.frameworks.simclr import SimCLR
-from nasiam_dsl.frameworks.simsiam import SimSiam
-from nasiam_dsl.frameworks.vicreg import VICReg
 
 __all__ = [
-    "BYOL",
-    "BarlowTwins",
+    "DEFAULT_AUGMENTATION",
     "Encoded",
     "Framework",
     "FrameworkConfig",
-    "MoCoV2",
-    "MoCoV3",
     "MomentumConfig",
-    "SimCLR",
-    "SimSiam",
     "StepOutput",
     "UnknownNameError",
-    "VICReg",
     "available_frameworks",
+    "available_recipes",
     "build_framework",
     "get_framework",
+    "get_recipe",
     "head_out_dim",
+    "normalized_std",
     "register_framework",
 ]

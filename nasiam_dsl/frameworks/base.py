@@ -32,12 +32,14 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
+import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from torch import Tensor, nn
 
+from nasiam_dsl.data.augment_config import AugmentRecipe
 from nasiam_dsl.frameworks.gather import rank_and_world
-from nasiam_dsl.frameworks.losses import normalized_std
 from nasiam_dsl.frameworks.momentum import cosine_momentum, ema_update_, make_target
+from nasiam_dsl.optim.recipes import Recipe
 
 __all__ = [
     "Encoded",
@@ -120,6 +122,20 @@ def head_out_dim(head: nn.Module, in_dim: int) -> int:
     return int(out.shape[-1])
 
 
+#: the augmentation of a framework that declares none: SimSiam's CIFAR recipe
+DEFAULT_AUGMENTATION = AugmentRecipe(crop_scale=(0.2, 1.0), jitter=(0.4, 0.4, 0.4, 0.1))
+
+
+def normalized_std(z: Tensor) -> float:
+    """Collapse monitor: `mean_j std_i(n(z_i))_j` (SimSiam paper section 4.1).
+
+    About `1/sqrt(d)` for healthy isotropic outputs, 0 for collapsed (constant) outputs.
+    """
+    with torch.no_grad():
+        zn = F.normalize(z.detach().float(), dim=-1)
+        return float(zn.std(dim=0).mean())
+
+
 class Framework(nn.Module, abc.ABC):
     """Shared base: one small subclass per framework.
 
@@ -130,6 +146,13 @@ class Framework(nn.Module, abc.ABC):
         momentum_slots: modules with an EMA target copy: "backbone" and/or a prefix of
             `head_slots`. Empty for frameworks without momentum.
         Config: pydantic model of the hyper-parameters, defaults from the CIFAR recipes.
+        augmentation: what of the two-view augmentation the method's recipe fixes (crop
+            scale, jitter, solarization); the dataset fixes the rest. A framework that
+            declares none gets `DEFAULT_AUGMENTATION`, SimSiam's CIFAR recipe.
+        recipes: the method's published optimisation recipes (`--recipe cifar|imagenet`).
+
+    A framework is this one class, in one module with its loss (docs/architecture.md, "How to
+    add a framework"), plus its standard heads in `spaces/standard/`.
     """
 
     name: ClassVar[str]
@@ -137,6 +160,8 @@ class Framework(nn.Module, abc.ABC):
     default_genotype: ClassVar[str]
     momentum_slots: ClassVar[tuple[str, ...]] = ()
     Config: ClassVar[type[BaseModel]] = FrameworkConfig
+    augmentation: ClassVar[AugmentRecipe] = DEFAULT_AUGMENTATION
+    recipes: ClassVar[tuple[Recipe, ...]] = ()
 
     def __init__(
         self,
@@ -176,10 +201,7 @@ class Framework(nn.Module, abc.ABC):
         if isinstance(config, cls.Config):
             return config
         if isinstance(config, Mapping):
-            try:
-                return cls.Config.model_validate(dict(config))
-            except ValidationError as e:
-                raise ValueError(options_problem(cls.name, cls.Config, e)) from None
+            return cls.Config.model_validate(dict(config))
         raise TypeError(
             f"{cls.__name__} expects a {cls.Config.__name__} or a mapping, "
             f"got {type(config).__name__}"

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from pydantic import BaseModel, Field
 from torch import Tensor, nn
 
+from nasiam_dsl.data.augment_config import AugmentRecipe
 from nasiam_dsl.frameworks.base import (
     Encoded,
     Framework,
@@ -44,10 +45,27 @@ from nasiam_dsl.frameworks.gather import (
     gather_no_grad,
     take_shuffled,
 )
-from nasiam_dsl.frameworks.losses import infonce_queue_loss
 from nasiam_dsl.frameworks.registry import register_framework
+from nasiam_dsl.optim.recipes import Recipe, solo_cifar
 
-__all__ = ["MoCoV2", "MoCoV2Config"]
+__all__ = ["MoCoV2", "MoCoV2Config", "infonce_queue_loss"]
+
+
+def infonce_queue_loss(q: Tensor, k: Tensor, queue: Tensor, temperature: float = 0.1) -> Tensor:
+    """MoCo v2 InfoNCE for one direction: positives `q.k`, negatives `q.queue`.
+
+    `logits = [n(q).n(sg(k)), n(q) @ queue^T] / T` (N x (1 + K)); `L = CE(logits, 0)`.
+    `k` (keys from the momentum encoder) is stop-gradient; `queue` is a (K, d) tensor of
+    already-normalised past keys and is read, never written. The symmetric MoCo v2+ loss is the
+    **sum** `L(q1, k2) + L(q2, k1)` (MoCo CIFAR demo `--symmetric`); the caller forms it.
+    """
+    q = F.normalize(q, dim=-1)
+    k = F.normalize(k.detach(), dim=-1)
+    positive = (q * k).sum(dim=-1, keepdim=True)
+    negative = q @ queue.detach().to(q.dtype).T
+    logits = torch.cat([positive, negative], dim=1) / temperature
+    labels = torch.zeros(q.shape[0], dtype=torch.long, device=q.device)
+    return F.cross_entropy(logits, labels)
 
 
 class MoCoV2Config(FrameworkConfig):
@@ -72,6 +90,35 @@ class MoCoV2(Framework):
     default_genotype = "mocov2.nas"
     momentum_slots = ("backbone", "projector")
     Config = MoCoV2Config
+    augmentation = AugmentRecipe(crop_scale=(0.08, 1.0), jitter=(0.4, 0.4, 0.4, 0.1))
+    recipes = (
+        solo_cifar(
+            "mocov2",
+            "sgd",
+            0.3,
+            1e-4,
+            framework_options={"temperature": 0.2, "queue_size": 32768, "momentum": 0.99},
+            notes="solo-learn raises the EMA from 0.99 to 0.999 (cosine); ours keeps it constant",
+        ),
+        Recipe(
+            framework="mocov2",
+            scale="imagenet",
+            optimizer="sgd",
+            lr=0.03,
+            weight_decay=1e-4,
+            batch_size=256,
+            epochs=200,
+            framework_options={
+                "temperature": 0.2,
+                "queue_size": 65536,
+                "momentum": 0.999,
+                "symmetric": False,
+                "shuffle_bn": True,
+            },
+            source="facebookresearch/moco README (--mlp --moco-t 0.2 --aug-plus --cos)",
+            notes="asymmetric loss; per-GPU BatchNorm with shuffle-BN, no SyncBN",
+        ),
+    )
 
     queue: Tensor
     queue_ptr: Tensor

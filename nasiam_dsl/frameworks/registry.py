@@ -9,7 +9,13 @@ from pydantic import BaseModel
 from torch import nn
 
 from nasiam_dsl.frameworks.base import Framework
-from nasiam_dsl.names import UnknownNameError, import_object, is_dotted_path, suggest
+from nasiam_dsl.names import (
+    UnknownNameError,
+    import_builtins,
+    import_object,
+    is_dotted_path,
+    suggest,
+)
 
 __all__ = [
     "UnknownNameError",
@@ -38,6 +44,7 @@ def register_framework(cls: type[Framework]) -> type[Framework]:
 
 def available_frameworks() -> list[str]:
     """Registered framework names, sorted."""
+    import_builtins("frameworks")  # each module registers its own
     return sorted(_FRAMEWORKS)
 
 
@@ -48,6 +55,7 @@ def get_framework(name: str) -> type[Framework]:
         UnknownNameError: no such name (with did-you-mean suggestions) or no such attribute.
         TypeError: the plugin is not a `Framework` subclass.
     """
+    import_builtins("frameworks")  # each module registers its own
     if is_dotted_path(name):
         obj = import_object(name, kind="framework")
         if not (isinstance(obj, type) and issubclass(obj, Framework)):

@@ -22,14 +22,15 @@ def sized_info(config: RunConfig, info: Any) -> Any:
     return with_image_size(info, config.data.image_size)
 
 
-def augmentation_of(config: RunConfig, framework_name: str, info: Any) -> Any:
-    """The run's `AugmentConfig`: the framework's recipe for the (sized) dataset, with the
-    augmentation options the config sets; a bad combination is a message naming them."""
-    from nasiam_dsl.data import view_recipe
+def augmentation_of(config: RunConfig, framework: Any, info: Any) -> Any:
+    """The run's `AugmentConfig`: the framework class's recipe (`Framework.augmentation`) for
+    the (sized) dataset, with the augmentation options the config sets; a bad combination is
+    a message naming them."""
+    from nasiam_dsl.data import augment_recipe
 
     given = config.augmentation.given()
     try:
-        return view_recipe(framework_name, info, given)
+        return augment_recipe(framework.augmentation, info, **given)
     except ValueError as e:
         names = ", ".join(f"--{k.replace('_', '-')}" for k in given) or "the recipe"
         first = str(e).splitlines()[-1].strip() if str(e) else ""
@@ -50,7 +51,7 @@ class Streams:
 def open_streams(
     config: RunConfig,
     info: Any,
-    framework_name: str,
+    framework: Any,
     device: torch.device,
     dist: DistInfo,
     split_for_architecture: bool,
@@ -71,7 +72,7 @@ def open_streams(
     from nasiam_dsl.evaluate import limited
 
     info = sized_info(config, info)
-    recipe = augmentation_of(config, framework_name, info)
+    recipe = augmentation_of(config, framework, info)
     batched = config.data.augment == "batched"
     transform = uint8_transform(info.image_size) if batched else TwoViewTransform(recipe)
     try:
@@ -151,9 +152,16 @@ def with_augmentation(config: RunConfig) -> RunConfig:
 
     try:
         info = sized_info(config, dataset_info(config.data.dataset, config.data.data_dir))
-        name = get_framework(config.framework).name
-        recipe = augmentation_of(config, name, info)
-    except (DatasetError, UnknownNameError, ImportError, UsageProblem, ValueError, OSError):
+        recipe = augmentation_of(config, get_framework(config.framework), info)
+    except (
+        DatasetError,
+        UnknownNameError,
+        ImportError,
+        UsageProblem,
+        ValueError,
+        TypeError,
+        OSError,
+    ):
         return config
     fields = type(config.augmentation).model_fields
     values = {k: getattr(recipe, k) for k in fields}

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from nasiam_dsl.data import AugmentConfig, augment_recipe, dataset_info, list_recipes
+from nasiam_dsl.data import AugmentConfig, dataset_info
+from nasiam_dsl.data import augment_recipe as adapt
+from nasiam_dsl.frameworks import DEFAULT_AUGMENTATION, available_frameworks, get_framework
+from nasiam_dsl.names import UnknownNameError
+
+
+def augment_recipe(framework: str, info, **overrides):
+    """A framework's recipe (declared with its class) adapted to a dataset."""
+    return adapt(get_framework(framework).augmentation, info, **overrides)
 
 
 def test_simsiam_cifar_recipe_matches_the_paper() -> None:
@@ -34,9 +42,13 @@ def test_grayscale_data_keeps_brightness_and_contrast_only() -> None:
 
 def test_overrides_and_did_you_mean() -> None:
     assert augment_recipe("byol", dataset_info("cifar10"), solarize_p=0.2).solarize_p == 0.2
-    with pytest.raises(ValueError, match="did you mean 'simsiam'"):
+    with pytest.raises(UnknownNameError, match="did you mean 'simsiam'"):
         augment_recipe("simsam", dataset_info("cifar10"))
-    assert "vicreg" in list_recipes()
+    assert "vicreg" in available_frameworks()
+
+
+def test_a_framework_that_declares_none_gets_simsiams_recipe() -> None:
+    assert get_framework("simsiam").augmentation == DEFAULT_AUGMENTATION
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from nasiam_dsl.backbones.norm import (
     convert_sync_bn,
 )
 from nasiam_dsl.frameworks.gather import batch_shuffle, batch_unshuffle, gather_with_grad
-from nasiam_dsl.frameworks.losses import mocov3_loss, nt_xent_loss
+from nasiam_dsl.frameworks.mocov3 import mocov3_loss
+from nasiam_dsl.frameworks.simclr import nt_xent_loss
 
 
 def test_gathers_are_identities_on_one_process() -> None:

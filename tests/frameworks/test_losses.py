@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import pytest
 import torch
 
-from nasiam_dsl.frameworks import losses as L
+from nasiam_dsl.frameworks import barlowtwins, base, byol, mocov2, mocov3, simclr, simsiam, vicreg
+
+# each framework's loss lives in its module, with its class
+L = SimpleNamespace(
+    negative_cosine=simsiam.negative_cosine,
+    simsiam_loss=simsiam.simsiam_loss,
+    byol_loss=byol.byol_loss,
+    nt_xent_loss=simclr.nt_xent_loss,
+    infonce_queue_loss=mocov2.infonce_queue_loss,
+    mocov3_loss=mocov3.mocov3_loss,
+    barlow_twins_loss=barlowtwins.barlow_twins_loss,
+    vicreg_terms=vicreg.vicreg_terms,
+    vicreg_loss=vicreg.vicreg_loss,
+    normalized_std=base.normalized_std,
+)
 
 
 def _cos(a: torch.Tensor, b: torch.Tensor) -> float:

@@ -9,7 +9,6 @@ from torch import nn
 from nasiam_dsl.frameworks import (
     Encoded,
     Framework,
-    SimSiam,
     StepOutput,
     available_frameworks,
     build_framework,
@@ -17,6 +16,7 @@ from nasiam_dsl.frameworks import (
     register_framework,
 )
 from nasiam_dsl.frameworks.registry import UnknownNameError
+from nasiam_dsl.frameworks.simsiam import SimSiam
 from nasiam_dsl.names import import_object, suggest
 
 PLUGIN = """

@@ -17,7 +17,8 @@ from torch import nn
 
 from nasiam_dsl.backbones.norm import SyncedBatchNorm1d, SyncedBatchNorm2d
 from nasiam_dsl.cli import main
-from nasiam_dsl.optim import LARS, get_recipe
+from nasiam_dsl.frameworks import get_recipe
+from nasiam_dsl.optim import LARS
 from nasiam_dsl.run.build import build, uses_sync_bn, weight_optimizer
 from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.run.distributed import DistInfo
@@ -138,9 +139,9 @@ def test_toml_wins_over_the_recipe_and_flags_over_toml(tmp_path) -> None:
 
 
 def test_recipe_through_the_api_and_a_stored_config(tmp_path) -> None:
-    from nasiam_dsl.api import _config
+    from nasiam_dsl.api import run_config
 
-    config = _config("search", {"spec": "s.nas"}, {"framework": "vicreg", "recipe": "cifar"})
+    config = run_config("search", {"spec": "s.nas"}, {"framework": "vicreg", "recipe": "cifar"})
     assert (config.optim.optimizer, config.optim.lr, config.optim.eta) == ("lars", 0.3, 0.02)
     assert config.optim.clip_lr and config.framework_options["sim_weight"] == 25.0
     stored = RunConfig.model_validate_json(config.model_dump_json())
@@ -223,7 +224,7 @@ def test_torchrun_example_shows_sync_bn_and_precision() -> None:
 def test_scale_page_names_only_real_flags_and_every_unconfirmed_value() -> None:
     import re
 
-    from nasiam_dsl.optim.recipes import RECIPES
+    from nasiam_dsl.frameworks.recipes import recipes
     from nasiam_dsl.run.options import config_options
 
     page = (Path(__file__).resolve().parents[2] / "docs/scale.md").read_text()
@@ -233,6 +234,6 @@ def test_scale_page_names_only_real_flags_and_every_unconfirmed_value() -> None:
     foreign = {"--bn-splits", "--cpu-smoke", "--mlp", "--node"}
     assert not named - flags - foreign, named - flags - foreign
     assert {"--sync-bn", "--precision", "--recipe", "--optimizer", "--no-amp"} <= named
-    marked = [r for r in RECIPES.values() if r.unconfirmed]
+    marked = [r for r in recipes().values() if r.unconfirmed]
     assert {r.framework for r in marked} == {"byol", "simclr", "barlowtwins", "vicreg"}
     assert all(r.scale == "imagenet" for r in marked) and page.count("†") >= 5 * len(marked)

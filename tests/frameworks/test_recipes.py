@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nasiam_dsl.frameworks import available_frameworks, get_framework
+from nasiam_dsl.frameworks import available_frameworks, available_recipes, get_framework, get_recipe
 from nasiam_dsl.names import UnknownNameError
-from nasiam_dsl.optim import available_recipes, get_recipe
 
 BUILT_IN = ("simsiam", "byol", "mocov2", "mocov3", "simclr", "barlowtwins", "vicreg")
 
