@@ -7,11 +7,27 @@ print one friendly message for all of them. Plugins are loaded only from an expl
 
 from __future__ import annotations
 
+import ast
 import difflib
+import functools
 import importlib
+import pkgutil
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
-__all__ = ["UnknownNameError", "import_object", "is_dotted_path", "suggest"]
+__all__ = [
+    "UnknownNameError",
+    "declared_names",
+    "import_builtins",
+    "import_module",
+    "import_object",
+    "is_dotted_path",
+    "load_plugins",
+    "suggest",
+]
+
+PACKAGE = Path(__file__).resolve().parent
 
 
 def suggest(name: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
@@ -61,10 +77,73 @@ def import_object(path: str, kind: str = "object") -> object:
     if not is_dotted_path(path):
         raise ValueError(f"expected a plugin path 'package.module:Attr', got {path!r}")
     module_name, _, attr_path = path.partition(":")
-    obj: object = importlib.import_module(module_name)
+    obj: object = import_module(module_name)
     for part in attr_path.split("."):
         if not hasattr(obj, part):
             names = [n for n in dir(obj) if not n.startswith("_")]
             raise UnknownNameError(kind, path, [f"{module_name}:{s}" for s in suggest(part, names)])
         obj = getattr(obj, part)
     return obj
+
+
+def import_module(name: str) -> Any:
+    """The one place that imports a module by a name known only at run time: an explicit
+    plugin (`module:Attr`, `NASIAM_PLUGINS`) or a module of this package."""
+    return importlib.import_module(name)
+
+
+@functools.cache
+def import_builtins(package: str) -> None:
+    """Import every module of `nasiam_dsl.<package>` once: the built-in entries of a registry
+    register themselves, so adding one is adding its module."""
+    module = import_module(f"nasiam_dsl.{package}")
+    for found in pkgutil.iter_modules(module.__path__):
+        import_module(f"nasiam_dsl.{package}.{found.name}")
+
+
+def load_plugins(names: str) -> None:
+    """Import the comma-separated modules `names` (`NASIAM_PLUGINS`): what they register is
+    then known like the built-in names. Raises `ImportError` naming the module."""
+    for name in (n.strip() for n in names.split(",")):
+        if name:
+            import_module(name)
+
+
+@functools.cache
+def declared_names(package: str, registrar: str) -> tuple[str, ...]:
+    """The names the modules of `nasiam_dsl.<package>` register with `registrar`, read from
+    their source without importing them (no torch): the registrations themselves are the one
+    list of built-in names, and the command line checks a name against it before anything
+    heavy loads. A registration reads `registrar("name", ...)` (a call or a decorator) or
+    `@registrar` on a class whose attribute `name = "name"`."""
+    found: set[str] = set()
+    for path in sorted((PACKAGE / package).rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _calls(node.func, registrar):
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.add(first.value)
+            elif isinstance(node, ast.ClassDef) and any(
+                _calls(d, registrar) for d in node.decorator_list
+            ):
+                found.update(_class_name(node))
+    return tuple(sorted(found))
+
+
+def _calls(func: ast.expr, registrar: str) -> bool:
+    return (isinstance(func, ast.Name) and func.id == registrar) or (
+        isinstance(func, ast.Attribute) and func.attr == registrar
+    )
+
+
+def _class_name(node: ast.ClassDef) -> list[str]:
+    for stmt in node.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "name" for t in stmt.targets)
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str)
+        ):
+            return [stmt.value.value]
+    return []

@@ -119,17 +119,41 @@ def test_unknown_keys_of_a_config_file_are_listed_with_the_closest_key(tmp_path:
     assert "optim.learning_rate" in result.output
 
 
-def test_the_known_names_are_the_registries_names() -> None:
+def test_the_declared_names_are_the_registries_names() -> None:
+    """The command line reads each registry's own registrations from their source (no
+    torch); importing the registries finds exactly those names."""
+    import subprocess
+
     from nasiam_dsl.backbones import available_backbones
     from nasiam_dsl.data import list_datasets
     from nasiam_dsl.frameworks.registry import available_frameworks
-    from nasiam_dsl.run.known_names import BUILTIN
+    from nasiam_dsl.names import declared_names
     from nasiam_dsl.search.samplers import available_samplers
 
-    assert set(BUILTIN[("framework",)][1]) == set(available_frameworks())
-    assert set(BUILTIN[("backbone",)][1]) == set(available_backbones())
-    assert set(BUILTIN[("data", "dataset")][1]) == set(list_datasets())
-    assert set(BUILTIN[("search", "sampler")][1]) == set(available_samplers())
+    assert declared_names("frameworks", "register_framework") == tuple(available_frameworks())
+    assert declared_names("backbones", "register_backbone") == tuple(available_backbones())
+    assert declared_names("data", "register_dataset") == tuple(list_datasets())
+    assert declared_names("search", "register_sampler") == tuple(available_samplers())
+    check = (
+        "import sys; from nasiam_dsl.run.resolve import problems_of; "
+        "p = problems_of({'command': 'search', 'spec': 'x', 'framework': 'simsam', "
+        "'search': {'sampler': 'gumbl'}}); print(p); print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert "did you mean 'simsiam'" in out.stdout and "did you mean 'gumbel'" in out.stdout
+    assert out.stdout.strip().endswith("False")  # refused before torch loads
+
+
+def test_a_name_registered_from_python_is_known(tmp_path: Path) -> None:
+    from nasiam_dsl.run.known_names import name_problem
+    from nasiam_dsl.search.samplers import SoftmaxSampler, register_sampler, unregister_sampler
+
+    assert name_problem(("search", "sampler"), "warm_softmax") is not None
+    register_sampler("warm_softmax", SoftmaxSampler)
+    try:
+        assert name_problem(("search", "sampler"), "warm_softmax") is None
+    finally:
+        unregister_sampler("warm_softmax")
 
 
 # ---- run directories as users point at them -----------------------------------------------------

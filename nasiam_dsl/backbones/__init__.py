@@ -4,7 +4,6 @@ Registered: cifar_resnet18/34/50 (3x3 stride-1 stem, no max-pool), resnet18/34/5
 stem), small_cnn (fast CPU CNN). Every backbone has an int attribute `feature_dim`.
 """
 
-from nasiam_dsl.backbones import resnet, small_cnn  # noqa: F401  (registers the builders)
 from nasiam_dsl.backbones.norm import SplitBatchNorm2d
 from nasiam_dsl.backbones.registry import (
     FlattenFeatures,

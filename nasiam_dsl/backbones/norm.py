@@ -16,6 +16,8 @@ refuses CPU tensors (so gloo runs and tests could not use it), and it is no long
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
@@ -138,7 +140,15 @@ def synced_batch_norm(
 
 
 class _SyncedBatchNorm(_BatchNorm):
-    """`forward` of a BatchNorm layer with statistics synchronised across ranks."""
+    """`forward` of a BatchNorm layer with statistics synchronised across ranks.
+
+    `batch_norm` is the functional form its training forward uses (`F.batch_norm`'s
+    signature): code that runs a BatchNorm on part of its features (the compiled heads'
+    narrowing) calls it instead of `F.batch_norm`, without knowing this module."""
+
+    @staticmethod
+    def batch_norm(*args: Any) -> Tensor:
+        return synced_batch_norm(*args)
 
     def forward(self, x: Tensor) -> Tensor:
         self._check_input_dim(x)

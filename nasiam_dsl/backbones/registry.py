@@ -12,7 +12,13 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from nasiam_dsl.names import UnknownNameError, import_object, is_dotted_path, suggest
+from nasiam_dsl.names import (
+    UnknownNameError,
+    import_builtins,
+    import_object,
+    is_dotted_path,
+    suggest,
+)
 
 __all__ = [
     "FlattenFeatures",
@@ -40,6 +46,7 @@ def register_backbone(name: str) -> Callable[[BackboneBuilder], BackboneBuilder]
 
 def available_backbones() -> list[str]:
     """Registered backbone names, sorted."""
+    import_builtins("backbones")  # each module registers its own builders
     return sorted(_BACKBONES)
 
 
@@ -100,6 +107,7 @@ def build_backbone(name: str, **kwargs: Any) -> nn.Module:
     """
     if is_dotted_path(name):
         return _from_plugin(name, dict(kwargs))
+    import_builtins("backbones")  # each module registers its own builders
     try:
         builder = _BACKBONES[name]
     except KeyError:

@@ -65,7 +65,7 @@ def build_resnet(
     return model
 
 
-def _register(name: str, arch: str, cifar_stem: bool) -> None:
+def _builder(arch: str, cifar_stem: bool) -> Callable[..., models.ResNet]:
     def builder(
         in_channels: int = 3, zero_init_residual: bool = False, bn_splits: int = 1
     ) -> models.ResNet:
@@ -77,11 +77,15 @@ def _register(name: str, arch: str, cifar_stem: bool) -> None:
             bn_splits=bn_splits,
         )
 
-    builder.__name__ = f"build_{name}"
+    stem = "cifar" if cifar_stem else "imagenet"
+    builder.__name__ = f"build_{stem}_{arch}"
     builder.__doc__ = f"{arch} with the {'CIFAR' if cifar_stem else 'ImageNet'} stem."
-    register_backbone(name)(builder)
+    return builder
 
 
-for _arch in _ARCHS:
-    _register(f"cifar_{_arch}", _arch, cifar_stem=True)
-    _register(_arch, _arch, cifar_stem=False)
+register_backbone("cifar_resnet18")(_builder("resnet18", cifar_stem=True))
+register_backbone("cifar_resnet34")(_builder("resnet34", cifar_stem=True))
+register_backbone("cifar_resnet50")(_builder("resnet50", cifar_stem=True))
+register_backbone("resnet18")(_builder("resnet18", cifar_stem=False))
+register_backbone("resnet34")(_builder("resnet34", cifar_stem=False))
+register_backbone("resnet50")(_builder("resnet50", cifar_stem=False))

@@ -17,11 +17,11 @@ from typing import Any
 import click
 from rich.console import Console
 
-from nasiam_dsl import __version__
 from nasiam_dsl.lang import DSLError
 from nasiam_dsl.lang.errors import Diagnostic
 from nasiam_dsl.membership import MembershipError
 from nasiam_dsl.usage import UsageProblem
+from nasiam_dsl.version import __version__
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -74,10 +74,29 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+PLUGINS = "NASIAM_PLUGINS"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="nasiam")
 def main() -> None:
-    """nasiam: search the projector/predictor heads of siamese SSL networks."""
+    """nasiam: search the projector/predictor heads of siamese SSL networks.
+
+    NASIAM_PLUGINS=mod1,mod2 imports those modules first: the frameworks, backbones,
+    datasets, samplers and ops they register are then names like the built-in ones.
+    """
+    load_plugins(os.environ.get(PLUGINS, ""))
+
+
+def load_plugins(names: str) -> None:
+    """Import the `NASIAM_PLUGINS` modules; one that cannot be imported is a message."""
+    from nasiam_dsl.names import load_plugins as load
+
+    try:
+        load(names)
+    except ImportError as e:
+        err.print(f"error: {PLUGINS}: {e}", style="bold red", markup=False)
+        sys.exit(EXIT_USAGE)
 
 
 def print_nas(text: str) -> None:

@@ -1,11 +1,6 @@
 """Datasets, splits, two-view augmentation and loaders for siamese search and training."""
 
-from nasiam_dsl.data.augment_config import (
-    AugmentConfig,
-    augment_recipe,
-    list_recipes,
-    view_recipe,
-)
+from nasiam_dsl.data.augment_config import AugmentConfig, AugmentRecipe, augment_recipe
 from nasiam_dsl.data.batched_augment import BatchedTwoViewAugment, normalize_batch, to_unit_float
 from nasiam_dsl.data.datasets import (
     dataset_info,
@@ -30,6 +25,7 @@ from nasiam_dsl.data.two_view import (
 __all__ = [
     "EMBEDDED_PATH",
     "AugmentConfig",
+    "AugmentRecipe",
     "BatchedTwoViewAugment",
     "DatasetError",
     "DatasetInfo",
@@ -43,7 +39,6 @@ __all__ = [
     "eval_transform",
     "get_dataset",
     "list_datasets",
-    "list_recipes",
     "make_loader",
     "normalize_batch",
     "pretrain_split",
@@ -53,7 +48,6 @@ __all__ = [
     "split_indices",
     "to_unit_float",
     "uint8_transform",
-    "view_recipe",
     "view_transform",
     "with_image_size",
 ]

@@ -1,9 +1,13 @@
 """Dataset registry: one name → one loader and its metadata, instead of per-dataset if-chains.
 
-``get_dataset("embedded")`` works offline on any machine; CIFAR and STL-10 need the
-torchvision files under ``root`` (or ``download=True``); Fashion-MNIST is also found where
-Debian's ``dataset-fashion-mnist`` installs it; ``imagefolder`` reads any ``class/image``
-tree, which covers ImageNet (``root/train``, ``root/val``) and users' own images.
+Each dataset registers itself in its own module of this package (`embedded/`, `cifar.py`,
+`imagefolder.py`, `fashion_mnist.py`, `stl10.py`); the registry imports every module of the
+package on first use, so adding a dataset is adding its module (docs/architecture.md, "How to
+add a dataset"). ``get_dataset("embedded")`` works offline on any machine; CIFAR and STL-10
+need the torchvision files under ``root`` (or ``download=True``); Fashion-MNIST is also found
+where Debian's ``dataset-fashion-mnist`` installs it; ``imagefolder`` reads any
+``class/image`` tree, which covers ImageNet (``root/train``, ``root/val``) and users' own
+images.
 """
 
 from __future__ import annotations
@@ -16,18 +20,9 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
-from nasiam_dsl.data import fashion_mnist, stl10
-from nasiam_dsl.data.embedded import EMBEDDED_PATH, EmbeddedDataset, embedded_info
 from nasiam_dsl.data.errors import DatasetError
-from nasiam_dsl.data.info import (
-    CIFAR10_MEAN,
-    CIFAR10_STD,
-    CIFAR100_MEAN,
-    CIFAR100_STD,
-    IMAGENET_MEAN,
-    IMAGENET_STD,
-    DatasetInfo,
-)
+from nasiam_dsl.data.info import DatasetInfo
+from nasiam_dsl.names import import_builtins
 
 Transform = Callable[[Any], Any]
 SPLITS = ("train", "test")
@@ -51,6 +46,11 @@ class DatasetEntry:
 _REGISTRY: dict[str, DatasetEntry] = {}
 
 
+def fixed_info(info: DatasetInfo) -> Callable[[Path | None], DatasetInfo]:
+    """An `info` function for a dataset whose facts do not depend on its files."""
+    return lambda _root: info
+
+
 def register_dataset(name: str, entry: DatasetEntry) -> None:
     """Add a dataset under ``name``; re-registering a name is an error."""
     if name in _REGISTRY:
@@ -60,10 +60,12 @@ def register_dataset(name: str, entry: DatasetEntry) -> None:
 
 def list_datasets() -> list[str]:
     """Registered dataset names, sorted."""
+    import_builtins("data")  # each module registers its own
     return sorted(_REGISTRY)
 
 
 def _entry(name: str) -> DatasetEntry:
+    import_builtins("data")  # each module registers its own
     key = name.lower()
     if key not in _REGISTRY:
         close = difflib.get_close_matches(key, list(_REGISTRY), n=1)
@@ -103,145 +105,16 @@ def dataset_info(name: str = "embedded", root: str | Path | None = None) -> Data
     return _entry(name).info(path)
 
 
-# --- embedded ---------------------------------------------------------------------------
+def run_dataset_info(
+    name: str, root: str | Path | None = None, image_size: int | None = None
+) -> DatasetInfo:
+    """`dataset_info` with the views a run trained on (`image_size`, None: the dataset's
+    own); a dataset that cannot be read is a `UsageProblem` naming it."""
+    from nasiam_dsl.data.info import with_image_size
+    from nasiam_dsl.usage import UsageProblem
 
-
-def _embedded_path(root: Path | None) -> Path:
-    """The shipped file by default; ``root`` may name another npz or a folder holding one."""
-    if root is None:
-        return EMBEDDED_PATH
-    return root if root.suffix == ".npz" else root / EMBEDDED_PATH.name
-
-
-def _load_embedded(root: Path | None, split: str, transform: Transform | None, _dl: bool):
-    return EmbeddedDataset(split, transform, _embedded_path(root))
-
-
-def _embedded_info(root: Path | None) -> DatasetInfo:
-    return embedded_info(_embedded_path(root))
-
-
-# --- CIFAR ------------------------------------------------------------------------------
-
-
-def _cifar(cls_name: str, folder: str, name: str):
-    def load(root: Path | None, split: str, transform: Transform | None, download: bool):
-        import torchvision.datasets as tvd
-
-        if root is None:
-            raise DatasetError(f"{name}: a root directory is required (where {folder}/ lives)")
-        if not download and not (root / folder).is_dir():
-            raise DatasetError(
-                f"{root}: {name} not found (expected {root / folder}/ as written by torchvision; "
-                "pass download=True to fetch it)"
-            )
-        try:
-            return getattr(tvd, cls_name)(
-                str(root), train=split == "train", transform=transform, download=download
-            )
-        except RuntimeError as exc:  # torchvision's "Dataset not found or corrupted"
-            raise DatasetError(f"{root / folder}: {name} files missing or corrupt ({exc})") from exc
-        except (OSError, ValueError) as exc:  # a download without network (URLError is one)
-            raise DatasetError(
-                f"{name}: cannot download into {root} ({type(exc).__name__}: {exc}); "
-                f"fetch it elsewhere and copy {folder}/ there, or check the network"
-            ) from exc
-
-    return load
-
-
-def _fixed_info(info: DatasetInfo) -> Callable[[Path | None], DatasetInfo]:
-    return lambda _root: info
-
-
-# --- ImageFolder ------------------------------------------------------------------------
-
-
-def _imagefolder_dir(root: Path | None, split: str) -> Path:
-    if root is None:
-        raise DatasetError("imagefolder: a root directory is required")
-    if not root.is_dir():
-        raise DatasetError(f"{root}: directory not found (expected an ImageFolder tree)")
-    candidates = [root / split] + ([root / "val"] if split == "test" else [])
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    has_split_dirs = any((root / s).is_dir() for s in ("train", "val", "test"))
-    if split == "train" and not has_split_dirs:
-        return root  # a bare class/image tree serves as the training set
-    expected = " or ".join(str(c) for c in candidates)
-    raise DatasetError(f"{root}: no {split!r} split (expected {expected}/<class>/<image>)")
-
-
-def _load_imagefolder(root: Path | None, split: str, transform: Transform | None, _dl: bool):
-    import torchvision.datasets as tvd
-
-    folder = _imagefolder_dir(root, split)
     try:
-        return tvd.ImageFolder(str(folder), transform=transform)
-    except (FileNotFoundError, RuntimeError) as exc:
-        raise DatasetError(
-            f"{folder}: no images found (expected <class>/<image> with extensions "
-            f"{', '.join(tvd.folder.IMG_EXTENSIONS)}): {exc}"
-        ) from exc
-
-
-def _imagefolder_info(root: Path | None) -> DatasetInfo:
-    folder = _imagefolder_dir(root, "train")
-    classes = [p for p in folder.iterdir() if p.is_dir()]
-    if not classes:
-        raise DatasetError(f"{folder}: no class directories (expected <class>/<image>)")
-    return DatasetInfo("imagefolder", len(classes), 3, 224, IMAGENET_MEAN, IMAGENET_STD, 256)
-
-
-register_dataset("embedded", DatasetEntry(_load_embedded, _embedded_info))
-register_dataset(
-    "cifar10",
-    DatasetEntry(
-        _cifar("CIFAR10", "cifar-10-batches-py", "cifar10"),
-        _fixed_info(DatasetInfo("cifar10", 10, 3, 32, CIFAR10_MEAN, CIFAR10_STD)),
-    ),
-)
-register_dataset(
-    "cifar100",
-    DatasetEntry(
-        _cifar("CIFAR100", "cifar-100-python", "cifar100"),
-        _fixed_info(DatasetInfo("cifar100", 100, 3, 32, CIFAR100_MEAN, CIFAR100_STD)),
-    ),
-)
-register_dataset("imagefolder", DatasetEntry(_load_imagefolder, _imagefolder_info))
-register_dataset(
-    "imagenet",
-    DatasetEntry(
-        _load_imagefolder,
-        _fixed_info(DatasetInfo("imagenet", 1000, 3, 224, IMAGENET_MEAN, IMAGENET_STD, 256)),
-    ),
-)
-
-
-# --- Fashion-MNIST and STL-10 -------------------------------------------------------------
-
-
-def _fashion_mnist(name: str, channels: int) -> DatasetEntry:
-    def load(root: Path | None, split: str, transform: Transform | None, download: bool):
-        return fashion_mnist.load_fashion_mnist(root, split, transform, download, channels=channels)
-
-    return DatasetEntry(load, _fixed_info(fashion_mnist.fashion_mnist_info(name, channels)))
-
-
-def _stl10(name: str, image_size: int) -> DatasetEntry:
-    def load(root: Path | None, split: str, transform: Transform | None, download: bool):
-        return stl10.load_stl10(root, split, transform, download, image_size)
-
-    return DatasetEntry(
-        load,
-        _fixed_info(stl10.stl10_info(name, image_size)),
-        splits=stl10.SPLITS,
-        pretrain_split=stl10.PRETRAIN_SPLIT,
-    )
-
-
-register_dataset("fashion-mnist", _fashion_mnist("fashion-mnist", channels=1))
-register_dataset("fashion-mnist-rgb", _fashion_mnist("fashion-mnist-rgb", channels=3))
-register_dataset("stl10", _stl10("stl10", stl10.NATIVE_SIZE))
-register_dataset("stl10-64", _stl10("stl10-64", 64))
+        info = dataset_info(name, root)
+    except DatasetError as e:
+        raise UsageProblem(f"dataset {name}: {e}") from None
+    return with_image_size(info, image_size)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from nasiam_dsl.data.datasets import DatasetEntry, Transform, fixed_info, register_dataset
 from nasiam_dsl.data.errors import DatasetError
 from nasiam_dsl.data.idx import read_idx
 from nasiam_dsl.data.info import DatasetInfo
@@ -170,3 +171,14 @@ def fashion_mnist_info(name: str, channels: int) -> DatasetInfo:
     return DatasetInfo(
         name, len(CLASSES), channels, IMAGE_SIZE, MEAN_32 * channels, STD_32 * channels
     )
+
+
+def _entry(name: str, channels: int) -> DatasetEntry:
+    def load(root: Path | None, split: str, transform: Transform | None, download: bool):
+        return load_fashion_mnist(root, split, transform, download, channels=channels)
+
+    return DatasetEntry(load, fixed_info(fashion_mnist_info(name, channels)))
+
+
+register_dataset("fashion-mnist", _entry("fashion-mnist", channels=1))
+register_dataset("fashion-mnist-rgb", _entry("fashion-mnist-rgb", channels=3))

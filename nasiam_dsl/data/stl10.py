@@ -18,6 +18,7 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
+from nasiam_dsl.data.datasets import DatasetEntry, Transform, fixed_info, register_dataset
 from nasiam_dsl.data.errors import DatasetError
 from nasiam_dsl.data.info import DatasetInfo
 
@@ -206,3 +207,19 @@ def load_stl10(
 def stl10_info(name: str, image_size: int) -> DatasetInfo:
     """Metadata of STL-10 handed out at ``image_size`` px."""
     return DatasetInfo(name, len(CLASSES), 3, image_size, MEAN, STD)
+
+
+def _entry(name: str, image_size: int) -> DatasetEntry:
+    def load(root: Path | None, split: str, transform: Transform | None, download: bool):
+        return load_stl10(root, split, transform, download, image_size)
+
+    return DatasetEntry(
+        load,
+        fixed_info(stl10_info(name, image_size)),
+        splits=SPLITS,
+        pretrain_split=PRETRAIN_SPLIT,
+    )
+
+
+register_dataset("stl10", _entry("stl10", NATIVE_SIZE))
+register_dataset("stl10-64", _entry("stl10-64", 64))

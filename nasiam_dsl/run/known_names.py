@@ -1,53 +1,67 @@
-"""The built-in names of the registries a run config names, without importing torch, so a
-misspelt `--framework` is refused before torch loads (a test keeps them equal to the
-registries). A `module:Class` plugin is checked when the run is built."""
+"""The names a run config gives (framework, backbone, dataset, sampler), checked before torch is
+imported, so a misspelt `--framework` is refused at once. The built-in names are the registries'
+own declarations, read from their modules' source (`names.declared_names`); a name registered
+from Python (a plugin module imported first) is taken from the live registry. A
+`module:Class` framework or backbone is checked when the run is built."""
 
 from __future__ import annotations
 
-from nasiam_dsl.names import is_dotted_path, suggest
+import sys
 
-#: config path -> (what it names, the built-in names)
-BUILTIN: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
+from nasiam_dsl.names import declared_names, is_dotted_path, suggest
+
+#: config path -> (what it names, the package that registers it, its registrar, the live
+#: registry module and its function listing the names)
+ENTRIES: dict[tuple[str, ...], tuple[str, str, str, str, str]] = {
     ("framework",): (
         "framework",
-        ("barlowtwins", "byol", "mocov2", "mocov3", "simclr", "simsiam", "vicreg"),
+        "frameworks",
+        "register_framework",
+        "nasiam_dsl.frameworks.registry",
+        "available_frameworks",
     ),
     ("backbone",): (
         "backbone",
-        (
-            "cifar_resnet18",
-            "cifar_resnet34",
-            "cifar_resnet50",
-            "resnet18",
-            "resnet34",
-            "resnet50",
-            "small_cnn",
-        ),
+        "backbones",
+        "register_backbone",
+        "nasiam_dsl.backbones.registry",
+        "available_backbones",
     ),
     ("data", "dataset"): (
         "dataset",
-        (
-            "cifar10",
-            "cifar100",
-            "embedded",
-            "fashion-mnist",
-            "fashion-mnist-rgb",
-            "imagefolder",
-            "imagenet",
-            "stl10",
-            "stl10-64",
-        ),
+        "data",
+        "register_dataset",
+        "nasiam_dsl.data.datasets",
+        "list_datasets",
     ),
-    ("search", "sampler"): ("sampler", ("dirichlet", "gumbel", "sigmoid", "softmax")),
+    ("search", "sampler"): (
+        "sampler",
+        "search",
+        "register_sampler",
+        "nasiam_dsl.search.samplers",
+        "available_samplers",
+    ),
 }
 
 #: entries that accept `module:Class` plugins
 PLUGGABLE = {("framework",), ("backbone",)}
 
 
+def known_names(path: tuple[str, ...]) -> tuple[str, ...]:
+    """The names at `path`: the built-in declarations, and whatever was registered in this
+    process when its registry is already loaded (never importing it here)."""
+    _, package, registrar, module, lister = ENTRIES[path]
+    names = set(declared_names(package, registrar))
+    live = sys.modules.get(module)
+    if live is not None:
+        names.update(getattr(live, lister)())
+    return tuple(sorted(names))
+
+
 def name_problem(path: tuple[str, ...], value: object) -> str | None:
     """Why `value` is not a name at `path` (with did-you-mean), or None when it is."""
-    kind, names = BUILTIN[path]
+    kind = ENTRIES[path][0]
+    names = known_names(path)
     if not isinstance(value, str) or value in names:
         return None
     if path in PLUGGABLE and is_dotted_path(value):

@@ -22,38 +22,14 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from nasiam_dsl.run.config import RunConfig
+from nasiam_dsl.run.known_names import known_names
 
-
-def _datasets() -> list[str]:
-    from nasiam_dsl.data import list_datasets
-
-    return list_datasets()
-
-
-def _frameworks() -> list[str]:
-    from nasiam_dsl.frameworks.registry import available_frameworks
-
-    return available_frameworks()
-
-
-def _backbones() -> list[str]:
-    from nasiam_dsl.backbones import available_backbones
-
-    return available_backbones()
-
-
-def _samplers() -> list[str]:
-    from nasiam_dsl.search.samplers import available_samplers
-
-    return available_samplers()
-
-
-#: registries whose names an option's help lists (read when help is shown: no torch before)
-NAMES: dict[str, Callable[[], list[str]]] = {
-    "datasets": _datasets,
-    "frameworks": _frameworks,
-    "backbones": _backbones,
-    "samplers": _samplers,
+#: registries whose names an option's help lists: their declarations, read without torch
+NAMES: dict[str, tuple[str, ...]] = {
+    "datasets": ("data", "dataset"),
+    "frameworks": ("framework",),
+    "backbones": ("backbone",),
+    "samplers": ("search", "sampler"),
 }
 
 
@@ -189,7 +165,8 @@ class ConfigClickOption(click.Option):
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
         if self.names is not None and not getattr(self, "_named", False):
-            self.help = f"{self.help or ''} One of: {', '.join(NAMES[self.names]())}.".strip()
+            names = ", ".join(known_names(NAMES[self.names]))
+            self.help = f"{self.help or ''} One of: {names}.".strip()
             self._named = True
         return super().get_help_record(ctx)
 

@@ -5,8 +5,8 @@ Pure Python over plain numbers (no torch), so the runner, the terminal summary, 
 plots and the seed tables all read one computation. A choice is *decided* when the kept
 candidate(s) lead the best candidate left out by at least `DECIDED_MARGIN` (absolute
 probability); below that, the search did not separate them and the pick is a coin toss
-between near-equals. Chance is 1/n for the normalised samplers (softmax, Gumbel,
-Dirichlet) and 0.5 for the sigmoid sampler, whose weights are independent gates.
+between near-equals. Chance is 1/n when the sampler's weights are normalised (softmax, Gumbel,
+Dirichlet: `Sampler.normalised`) and 0.5 otherwise (the sigmoid sampler's independent gates).
 
 For `pick k of n` the k most probable candidates are kept; the margin is that of the
 weakest kept candidate over the strongest one left out (the boundary the search drew).
@@ -33,14 +33,12 @@ DECIDED_MARGIN = 0.05
 """A lead over the runner-up below this (absolute probability) leaves a choice undecided."""
 
 Verdict = Literal["decided", "undecided"]
-INDEPENDENT_SAMPLERS = frozenset({"sigmoid"})  # per-candidate gates: chance is 0.5
 
 
-def chance_level(candidates: int, sampler: str = "softmax") -> float:
-    """The probability of a candidate the search learnt nothing about."""
-    if sampler in INDEPENDENT_SAMPLERS:
-        return 0.5
-    return 1.0 / candidates
+def chance_level(candidates: int, normalised: bool = True) -> float:
+    """The probability of a candidate the search learnt nothing about: 1/n when a choice's
+    weights sum to 1 (`Sampler.normalised`), 0.5 for independent per-candidate gates."""
+    return 1.0 / candidates if normalised else 0.5
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ def choice_margin(
     names: Sequence[str] | None = None,
     *,
     pick: int = 1,
-    sampler: str = "softmax",
+    normalised: bool = True,
     chosen: Sequence[int] | None = None,
     threshold: float = DECIDED_MARGIN,
 ) -> Margin:
@@ -136,7 +134,7 @@ def choice_margin(
         probs=tuple(float(p) for p in probs),
         chosen=kept,
         runner_up=left_out[0] if left_out else None,
-        chance=chance_level(len(probs), sampler),
+        chance=chance_level(len(probs), normalised),
         threshold=threshold,
     )
 
@@ -147,7 +145,7 @@ def margins(
     *,
     picks: Mapping[str, int] | None = None,
     chosen: Mapping[str, Sequence[int]] | None = None,
-    sampler: str = "softmax",
+    normalised: bool = True,
     threshold: float = DECIDED_MARGIN,
 ) -> dict[str, Margin]:
     """Key -> `Margin` for every decision in `probabilities` (key -> per-candidate p)."""
@@ -158,7 +156,7 @@ def margins(
             probs,
             names.get(key),
             pick=picks.get(key, 1),
-            sampler=sampler,
+            normalised=normalised,
             chosen=chosen.get(key),
             threshold=threshold,
         )

@@ -21,16 +21,23 @@ class PartRegistry(Generic[T]):
             raise ValueError(f"{self.kind} {name!r} is already registered")
         self._factories[name] = factory
 
+    def unregister(self, name: str) -> None:
+        """Remove a part (one a test or a plugin registered); unknown names are ignored."""
+        self._factories.pop(name, None)
+
     def names(self) -> list[str]:
         """Registered names, sorted."""
         return sorted(self._factories)
 
-    def build(self, name: str, **options: Any) -> T:
-        """The part registered as `name`, built with `options`."""
+    def factory(self, name: str) -> Callable[..., T]:
+        """What is registered as `name`."""
         try:
-            factory = self._factories[name]
+            return self._factories[name]
         except KeyError:
             raise ValueError(
                 f"unknown {self.kind} {name!r}; available: {', '.join(self.names())}"
             ) from None
-        return factory(**options)
+
+    def build(self, name: str, **options: Any) -> T:
+        """The part registered as `name`, built with `options`."""
+        return self.factory(name)(**options)

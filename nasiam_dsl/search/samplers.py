@@ -51,6 +51,8 @@ __all__ = [
     "available_samplers",
     "get_sampler",
     "register_sampler",
+    "sampler_class",
+    "unregister_sampler",
 ]
 
 
@@ -59,6 +61,24 @@ def _check_progress(progress: float) -> float:
     if not (0.0 <= progress <= 1.0) or math.isnan(progress):
         raise ValueError(f"progress must lie in [0, 1], got {progress}")
     return progress
+
+
+_PARTS: PartRegistry[Sampler] = PartRegistry("sampler", {})
+Factory = Callable[..., "Sampler"]
+
+
+def register_sampler(name: str, factory: Factory | None = None) -> Any:
+    """Add a sampler under ``name`` (a class decorator when ``factory`` is left out);
+    refuses to overwrite an existing name."""
+    if factory is None:
+
+        def decorate(cls: Factory) -> Factory:
+            _PARTS.register(name, cls)
+            return cls
+
+        return decorate
+    _PARTS.register(name, factory)
+    return factory
 
 
 class Sampler:
@@ -71,6 +91,8 @@ class Sampler:
     normalised: bool = True
     #: whether ``weights`` draws a random sample while training
     stochastic: bool = False
+    #: the run options (`--temperature`, ...) its constructor takes
+    options: tuple[str, ...] = ()
 
     def __init__(self, generator: torch.Generator | None = None) -> None:
         self.generator = generator
@@ -135,11 +157,14 @@ class Sampler:
         return ""
 
 
+@register_sampler("softmax")
 class SoftmaxSampler(Sampler):
     """DARTS: ``softmax(alpha / temperature)``; deterministic, weights sum to 1.
 
     Reference setting: temperature 1 (DARTS, NASiam seed ``SearchCell.forward``).
     """
+
+    options = ("temperature",)
 
     def __init__(self, temperature: float = 1.0, generator: torch.Generator | None = None) -> None:
         super().__init__(generator)
@@ -161,6 +186,7 @@ class SoftmaxSampler(Sampler):
         return f"temperature={self.temperature}"
 
 
+@register_sampler("gumbel")
 class GumbelSampler(Sampler):
     """GDAS: hard straight-through Gumbel-softmax with a linearly annealed temperature.
 
@@ -235,6 +261,7 @@ class GumbelSampler(Sampler):
         return f"tau_max={self.tau_max}, tau_min={self.tau_min}, hard={self.hard}, tau={self.tau}"
 
 
+@register_sampler("dirichlet")
 class DirichletSampler(Sampler):
     """DrNAS: mixing weights drawn from Dirichlet(elu(alpha) + 1) with pathwise gradients.
 
@@ -264,6 +291,7 @@ class DirichletSampler(Sampler):
         return gamma / gamma.sum(dim=-1, keepdim=True)
 
 
+@register_sampler("sigmoid")
 class SigmoidSampler(Sampler):
     """FairDARTS: independent ``sigmoid(alpha)`` per candidate; weights need not sum to 1.
 
@@ -277,25 +305,19 @@ class SigmoidSampler(Sampler):
         return torch.sigmoid(alpha)
 
 
-_PARTS: PartRegistry[Sampler] = PartRegistry(
-    "sampler",
-    {
-        "softmax": SoftmaxSampler,
-        "gumbel": GumbelSampler,
-        "dirichlet": DirichletSampler,
-        "sigmoid": SigmoidSampler,
-    },
-)
-
-
-def register_sampler(name: str, factory: Callable[..., Sampler]) -> None:
-    """Add a sampler under ``name``; refuses to overwrite an existing name."""
-    _PARTS.register(name, factory)
-
-
 def available_samplers() -> list[str]:
     """Registered sampler names, sorted."""
     return _PARTS.names()
+
+
+def unregister_sampler(name: str) -> None:
+    """Remove a sampler registered from user code (unknown names are ignored)."""
+    _PARTS.unregister(name)
+
+
+def sampler_class(name: str) -> Any:
+    """What is registered as ``name`` (a `Sampler` class for the built-in ones)."""
+    return _PARTS.factory(name)
 
 
 def get_sampler(name: str, **options: Any) -> Sampler:

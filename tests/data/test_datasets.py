@@ -9,7 +9,7 @@ import pytest
 import torchvision.datasets as tvd
 from PIL import Image
 
-from nasiam_dsl.data import DatasetError, dataset_info, get_dataset, list_datasets
+from nasiam_dsl.data import DatasetError, dataset_info, get_dataset, list_datasets, pretrain_split
 
 
 def _write_tree(root: Path, classes: dict[str, int], size: int = 12) -> None:
@@ -22,7 +22,8 @@ def _write_tree(root: Path, classes: dict[str, int], size: int = 12) -> None:
 
 
 def test_registry_lists_the_builtin_datasets() -> None:
-    assert {"embedded", "cifar10", "cifar100", "imagefolder", "imagenet"} <= set(list_datasets())
+    builtin = {"embedded", "cifar10", "cifar100", "imagefolder", "imagenet", "stl10", "stl10-64"}
+    assert builtin | {"fashion-mnist", "fashion-mnist-rgb"} <= set(list_datasets())
 
 
 def test_default_dataset_is_the_embedded_one() -> None:
@@ -42,20 +43,31 @@ def test_unknown_split_is_rejected() -> None:
         get_dataset("embedded", split="valid")
 
 
+CIFAR10 = ((0.4914, 0.4822, 0.4465), (0.247, 0.2435, 0.2616))
+CIFAR100 = ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762))
+IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+FASHION = ((0.2854,), (0.3384,))
+STL10 = ((0.4467, 0.4398, 0.4066), (0.2603, 0.2566, 0.2713))
+
+
 @pytest.mark.parametrize(
-    ("name", "classes", "mean0", "std0"),
-    [("cifar10", 10, 0.4914, 0.2470), ("cifar100", 100, 0.5071, 0.2673)],
+    ("name", "shape", "norm", "pretraining"),
+    [
+        ("cifar10", (10, 3, 32), CIFAR10, "train"),
+        ("cifar100", (100, 3, 32), CIFAR100, "train"),
+        ("imagenet", (1000, 3, 224), IMAGENET, "train"),
+        ("fashion-mnist", (10, 1, 32), FASHION, "train"),
+        ("fashion-mnist-rgb", (10, 3, 32), (FASHION[0] * 3, FASHION[1] * 3), "train"),
+        ("stl10", (10, 3, 96), STL10, "train+unlabeled"),
+        ("stl10-64", (10, 3, 64), STL10, "train+unlabeled"),
+    ],
 )
-def test_cifar_metadata(name: str, classes: int, mean0: float, std0: float) -> None:
+def test_metadata_and_pretraining_split(name, shape, norm, pretraining) -> None:
+    """Classes, channels, image size, normalisation and the split pretraining reads."""
     info = dataset_info(name)
-    assert (info.num_classes, info.channels, info.image_size) == (classes, 3, 32)
-    assert (info.mean[0], info.std[0]) == (mean0, std0)
-
-
-def test_imagenet_metadata() -> None:
-    info = dataset_info("imagenet")
-    assert (info.num_classes, info.image_size) == (1000, 224)
-    assert info.mean == (0.485, 0.456, 0.406) and info.std == (0.229, 0.224, 0.225)
+    assert (info.num_classes, info.channels, info.image_size) == shape
+    assert (info.mean, info.std) == norm
+    assert pretrain_split(name) == pretraining
 
 
 def test_cifar_without_files_names_the_expected_folder(tmp_path) -> None:

@@ -16,24 +16,12 @@ from nasiam_dsl.data import (
     dataset_info,
     eval_transform,
     get_dataset,
-    list_datasets,
-    pretrain_split,
     split_dataset,
 )
 from nasiam_dsl.data import fashion_mnist as fm
 from nasiam_dsl.data.idx import read_idx
 
 from .conftest import Written, write_fashion
-
-
-def test_registry_names_and_metadata() -> None:
-    assert {"fashion-mnist", "fashion-mnist-rgb"} <= set(list_datasets())
-    grey, rgb = dataset_info("fashion-mnist"), dataset_info("fashion-mnist-rgb")
-    assert (grey.num_classes, grey.channels, grey.image_size) == (10, 1, 32)
-    assert (rgb.num_classes, rgb.channels, rgb.image_size) == (10, 3, 32)
-    assert grey.mean == (0.2854,) and grey.std == (0.3384,)
-    assert rgb.mean == (0.2854,) * 3 and rgb.std == (0.3384,) * 3
-    assert pretrain_split("fashion-mnist") == "train"
 
 
 def test_torchvision_layout_gz_and_plain(fashion_root: Written) -> None:

@@ -16,22 +16,11 @@ from nasiam_dsl.data import (
     dataset_info,
     eval_transform,
     get_dataset,
-    list_datasets,
-    pretrain_split,
     split_dataset,
 )
 from nasiam_dsl.data.stl10 import CLASSES
 
 from .conftest import Written, write_stl
-
-
-def test_registry_names_and_metadata() -> None:
-    assert {"stl10", "stl10-64"} <= set(list_datasets())
-    full, small = dataset_info("stl10"), dataset_info("stl10-64")
-    assert (full.num_classes, full.channels, full.image_size) == (10, 3, 96)
-    assert (small.num_classes, small.channels, small.image_size) == (10, 3, 64)
-    assert full.mean == (0.4467, 0.4398, 0.4066) and full.std == (0.2603, 0.2566, 0.2713)
-    assert pretrain_split("stl10") == pretrain_split("stl10-64") == "train+unlabeled"
 
 
 def test_pixels_come_out_row_major_rgb(stl_root: Written) -> None:

@@ -42,10 +42,15 @@ def test_the_threshold_is_inclusive_at_the_printed_value() -> None:
 
 
 def test_sigmoid_chance_is_one_half() -> None:
-    assert chance_level(4, "sigmoid") == 0.5
-    assert chance_level(4, "softmax") == 0.25
-    assert chance_level(3, "gumbel") == pytest.approx(1 / 3)
-    m = choice_margin("k", [0.9, 0.7, 0.52, 0.5], sampler="sigmoid")
+    from nasiam_dsl.search.samplers import sampler_class
+
+    sigmoid, softmax, gumbel = (
+        sampler_class(n).normalised for n in ("sigmoid", "softmax", "gumbel")
+    )
+    assert chance_level(4, sigmoid) == 0.5
+    assert chance_level(4, softmax) == 0.25
+    assert chance_level(3, gumbel) == pytest.approx(1 / 3)
+    m = choice_margin("k", [0.9, 0.7, 0.52, 0.5], normalised=False)
     assert m.chance == 0.5
     assert m.over_chance == pytest.approx(0.4)
     assert m.over_runner_up == pytest.approx(0.2)
@@ -119,7 +124,7 @@ def test_margins_takes_picks_and_the_sampler() -> None:
         {"x": [0.3, 0.3, 0.4], "y": [0.8, 0.6]},
         {"x": ["a", "b", "c"]},
         picks={"x": 2},
-        sampler="sigmoid",
+        normalised=False,
     )
     assert found["x"].chosen_names == ("a", "c")  # the first listed of a tie is kept
     assert found["x"].runner_up_name == "b"

@@ -13,10 +13,11 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
+from nasiam_dsl.data.datasets import DatasetEntry, Transform, register_dataset
 from nasiam_dsl.data.errors import DatasetError
 from nasiam_dsl.data.info import DatasetInfo
 
-EMBEDDED_PATH = Path(__file__).with_name("embedded") / "mnist5k.npz"
+EMBEDDED_PATH = Path(__file__).with_name("mnist5k.npz")
 _SPLITS = ("train", "test")
 
 
@@ -86,3 +87,21 @@ class EmbeddedDataset(Dataset):
         image = Image.fromarray(self.data[index, 0].numpy())
         label = int(self.targets[index])
         return (self.transform(image) if self.transform else image), label
+
+
+def _embedded_path(root: Path | None) -> Path:
+    """The shipped file by default; ``root`` may name another npz or a folder holding one."""
+    if root is None:
+        return EMBEDDED_PATH
+    return root if root.suffix == ".npz" else root / EMBEDDED_PATH.name
+
+
+def _load_embedded(root: Path | None, split: str, transform: Transform | None, _dl: bool):
+    return EmbeddedDataset(split, transform, _embedded_path(root))
+
+
+def _embedded_info(root: Path | None) -> DatasetInfo:
+    return embedded_info(_embedded_path(root))
+
+
+register_dataset("embedded", DatasetEntry(_load_embedded, _embedded_info))
