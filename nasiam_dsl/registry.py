@@ -16,17 +16,52 @@ OpKind = Literal["layer", "norm", "act"]
 
 @dataclass(frozen=True)
 class Option:
-    """A keyword option of an op: its type, default and, for enums, the allowed values."""
+    """A keyword option of an op: its type, default and, for enums, the allowed values;
+    `odd`: an odd positive integer (a window that keeps the feature size)."""
 
     type: type | tuple[type, ...]
     default: Any
     choices: tuple[Any, ...] | None = None
     doc: str = ""
+    odd: bool = False
+
+
+Count = Callable[[int, Mapping[str, Any]], int]  # (width, options) -> a number
+
+
+def _nothing(width: int, options: Mapping[str, Any]) -> int:
+    return 0
+
+
+def _affine(width: int, options: Mapping[str, Any]) -> int:
+    return 2 * width if options.get("affine", True) else 0
+
+
+def _per_feature(n: int) -> Count:
+    return lambda width, options: n * width
+
+
+def _window(width: int, options: Mapping[str, Any]) -> int:
+    return int(options.get("kernel", 3)) * width
+
+
+def _built_params(factory: Callable[..., Any], takes_width: bool) -> Count:
+    """Parameters of a user op: its factory's module, built as the compiler builds it."""
+
+    def count(width: int, options: Mapping[str, Any]) -> int:
+        module = factory(*((width,) if takes_width else ()), **options)
+        return sum(p.numel() for p in module.parameters())
+
+    return count
 
 
 @dataclass(frozen=True)
 class OpSpec:
-    """What the language knows of an op."""
+    """What the language knows of an op, in one entry: how it reads (kind, options), what it
+    costs (`params`, `flops`, read by `nasiam compile` and the constraints), how it builds
+    (`builds`: the module the compiler makes, given the options as keywords (`renamed` where
+    a keyword differs) and, for a norm, the width first) and how an exported head writes it
+    (`exports`: the plain PyTorch class, when `builds` is a faster twin of one)."""
 
     name: str
     kind: OpKind
@@ -35,6 +70,25 @@ class OpSpec:
     takes_width: bool = False
     param_free: bool = True  # the one place that says whether the op has parameters
     factory: Callable[..., Any] | None = None  # user ops: factory(**options) -> nn.Module
+    builds: str | None = None  # "module:Class", imported by the compiler only
+    renamed: Mapping[str, str] = field(default_factory=dict)  # option -> constructor keyword
+    exports: str | None = None  # "torch.nn:Class" an exported head uses instead of `builds`
+    per_feature: bool = False  # output feature j depends on input feature j only
+    zero: bool = False  # outputs exactly 0: a choice may skip computing it
+    params: Count = _nothing  # parameters at `width` features
+    flops: Count | None = None  # FLOPs per sample; None: 1 per feature (act), 0 (others)
+
+    def __post_init__(self) -> None:
+        if self.factory is not None:  # a user op: count its module, 1 FLOP per feature
+            if self.params is _nothing:
+                object.__setattr__(self, "params", _built_params(self.factory, self.kind == "norm"))
+            if self.flops is None:
+                object.__setattr__(self, "flops", _per_feature(1))
+
+    def cost(self, width: int, options: Mapping[str, Any]) -> tuple[int, int]:
+        """(parameters, FLOPs per sample) of the op on `width` features."""
+        flops = self.flops or (_per_feature(1) if self.kind == "act" else _nothing)
+        return self.params(width, options), flops(width, options)
 
 
 _OPS: dict[str, OpSpec] = {}
@@ -50,7 +104,8 @@ def register_op(spec: OpSpec, *, replace: bool = False) -> OpSpec:
 
 def register_activation(name: str, factory: Callable[..., Any], doc: str = "") -> OpSpec:
     """Register a user activation: `factory()` returns an `nn.Module` (elementwise)."""
-    return register_op(OpSpec(name, "act", doc or f"user activation {name}", factory=factory))
+    spec = OpSpec(name, "act", doc or f"user activation {name}", factory=factory, per_feature=True)
+    return register_op(spec)
 
 
 def unregister_op(name: str) -> None:
@@ -78,6 +133,7 @@ NO_NORM = "none"
 EMPTY_CANDIDATE = {"act": "identity", "norm": NO_NORM}
 
 _BOOL = Option(bool, True)
+_WINDOW = Option(int, 3, doc="odd window size", odd=True)
 
 for _spec in (
     OpSpec(
@@ -88,19 +144,36 @@ for _spec in (
         takes_width=True,
         param_free=False,
     ),
-    OpSpec("identity", "layer", "passes its input through (a skip connection)"),
-    OpSpec("zero", "layer", "outputs zeros: removes an edge; costs nothing in a choice"),
+    OpSpec(
+        "identity",
+        "layer",
+        "passes its input through (a skip connection)",
+        builds="torch.nn:Identity",
+        per_feature=True,
+    ),
+    OpSpec(
+        "zero",
+        "layer",
+        "outputs zeros: removes an edge; costs nothing in a choice",
+        builds="nasiam_dsl.compile.ops:Zero",
+        per_feature=True,
+        zero=True,
+    ),
     OpSpec(
         "avgpool",
         "layer",
         "1-D average pool along the feature axis (NASiam): stride 1, same size, count_include_pad",
-        {"kernel": Option(int, 3, doc="odd window size")},
+        {"kernel": _WINDOW},
+        builds="nasiam_dsl.compile.ops:AvgPool",
+        flops=_window,
     ),
     OpSpec(
         "maxpool",
         "layer",
         "1-D max pool along the feature axis (NASiam): stride 1, same size",
-        {"kernel": Option(int, 3, doc="odd window size")},
+        {"kernel": _WINDOW},
+        builds="nasiam_dsl.compile.ops:MaxPool",
+        flops=_window,
     ),
     OpSpec(
         "bn",
@@ -108,6 +181,10 @@ for _spec in (
         "BatchNorm1d over features",
         {"affine": _BOOL, "eps": Option(float, 1e-5), "momentum": Option(float, 0.1)},
         param_free=False,
+        builds="torch.nn:BatchNorm1d",
+        per_feature=True,
+        params=_affine,
+        flops=_per_feature(2),  # a scale and a shift: its inference form
     ),
     OpSpec(
         "layernorm",
@@ -115,17 +192,49 @@ for _spec in (
         "LayerNorm over features",
         {"affine": _BOOL, "eps": Option(float, 1e-5)},
         param_free=False,
+        builds="torch.nn:LayerNorm",
+        renamed={"affine": "elementwise_affine"},
+        params=_affine,
+        flops=_per_feature(5),  # statistics, scale, shift
     ),
-    OpSpec(NO_NORM, "norm", "no normalisation (only inside a norm choice)"),
-    OpSpec("relu", "act", "ReLU"),
-    OpSpec("gelu", "act", "GELU", {"approximate": Option(str, "none", ("none", "tanh"))}),
-    OpSpec("silu", "act", "SiLU (swish)"),
-    OpSpec("elu", "act", "ELU", {"alpha": Option(float, 1.0)}),
-    OpSpec("hardswish", "act", "Hardswish"),
-    OpSpec("leaky_relu", "act", "LeakyReLU", {"negative_slope": Option(float, 0.01)}),
-    OpSpec("mish", "act", "Mish"),
-    OpSpec("tanh", "act", "Tanh"),
-    OpSpec("sigmoid", "act", "Sigmoid"),
+    OpSpec(
+        NO_NORM,
+        "norm",
+        "no normalisation (only inside a norm choice)",
+        builds="torch.nn:Identity",
+        per_feature=True,
+    ),
+    OpSpec("relu", "act", "ReLU", builds="torch.nn:ReLU", per_feature=True),
+    OpSpec(
+        "gelu",
+        "act",
+        "GELU",
+        {"approximate": Option(str, "none", ("none", "tanh"))},
+        builds="torch.nn:GELU",
+        per_feature=True,
+    ),
+    OpSpec("silu", "act", "SiLU (swish)", builds="torch.nn:SiLU", per_feature=True),
+    OpSpec(
+        "elu",
+        "act",
+        "ELU",
+        {"alpha": Option(float, 1.0)},
+        builds="nasiam_dsl.compile.ops:ELU",
+        exports="torch.nn:ELU",
+        per_feature=True,
+    ),
+    OpSpec("hardswish", "act", "Hardswish", builds="torch.nn:Hardswish", per_feature=True),
+    OpSpec(
+        "leaky_relu",
+        "act",
+        "LeakyReLU",
+        {"negative_slope": Option(float, 0.01)},
+        builds="torch.nn:LeakyReLU",
+        per_feature=True,
+    ),
+    OpSpec("mish", "act", "Mish", builds="torch.nn:Mish", per_feature=True),
+    OpSpec("tanh", "act", "Tanh", builds="torch.nn:Tanh", per_feature=True),
+    OpSpec("sigmoid", "act", "Sigmoid", builds="torch.nn:Sigmoid", per_feature=True),
 ):
     register_op(_spec)
 

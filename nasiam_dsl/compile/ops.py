@@ -16,7 +16,6 @@ slicing weights and BatchNorm statistics instead of building smaller modules.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import torch
@@ -25,16 +24,18 @@ from torch import Tensor, nn
 
 from nasiam_dsl import registry
 from nasiam_dsl.compile import kernels
-from nasiam_dsl.compile.plan import Linear, Op
+from nasiam_dsl.lang.plan import Linear, Op
+from nasiam_dsl.names import import_object
 
 __all__ = [
+    "ELU",
+    "AvgPool",
     "Dense",
     "FeaturePool",
+    "MaxPool",
     "Zero",
     "is_per_feature",
-    "make_act",
     "make_layer",
-    "make_norm",
     "narrow_forward",
 ]
 
@@ -74,6 +75,20 @@ class FeaturePool(nn.Module):
         return f"{self.kind}, kernel={self.kernel}"
 
 
+class AvgPool(FeaturePool):
+    """`avgpool`: padded zeros counted, as NASiam's pool."""
+
+    def __init__(self, kernel: int = 3) -> None:
+        super().__init__("avg", kernel)
+
+
+class MaxPool(FeaturePool):
+    """`maxpool`."""
+
+    def __init__(self, kernel: int = 3) -> None:
+        super().__init__("max", kernel)
+
+
 class Zero(nn.Module):
     """Outputs zeros of its input's shape (a removed edge)."""
 
@@ -88,20 +103,6 @@ class ELU(nn.ELU):
         return kernels.elu(x, self.alpha)
 
 
-_ACTS = {
-    "relu": lambda o: nn.ReLU(),
-    "gelu": lambda o: nn.GELU(approximate=o.get("approximate", "none")),
-    "silu": lambda o: nn.SiLU(),
-    "elu": lambda o: ELU(alpha=float(o.get("alpha", 1.0))),
-    "hardswish": lambda o: nn.Hardswish(),
-    "leaky_relu": lambda o: nn.LeakyReLU(float(o.get("negative_slope", 0.01))),
-    "mish": lambda o: nn.Mish(),
-    "tanh": lambda o: nn.Tanh(),
-    "sigmoid": lambda o: nn.Sigmoid(),
-    "identity": lambda o: nn.Identity(),
-}
-
-
 def _spec(op: Op) -> registry.OpSpec:
     spec = registry.get_op(op.name)
     if spec is None:
@@ -109,70 +110,44 @@ def _spec(op: Op) -> registry.OpSpec:
     return spec
 
 
-def make_act(op: Op) -> nn.Module:
-    """An activation module (never in place); user activations via their `factory`."""
-    spec = _spec(op)
-    if spec.factory is not None:
-        return spec.factory(**op.opts)
-    return _ACTS[op.name](op.opts)
-
-
-def make_norm(op: Op, width: int) -> nn.Module:
-    """`bn` -> BatchNorm1d, `layernorm` -> LayerNorm, `none` -> Identity; user norms are
-    built as `factory(width, **options)`."""
-    spec = _spec(op)
-    o = op.opts
-    if spec.factory is not None:
-        return spec.factory(width, **o)
-    if op.name == "bn":
-        return nn.BatchNorm1d(width, eps=o["eps"], momentum=o["momentum"], affine=o["affine"])
-    if op.name == "layernorm":
-        return nn.LayerNorm(width, eps=o["eps"], elementwise_affine=o["affine"])
-    if op.name == registry.NO_NORM:
-        return nn.Identity()
-    raise KeyError(f"{op.name!r} is not a norm")
-
-
 def make_layer(op: Op, width: int) -> nn.Module:
-    """Any non-linear-layer op of a pipeline (layers, norms, activations)."""
-    if op.kind == "act":
-        return make_act(op)
-    if op.kind == "norm":
-        return make_norm(op, width)
+    """The module of any op of a pipeline but `linear`, as its registry entry says: `builds`
+    (or a user op's `factory`) given the options, a norm its width first; every module knows
+    whether it is `per_feature`. Activations are never in place: a choice feeds one input
+    to several candidates."""
     spec = _spec(op)
+    args = (width,) if op.kind == "norm" else ()
     if spec.factory is not None:
-        return spec.factory(**op.opts)
-    if op.name == "identity":
-        return nn.Identity()
-    if op.name == "zero":
-        return Zero()
-    if op.name in ("avgpool", "maxpool"):
-        return FeaturePool(op.name[:3], op.opts.get("kernel", 3))
-    raise KeyError(f"no module for op {op.name!r}")
+        module = spec.factory(*args, **op.opts)
+    elif spec.builds is not None:
+        cls = import_object(spec.builds, kind="op module")
+        module = cls(*args, **{spec.renamed.get(k, k): v for k, v in op.opts.items()})
+    else:
+        raise KeyError(f"no module for op {op.name!r}")
+    if not hasattr(module, "per_feature"):
+        module.per_feature = spec.per_feature
+    return module
 
 
 def make_dense(stage: Linear, in_width: int) -> Dense:
     return Dense(in_width, max(stage.widths), stage.bias)
 
 
-_PER_FEATURE = (nn.BatchNorm1d, nn.Identity, Zero, *(type(f({})) for f in _ACTS.values()))
-
-
 def is_per_feature(module: nn.Module) -> bool:
-    """True when output feature j depends on input feature j only (masks commute with it)."""
-    return isinstance(module, _PER_FEATURE) or bool(getattr(module, "per_feature", False))
+    """True when output feature j depends on input feature j only (masks commute with it):
+    what the op's registry entry says (`make_layer` marks every module it builds)."""
+    return bool(getattr(module, "per_feature", False))
 
 
 def bn_forward(bn: nn.BatchNorm1d, x: Tensor, start: int, n: int, *, count: bool = True) -> Tensor:
     """`bn` applied to features `start:start+n` of its width, as `BatchNorm1d.forward` does
     (running statistics of those features updated in place; `count`: advance the batch count).
 
-    A training `SyncedBatchNorm1d` (DDP with `--sync-bn`) takes its statistics over every
-    rank, as its own forward does. Such a layer exists only once `backbones.norm` is imported,
-    so the module is looked up, not imported (compile stays free of torchvision)."""
-    norm = sys.modules.get("nasiam_dsl.backbones.norm")
-    synced = norm is not None and bn.training and isinstance(bn, norm.SyncedBatchNorm1d)
-    batch_norm = norm.synced_batch_norm if synced else F.batch_norm
+    A training BatchNorm layer that brings its own functional form (`batch_norm`: the
+    synchronised BatchNorm of DDP with `--sync-bn`) takes its statistics that way, as its own
+    forward does."""
+    own = getattr(bn, "batch_norm", None)
+    batch_norm = own if bn.training and own is not None else F.batch_norm
     sl = slice(start, start + n)
     factor = 0.0 if bn.momentum is None else bn.momentum
     if bn.training and bn.track_running_stats and bn.num_batches_tracked is not None:

@@ -13,16 +13,19 @@ the keys of `build_heads()` in the generated file.
 
 from __future__ import annotations
 
+import functools
 import keyword
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from torch import Tensor, nn
 
+from nasiam_dsl import registry
 from nasiam_dsl.compile.build import HeadNet
 from nasiam_dsl.compile.keys import module_key
 from nasiam_dsl.compile.mixed import CombineSource, HeadModule, PipelineModule, RefSource
-from nasiam_dsl.compile.ops import ELU, Dense, FeaturePool, Zero
+from nasiam_dsl.compile.ops import AvgPool, Dense, FeaturePool, MaxPool, Zero
+from nasiam_dsl.names import import_object
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = ["HeadsSource", "heads_source"]
@@ -109,12 +112,35 @@ def _quoted(text: str) -> str:
     return '"' + text + '"'
 
 
-def _gelu(approximate: str) -> str:
-    return "nn.GELU()" if approximate == "none" else f"nn.GELU(approximate={_quoted(approximate)})"
+def _literal(value: object) -> str:
+    return _quoted(value) if isinstance(value, str) else repr(value)
 
 
-def _plain(kind: str, constructor: str) -> Callable[[nn.Module], Layer]:
-    return lambda _m: Layer(kind, constructor)
+@functools.cache
+def _registry_ops() -> dict[type, tuple[registry.OpSpec, str]]:
+    """Module class -> (its op's registry entry, the `torch.nn` class an export writes),
+    for every built-in op the compiler builds from `torch.nn` or a twin of it."""
+    found: dict[type, tuple[registry.OpSpec, str]] = {}
+    for spec in registry.all_ops():
+        target = spec.exports or spec.builds
+        if spec.factory is not None or target is None or not target.startswith("torch.nn:"):
+            continue
+        found[import_object(spec.builds)] = (spec, target.partition(":")[2])  # type: ignore[arg-type]
+    return found
+
+
+def _from_registry(m: nn.Module) -> Rendered:
+    """An op's module written as `nn.Class(options)`: the options that differ from their
+    defaults, read off the module's attributes (the constructor's keywords)."""
+    spec, cls = _registry_ops()[type(m)]
+    if cls == "Identity":
+        return None
+    args = [
+        f"{name}={_literal(getattr(m, spec.renamed.get(name, name)))}"
+        for name, option in spec.options.items()
+        if getattr(m, spec.renamed.get(name, name)) != option.default
+    ]
+    return Layer(spec.name, f"nn.{cls}({', '.join(args)})")
 
 
 # exact module types only: a user op subclassing a standard one may compute something else
@@ -122,23 +148,20 @@ _RENDERERS: dict[type[nn.Module], Callable[[nn.Module], Rendered]] = {
     Dense: _linear,
     nn.BatchNorm1d: _batch_norm,
     nn.LayerNorm: _layer_norm,
+    AvgPool: _pool,
+    MaxPool: _pool,
     FeaturePool: _pool,
     Zero: lambda _m: Inline("torch.zeros_like({x})", ("torch",)),
     nn.Identity: lambda _m: None,
-    nn.ReLU: _plain("relu", "nn.ReLU()"),
-    nn.SiLU: _plain("silu", "nn.SiLU()"),
-    nn.Hardswish: _plain("hardswish", "nn.Hardswish()"),
-    nn.Mish: _plain("mish", "nn.Mish()"),
-    nn.Tanh: _plain("tanh", "nn.Tanh()"),
-    nn.Sigmoid: _plain("sigmoid", "nn.Sigmoid()"),
-    nn.GELU: lambda m: Layer("gelu", _gelu(m.approximate)),
-    ELU: lambda m: Layer("elu", "nn.ELU()" if m.alpha == 1.0 else f"nn.ELU(alpha={m.alpha!r})"),
-    nn.ELU: lambda m: Layer("elu", "nn.ELU()" if m.alpha == 1.0 else f"nn.ELU(alpha={m.alpha!r})"),
-    nn.LeakyReLU: lambda m: Layer(
-        "leaky_relu",
-        "nn.LeakyReLU()" if m.negative_slope == 0.01 else f"nn.LeakyReLU({m.negative_slope!r})",
-    ),
 }
+
+
+def _renderer(m: nn.Module) -> Callable[[nn.Module], Rendered] | None:
+    """How a module is written: a layer's own renderer, else its op's registry entry."""
+    found = _RENDERERS.get(type(m))
+    if found is None and type(m) in _registry_ops():
+        return _from_registry
+    return found
 
 
 @dataclass
@@ -201,7 +224,7 @@ def _flatten(pipe: PipelineModule) -> tuple[nn.Module, list[nn.Module]]:
 
 
 def _render(module: nn.Module, where: str) -> Rendered:
-    renderer = _RENDERERS.get(type(module))
+    renderer = _renderer(module)
     if renderer is None:
         raise UsageProblem(
             f"{where}: {type(module).__name__} is not a standard PyTorch module, so this head "

@@ -170,13 +170,13 @@ class NodeChecks(OptionChecks):
                 positional[0].pos,
                 "only `linear` changes the width",
             )
-        if call.name in ("avgpool", "maxpool"):
-            kernel = kw_value(kwargs, "kernel", 3)
-            if isinstance(kernel, int) and (kernel < 1 or kernel % 2 == 0):
+        for name, option in spec.options.items():
+            value = kw_value(kwargs, name, option.default)
+            if option.odd and isinstance(value, int) and (value < 1 or value % 2 == 0):
                 self.error(
-                    f"pool kernel must be odd and positive, got {kernel}",
+                    f"{call.name} {name} must be odd and positive, got {value}",
                     call.pos,
-                    "the pool keeps the feature size: kernel 3, 5, ...",
+                    f"the {call.name} keeps the feature size: {name} 3, 5, ...",
                 )
 
     def width_arg(self, arg: ast.Argument) -> None:

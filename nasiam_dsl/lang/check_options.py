@@ -91,7 +91,8 @@ class OptionChecks:
                 )
                 continue
             spec = registry.get_op(item.name)
-            allowed = registry.op_names(kind) + (["identity"] if kind == "act" else [])
+            empty = registry.EMPTY_CANDIDATE["act"]  # `act{relu, identity}`: no activation
+            allowed = registry.op_names(kind) + ([empty] if kind == "act" else [])
             if spec is None or item.name not in allowed:
                 what = "activation" if kind == "act" else "norm"
                 self.error(
@@ -108,7 +109,7 @@ class OptionChecks:
         spec = registry.get_op(item.name)
         if spec is None:
             return None
-        return "act" if item.name == "identity" else spec.kind
+        return "act" if item.name == registry.EMPTY_CANDIDATE["act"] else spec.kind
 
     def check_kwargs(self, spec: registry.OpSpec, kwargs: list[ast.KwArg], pos) -> None:
         seen = set()

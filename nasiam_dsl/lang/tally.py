@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from nasiam_dsl import registry
 from nasiam_dsl.lang.plan import (
@@ -51,22 +51,15 @@ class Tally:
 
 
 def op_tally(op: Op, width: int) -> Tally:
+    """An op's parameters, FLOPs and count at `width` features, as its registry entry says
+    (`OpSpec.cost`); an `identity` activation or a `none` norm is no op at all."""
     if op.is_empty:
-        return Tally()  # `act{identity}`, `norm{none}`: no op at all
+        return Tally()
     spec = registry.get_op(op.name)
-    o = op.opts
-    ops = Counter({op.name: 1})
-    if spec is not None and spec.factory is not None:
-        return Tally(_user_op_params(spec, op, width), width, ops)
-    if op.kind == "act":
-        return Tally(0, 0 if op.name == "identity" else width, ops)
-    if op.name == "bn":
-        return Tally(2 * width if o["affine"] else 0, 2 * width, ops)
-    if op.name == "layernorm":
-        return Tally(2 * width if o["affine"] else 0, 5 * width, ops)
-    if op.name in ("avgpool", "maxpool"):
-        return Tally(0, int(o.get("kernel", 3)) * width, ops)
-    return Tally(0, 0, ops)  # identity, zero, none
+    if spec is None:
+        return Tally(0, 0, Counter({op.name: 1}))
+    params, flops = spec.cost(width, op.opts)
+    return Tally(params, flops, Counter({op.name: 1}))
 
 
 def evaluate(plan: Plan, policy: Policy) -> dict[str, dict[str, Tally]]:
@@ -80,14 +73,6 @@ def node_tally(
     """One node's tally and output width in the architecture `decisions` select, its inputs
     `widths` wide."""
     return _Evaluator(plan, decisions).pipeline(pipeline, widths)
-
-
-def _user_op_params(spec: registry.OpSpec, op: Op, width: int) -> int:
-    """Parameters of a user op: its factory's module, built as the compiler builds it."""
-    assert spec.factory is not None
-    args: tuple[Any, ...] = (width,) if op.kind == "norm" else ()
-    module = spec.factory(*args, **op.opts)
-    return sum(p.numel() for p in module.parameters())
 
 
 class _Evaluator:

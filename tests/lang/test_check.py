@@ -183,7 +183,7 @@ def test_width_out_of_range():
 
 def test_pool_kernel_must_be_odd():
     d = the_error(space("z = avgpool(x, kernel=4)"))
-    assert d.message == "pool kernel must be odd and positive, got 4"
+    assert d.message == "avgpool kernel must be odd and positive, got 4"
     assert result(space("z = maxpool(x, kernel=5)")).ok
 
 
