@@ -70,9 +70,9 @@ def _members(name: str, record: dict, scratch: Path):
     from nasiam_dsl.compare import Candidate
     from nasiam_dsl.compare.summary import Row, Summary
     from nasiam_dsl.compile.count import genotype_tallies
-    from nasiam_dsl.compile.plan import plan_document
     from nasiam_dsl.compile.sample import sample_members
     from nasiam_dsl.lang import parse_file, print_document
+    from nasiam_dsl.lang.plan import plan_document
     from nasiam_dsl.lang.same import architecture_hash
 
     s = SETTINGS[name]

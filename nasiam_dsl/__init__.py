@@ -15,9 +15,8 @@ members of a space (`nasiam_dsl.compile.sample.sample_members`), and `nasiam.com
 compiler package (`nasiam_dsl.compile`). Both are imported on first use: they bring torch.
 """
 
-__version__ = "0.1.0"
-
 from nasiam_dsl.api import SearchResult, TrainResult, evaluate, load, search, to_text, train
+from nasiam_dsl.version import __version__
 
 __all__ = [
     "SearchResult",

@@ -45,13 +45,14 @@ from nasiam_dsl.lang import ast, check_or_raise, parse, parse_file, print_docume
 from nasiam_dsl.lang.parser import read_source
 from nasiam_dsl.membership import membership
 from nasiam_dsl.pin import pin
+from nasiam_dsl.run.layout import RunFiles
 
 if TYPE_CHECKING:  # torch is imported by the functions that need it, not by this module
     from nasiam_dsl.compile import FixedNet, Supernet
     from nasiam_dsl.export.run_export import ExportResult
     from nasiam_dsl.run.build import Run
     from nasiam_dsl.run.config import RunConfig
-    from nasiam_dsl.run.evaluation import EvalResult, ProbeSettings
+    from nasiam_dsl.run.evaluation import EvalResult
 
 __all__ = [
     "EvalResult",
@@ -64,6 +65,7 @@ __all__ = [
     "load",
     "membership",
     "pin",
+    "run_config",
     "search",
     "start_run",
     "to_text",
@@ -185,7 +187,7 @@ def search(
     >>> import shutil; shutil.rmtree(tmp)
     """
     run, cfg = _start("search", config, overrides)
-    text = _read(run.run_dir / "genotype.nas")
+    text = _read(RunFiles(run.run_dir).genotype)
     if text is None:  # another rank of a distributed run: derive what rank 0 wrote
         text = print_document(run.side.derive(run.epoch, run.step))
     return SearchResult(run.run_dir, cfg, _metrics(run.run_dir), run.stop_reason, parse(text), text)
@@ -201,30 +203,16 @@ def train(
     return TrainResult(run.run_dir, cfg, _metrics(run.run_dir), run.stop_reason)
 
 
-def evaluate(
-    run_dir: str | os.PathLike[str],
-    random_init: bool = False,
-    *,
-    k: int = 200,
-    probe_epochs: int = 100,
-    max_train: int | None = None,
-    device: str = "cpu",
-    probe: ProbeSettings | None = None,
-) -> EvalResult:
-    """kNN and linear-probe accuracy of a run's backbone (`random_init`: the same backbone
-    untrained, the baseline), as `nasiam eval` reports them. `probe` chooses the linear
-    protocol (default: the fast probe with `probe_epochs`)."""
+def evaluate(run_dir: str | os.PathLike[str], **options: Any) -> EvalResult:
+    """kNN and linear-probe accuracy of a run's backbone, as `nasiam eval` reports them.
+
+    `options` are `run.evaluation.evaluate_run`'s, declared there once: `random_init` (the
+    same backbone untrained, the baseline), `k`, `probe_epochs`, `max_train`, `device`, and
+    `probe` (`ProbeSettings`: the linear protocol; default the fast probe).
+    """
     from nasiam_dsl.run.evaluation import evaluate_run
 
-    return evaluate_run(
-        Path(run_dir),
-        random_init=random_init,
-        k=k,
-        probe_epochs=probe_epochs,
-        max_train=max_train,
-        device=device,
-        probe=probe,
-    )
+    return evaluate_run(Path(run_dir), **options)
 
 
 def start_run(
@@ -241,7 +229,7 @@ def start_run(
     A resumed run keeps its own config but `changes` (`run.resolve.resume_changes` checks
     them: more `epochs`, another `device`, ...)."""
     from nasiam_dsl.run.runner import start
-    from nasiam_dsl.run.ui import RichUI
+    from nasiam_dsl.ui import RichUI
 
     ui = ui if ui is not None else RichUI(quiet=True)
     return start(
@@ -264,16 +252,30 @@ def export(
 
 
 def _start(command: str, config: Any, overrides: Mapping[str, Any]):
-    cfg = _config(command, config, overrides)
+    cfg = run_config(command, config, overrides)
     return start_run(cfg), cfg
 
 
-def _config(command: str, config: Any, overrides: Mapping[str, Any]) -> RunConfig:
-    """The one merge (`run/resolve.py`): defaults < `config` < `overrides`."""
-    from nasiam_dsl.run.config import RunConfig
-    from nasiam_dsl.run.resolve import base_mapping, resolve
+def run_config(
+    command: str,
+    config: RunConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    origin: str | None = None,
+) -> RunConfig:
+    """The config a `command` ("search" or "train") run uses: defaults < `config` (as in
+    `search`) < `overrides`, every problem named by its option (`UsageProblem`), and what
+    the run will use written out (a train run's standard heads, the framework's options,
+    the augmentation). The one way a config is built: `nasiam search/train/compare` call it.
 
-    return RunConfig.model_validate(resolve(command, base_mapping(config), overrides))
+    >>> cfg = run_config("train", None, {"framework": "byol"})
+    >>> Path(cfg.spec).name, cfg.framework_options["momentum_base"]
+    ('byol.nas', 0.99)
+    """
+    from nasiam_dsl.run.configure import build_config
+    from nasiam_dsl.run.resolve import base_mapping
+
+    return build_config(command, base_mapping(config), overrides, origin=origin)
 
 
 def _read(path: Path) -> str | None:
@@ -281,7 +283,7 @@ def _read(path: Path) -> str | None:
 
 
 def _metrics(run_dir: Path) -> list[dict[str, Any]]:
-    text = _read(run_dir / "metrics.jsonl") or ""
+    text = _read(RunFiles(run_dir).metrics) or ""
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 

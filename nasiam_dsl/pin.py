@@ -27,6 +27,7 @@ from nasiam_dsl.lang.walk import (
     ChoiceSite,
     is_open,
     iter_choices,
+    keeps,
     keyed,
     pipeline_choices,
     resolve_set,
@@ -125,7 +126,7 @@ def _candidate(
     layers; among equal candidates of an op choice, the first whose own decisions are
     `given` (else the first)."""
     count = len(candidate_texts(choice, scope.lets))
-    pick = choice.pick if isinstance(choice, ast.Combine) else None
+    pick = keeps(choice)  # type: ignore[arg-type]
     if isinstance(value, bool):
         return None
     if isinstance(choice, ast.Combine) and choice.mode == DEPTH and choice.depths is not None:
@@ -133,14 +134,14 @@ def _candidate(
         depth = int(text) if text.isdigit() else None
         return (choice.depths.index(depth),) if depth in choice.depths else None
     if isinstance(value, int):
-        if 0 <= value < count and (pick or 1) == 1:
+        if 0 <= value < count and pick == 1:
             return (value,)
         return None
     try:
         found = _by_text(choice, value, scope, given)
     except (DSLError, ValueError):
         found = None
-    if found is None and value.strip().isdigit() and (pick or 1) == 1:
+    if found is None and value.strip().isdigit() and pick == 1:
         index = int(value.strip())
         found = (index,) if index < count else None
     return found

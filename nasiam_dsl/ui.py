@@ -68,7 +68,7 @@ class RichUI:
         table.add_column("p", justify="right")
         probabilities = run.side.probabilities()
         if probabilities and not self.labels:
-            from nasiam_dsl.show.choices import candidate_names
+            from nasiam_dsl.membership.chosen import candidate_names
 
             self.labels = candidate_names(run.doc)
         for key, probs in probabilities.items():

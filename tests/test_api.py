@@ -60,13 +60,29 @@ def test_config_sources(tmp_path: Path) -> None:
     settings = tiny(tmp_path)
     toml = tmp_path / "run.toml"
     toml.write_text('epochs = 7\n[data]\nlimit = 100\ndataset = "embedded"\n')
-    cfg = api._config("search", toml, {"spec": Path(settings["spec"]), "data": {"limit": 5}})
+    cfg = api.run_config("search", toml, {"spec": Path(settings["spec"]), "data": {"limit": 5}})
     assert cfg.epochs == 7 and cfg.data.limit == 5 and cfg.data.dataset == "embedded"
     assert cfg.spec == settings["spec"]
-    cfg = api._config("train", Path(settings["spec"]), {})
+    cfg = api.run_config("train", Path(settings["spec"]), {})
     assert cfg.command == "train" and cfg.spec == settings["spec"]
-    cfg = api._config("search", RunConfig.model_validate(settings), {"seed": 3})
+    cfg = api.run_config("search", RunConfig.model_validate(settings), {"seed": 3})
     assert cfg.seed == 3 and cfg.backbone_options == {"width": 4}
+
+
+def test_the_cli_builds_its_config_with_the_api(tmp_path: Path) -> None:
+    """One builder: `--print-config` writes what `api.run_config` gives, framework options,
+    standard heads and augmentation included."""
+    from click.testing import CliRunner
+
+    from nasiam_dsl.cli import main
+    from nasiam_dsl.run.resolve import config_toml
+
+    args = ["train", "--framework", "byol", "--epochs", "3", "--lr", "0.01", "--print-config"]
+    printed = CliRunner().invoke(main, args)
+    assert printed.exit_code == 0, printed.output
+    cfg = api.run_config("train", None, {"framework": "byol", "epochs": 3, "optim": {"lr": 0.01}})
+    assert printed.output == config_toml(cfg)
+    assert Path(cfg.spec).name == "byol.nas" and cfg.framework_options["momentum_base"] == 0.99
 
 
 def test_search_refuses_a_genotype(tmp_path: Path) -> None:

@@ -196,7 +196,7 @@ def _backbone_dim(base: dict[str, Any], kw: dict[str, Any]) -> int:
     from nasiam_dsl.names import UnknownNameError
     from nasiam_dsl.run.evaluation import config_dataset_info
 
-    config = validated_config({**base, "command": "train", "spec": "-"}, kw)
+    config = validated_config({**base, "spec": "-"}, kw)
     try:
         backbone = build_backbone(
             config.backbone,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.table import Table
@@ -59,14 +60,23 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
         out.print(f"{len(files)} file(s) left unchanged")
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def backbone_dim_option(default: int | None, purpose: str) -> Callable[[F], F]:
+    """`--backbone-dim`, the width of the backbone feature, as every language command takes it."""
+    return click.option(
+        "--backbone-dim",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=default is not None,
+        help=f"Width of the backbone feature (512: ResNet-18, 2048: ResNet-50), {purpose}.",
+    )
+
+
 @main.command(name="check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--backbone-dim",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Resolve `backbone` widths (e.g. 512 for ResNet-18) to check them too.",
-)
+@backbone_dim_option(None, "to check the widths `backbone` resolves to")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
     "--space",
@@ -132,18 +142,12 @@ def _show_default(value: Any) -> str:
 
 @main.command(name="compile")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option(
-    "--backbone-dim",
-    type=click.IntRange(min=1),
-    default=512,
-    show_default=True,
-    help="Width of the backbone feature (512: ResNet-18, 2048: ResNet-50).",
-)
+@backbone_dim_option(512, "for its widths, parameters and FLOPs")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @user_errors
 def compile_cmd(file: Path, backbone_dim: int, as_json: bool) -> None:
     """Compile a space (supernet) or genotype (fixed net) and report its size."""
-    from nasiam_dsl.compile import build_report, render_report
+    from nasiam_dsl.compile.report import build_report, render_report
 
     file = spec_path(file)  # a path, or a shipped space by name
     doc = parse_file(file)
@@ -168,13 +172,7 @@ def compile_cmd(file: Path, backbone_dim: int, as_json: bool) -> None:
     default=None,
     help="Write DIR/sample-01.nas ... (default: print them).",
 )
-@click.option(
-    "--backbone-dim",
-    type=click.IntRange(min=1),
-    default=512,
-    show_default=True,
-    help="Width of the backbone feature, for `backbone` widths and params/FLOPs constraints.",
-)
+@backbone_dim_option(512, "for `backbone` widths and params/FLOPs constraints")
 @user_errors
 def sample(space: Path, count: int, seed: int, out_dir: Path | None, backbone_dim: int) -> None:
     """Draw N distinct members of SPACE as genotype files, uniformly and reproducibly.

@@ -11,6 +11,7 @@ from nasiam_dsl.cli.app import main, out, print_nas, user_errors
 from nasiam_dsl.cli.genotype_cmds import raise_unless_member_of
 from nasiam_dsl.cli.run_common import config_dict, execute, run_options
 from nasiam_dsl.resources import spec_path
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.usage import UsageProblem
 
 
@@ -36,11 +37,11 @@ def search(space: Path | None, **kw: Any) -> None:
             raise UsageProblem("--seeds starts new runs; it does not go with --resume")
         _search_seeds(config, kw)
         return
-    from nasiam_dsl.run.ui import print_decisions
+    from nasiam_dsl.ui import print_decisions
 
     run = execute(config, kw, "search")
     if run.dist.is_main:
-        text = (run.run_dir / "genotype.nas").read_text("utf-8")
+        text = RunFiles(run.run_dir).genotype.read_text("utf-8")
         print_nas(text)
         print_decisions(out, run.run_dir)
         note = f" (early stop: {run.stop_reason})" if run.stop_reason else ""
@@ -87,16 +88,6 @@ def train(genotype: Path | None, space: Path | None, **kw: Any) -> None:
             raise UsageProblem("--space checks a GENOTYPE: name one")
         raise_unless_member_of(spec_path(genotype), space)
     config = config_dict("train", genotype, kw)
-    if "spec" not in config:
-        from nasiam_dsl.frameworks.registry import get_framework
-        from nasiam_dsl.names import UnknownNameError
-        from nasiam_dsl.resources import standard_genotype
-
-        try:
-            fw = get_framework(config.get("framework", "simsiam"))
-        except UnknownNameError as e:
-            raise UsageProblem(f"--framework: {e}") from None
-        config["spec"] = str(standard_genotype(fw.default_genotype))
     run = execute(config, kw, "train")
     if run.dist.is_main:
         out.print(f"run directory: {run.run_dir}", markup=False, soft_wrap=True)

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from nasiam_dsl.cli.app import err, out
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.usage import UsageProblem
 
 
@@ -79,29 +80,16 @@ def _given(
     return base, top
 
 
-def validated_config(config: dict[str, Any], kw: dict[str, Any]):
-    from nasiam_dsl.run.resolve import validated
+def validated_config(config: dict[str, Any], kw: dict[str, Any], command: str = "train"):
+    """`config` (resolved) as the run will use it: `api.run_config`, the one builder."""
+    from nasiam_dsl.api import run_config
 
-    return validated(config, str(kw["config"]) if kw.get("config") else None)
+    return run_config(command, config, origin=_origin(kw))
 
 
-def with_framework_options(config):
-    """`config` with its framework's options filled in with their defaults (shown by
-    `--print-config`, kept in `config.json`)."""
-    from nasiam_dsl.frameworks.registry import get_framework
-    from nasiam_dsl.names import UnknownNameError
-
-    try:
-        fw = get_framework(config.framework)
-    except (UnknownNameError, ImportError):
-        return config  # the run's build says what is wrong, naming the option
-    try:
-        options = fw.make_config(config.framework_options or None).model_dump(mode="json")
-    except (ValueError, TypeError) as e:
-        raise UsageProblem(
-            f"--framework-options: {e}", f"`nasiam frameworks` lists {fw.name}'s options"
-        ) from None
-    return config.model_copy(update={"framework_options": options})
+def _origin(kw: dict[str, Any]) -> str | None:
+    """The `--config` file the values came from, for messages."""
+    return str(kw["config"]) if kw.get("config") else None
 
 
 def resumed(spec: Path | None, kw: dict[str, Any], command: str):
@@ -114,7 +102,7 @@ def resumed(spec: Path | None, kw: dict[str, Any], command: str):
 
     given = Path(kw["resume"])
     run_dir = given
-    if not (given / "checkpoint.pt").exists() and given.is_dir():
+    if not RunFiles(given).checkpoint.exists() and given.is_dir():
         found = find_run_dir(given, "--resume")
         if found.note:
             err.print(found.note, markup=False, soft_wrap=True)
@@ -134,18 +122,15 @@ def resumed(spec: Path | None, kw: dict[str, Any], command: str):
 def execute(config_dict: dict[str, Any] | None, kw: dict[str, Any], command: str = "search"):
     """Run a resolved config (`None` with `--resume`: the run's own) with the terminal UI."""
     from nasiam_dsl.api import start_run
-    from nasiam_dsl.run.resolve import config_toml, merge
+    from nasiam_dsl.run.resolve import config_toml, merge, validated
 
     resume, changes = None, None
     if kw.get("resume"):
         resume, saved, changes = resumed(kw.get("spec_arg"), kw, command)
-        config = validated_config(merge(saved.model_dump(), changes), kw)
+        config = validated(merge(saved.model_dump(), changes), _origin(kw))
     else:
         assert config_dict is not None
-        config = with_framework_options(validated_config(config_dict, kw))
-        from nasiam_dsl.run.streams import with_augmentation
-
-        config = with_augmentation(config)
+        config = validated_config(config_dict, kw, command)
     if kw.get("print_config"):
         click.echo(config_toml(config), nl=False)
         sys.exit(0)
@@ -154,7 +139,7 @@ def execute(config_dict: dict[str, Any] | None, kw: dict[str, Any], command: str
 
         require_wandb()  # before a run directory exists
     from nasiam_dsl.run.runner import EXIT_INTERRUPTED, Interrupted  # torch, once validated
-    from nasiam_dsl.run.ui import RichUI
+    from nasiam_dsl.ui import RichUI
 
     ui = RichUI(out, quiet=kw.get("quiet", False))
     try:

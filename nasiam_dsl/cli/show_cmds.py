@@ -11,6 +11,7 @@ from nasiam_dsl.cli.app import located_run, main, out, user_errors
 from nasiam_dsl.files import atomic_write_text
 from nasiam_dsl.lang import parse_file
 from nasiam_dsl.resources import spec_path
+from nasiam_dsl.run.layout import RunFiles
 
 
 @main.command()
@@ -42,7 +43,7 @@ def show(target: Path, no_plots: bool) -> None:
     written = render_run(target)
     doc = run.genotype or run.space
     if doc is not None:
-        dot = target / "genotype.dot"
+        dot = RunFiles(target).graph
         atomic_write_text(dot, document_dot(doc))
         rendered = render_dot(dot.read_text("utf-8"), target / "genotype.png")
         written += [rendered or dot]
@@ -61,8 +62,8 @@ def show(target: Path, no_plots: bool) -> None:
 @user_errors
 def diff(a: Path, b: Path, ignore_probs: bool) -> None:
     """What differs between two genotypes or spaces, choice by choice (exit 1 if any)."""
+    from nasiam_dsl.lang.tree import strip_probs
     from nasiam_dsl.show import diff_documents, diff_table
-    from nasiam_dsl.show.choices import strip_probs
 
     docs = [parse_file(spec_path(path)) for path in (a, b)]
     if ignore_probs:

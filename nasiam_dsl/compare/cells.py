@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nasiam_dsl.files import atomic_write_text
 from nasiam_dsl.run.evaluation import ProbeSettings
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.usage import UsageProblem
 
 RESULT = "result.json"
@@ -205,16 +206,16 @@ def run_cell(comparison: Comparison, cell: Cell, device: str | None = None) -> C
     done = read_result(cell, root)
     if done is not None:
         return done
-    from nasiam_dsl.run.config import RunConfig
+    from nasiam_dsl.api import run_config
 
-    config = RunConfig.model_validate(cell_config(comparison, cell, device))
+    config = run_config("train", cell_config(comparison, cell, device))
     directory = cell.directory(root)
     started = time.perf_counter()
     if cell.candidate.kind == "candidate":
         _train(config, directory)
     else:
         directory.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(directory / "config.json", config.model_dump_json(indent=2) + "\n")
+        atomic_write_text(RunFiles(directory).config, config.model_dump_json(indent=2) + "\n")
     trained = time.perf_counter()
     evaluation = _evaluate(comparison, cell, config, directory)
     params, flops = head_cost(config) if cell.candidate.kind == "candidate" else (None, None)
@@ -238,14 +239,13 @@ def run_cell(comparison: Comparison, cell: Cell, device: str | None = None) -> C
 def _train(config, directory: Path) -> None:
     """Train the cell's run directory to its end: resume a cut-short run, restart one that
     never saved a checkpoint, keep one that already wrote its backbone."""
-    from nasiam_dsl.run.checkpoint import CHECKPOINT
     from nasiam_dsl.run.runner import start
-    from nasiam_dsl.run.ui import RichUI
+    from nasiam_dsl.ui import RichUI
 
-    if (directory / "backbone.pt").exists():
+    if RunFiles(directory).backbone_weights.exists():
         return
     ui = RichUI(quiet=True)
-    if (directory / CHECKPOINT).exists():  # on the device this comparison runs on now
+    if RunFiles(directory).checkpoint.exists():  # on the device this comparison runs on now
         start(config, ui, resume=directory, changes={"device": config.device})
         return
     if directory.exists():
@@ -274,8 +274,8 @@ def head_cost(config) -> tuple[int, int]:
     """Parameters and FLOPs per sample of every head of the cell's genotype."""
     from nasiam_dsl.backbones import build_backbone
     from nasiam_dsl.compile.count import Tally, genotype_tallies
-    from nasiam_dsl.compile.plan import plan_document
     from nasiam_dsl.lang import parse_file
+    from nasiam_dsl.lang.plan import plan_document
     from nasiam_dsl.run.evaluation import config_dataset_info
 
     doc = parse_file(Path(config.spec))

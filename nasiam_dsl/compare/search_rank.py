@@ -2,7 +2,7 @@
 measured accuracies of a comparison (`nasiam compare ... --search RUN`).
 
 Every candidate that is a member of RUN's space gets the search's score: the score that
-orders RUN's `genotype.nas` and top-k files (`compile/score.py`), from the run's final
+orders RUN's `genotype.nas` and top-k files (`lang/score.py`), from the run's final
 architecture probabilities (the last line of its `alphas.jsonl`). Candidates outside the
 space (the framework's standard heads) get none. Over the scored members, on each metric:
 
@@ -31,6 +31,7 @@ from pathlib import Path
 from nasiam_dsl.compare.cells import Candidate
 from nasiam_dsl.compare.stats import Paired, paired_difference
 from nasiam_dsl.compare.summary import METRICS, Summary
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = [
@@ -69,11 +70,11 @@ class SearchScore:
 def search_scores(run_dir: Path, candidates: Sequence[Candidate]) -> dict[str, SearchScore]:
     """Candidate name -> the search's score, for the candidates that are members of the
     space searched in `run_dir` (see module docs)."""
-    from nasiam_dsl.compile.score import best_log, log_probabilities, log_score
     from nasiam_dsl.lang import parse_file
     from nasiam_dsl.lang.same import architecture_hash
-    from nasiam_dsl.lang.walk import is_open, iter_choices, keyed
-    from nasiam_dsl.membership import membership, visible_keys
+    from nasiam_dsl.lang.score import best_log, log_probabilities, log_score
+    from nasiam_dsl.lang.walk import is_open, iter_choices, keeps, keyed
+    from nasiam_dsl.membership import member_decisions
     from nasiam_dsl.show.rundir import load_run
 
     run = load_run(run_dir)
@@ -92,24 +93,20 @@ def search_scores(run_dir: Path, candidates: Sequence[Candidate]) -> dict[str, S
             "was the space in the run directory edited after the run?",
         )
     logp = log_probabilities(probs)
-    picks = {k: getattr(s.choice, "pick", None) or 1 for k, s in sites.items()}
+    picks = {k: keeps(s.choice) for k, s in sites.items()}
     free = _param_free_candidates(space)
-    found_path = Path(run_dir) / "genotype.nas"
+    found_path = RunFiles(run_dir).genotype
     found = architecture_hash(parse_file(found_path)) if found_path.is_file() else None
-
-    def prefer(way) -> float:  # among equal ways, the one the search scores best
-        return math.fsum(logp[k][i] for k, chosen in way.items() if k in logp for i in chosen)
 
     scores: dict[str, SearchScore] = {}
     for candidate in candidates:
         if candidate.kind != "candidate" or candidate.spec is None:
             continue
         genotype = parse_file(candidate.spec)
-        result = membership(genotype, space, prefer=prefer)
-        if not result.ok:
+        decisions = member_decisions(genotype, space, logp=logp)
+        if decisions is None:
             continue
-        decisions = result.decisions
-        visible = visible_keys(space, decisions)
+        visible = list(decisions)
         best = log_score(logp, picks, decisions, visible)
         hidden = math.fsum(best_log(logp[k], picks[k]) for k in logp if k not in set(visible))
         scores[candidate.name] = SearchScore(
@@ -124,7 +121,7 @@ def search_scores(run_dir: Path, candidates: Sequence[Candidate]) -> dict[str, S
 def _param_free_candidates(space) -> dict[str, set[int]]:
     """Op-choice key -> the indices of its parameter-free candidates, as the plan declares
     them (from the registry; widths do not matter, so any backbone width plans it)."""
-    from nasiam_dsl.compile.plan import plan_document
+    from nasiam_dsl.lang.plan import plan_document
 
     plan = plan_document(space, 1)
     return {

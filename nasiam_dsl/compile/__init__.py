@@ -19,7 +19,6 @@ from nasiam_dsl.compile.count import (
     module_node_params,
 )
 from nasiam_dsl.compile.derive import Ranked, derive, derive_decisions, genotype_document, top_k
-from nasiam_dsl.compile.plan import Plan, plan_document
 from nasiam_dsl.compile.report import CompileReport, build_report, render_report
 from nasiam_dsl.compile.transfer import (
     copy_module_state,
@@ -27,6 +26,7 @@ from nasiam_dsl.compile.transfer import (
     load_chosen_weights,
     match_genotype,
 )
+from nasiam_dsl.lang.plan import Plan, plan_document
 
 __all__ = [
     "ArchParameters",

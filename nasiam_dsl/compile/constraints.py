@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from nasiam_dsl.compile.count import Tally, genotype_tallies
-from nasiam_dsl.compile.plan import Plan
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.feasible import HOLDS, constraint_groups, constraint_value, holds
+from nasiam_dsl.lang.plan import Plan
 
 __all__ = ["HOLDS", "ConstraintCheck", "constraint_groups", "constraint_value", "holds"]
 

@@ -29,16 +29,16 @@ from typing import Any
 
 import torch
 
-import nasiam_dsl
 from nasiam_dsl.compile.build import Supernet
 from nasiam_dsl.compile.constraints import ConstraintCheck
 from nasiam_dsl.compile.count import count_architectures
-from nasiam_dsl.compile.plan import Plan
 from nasiam_dsl.compile.ranking import Member, RankingSpace, ranked_members
 from nasiam_dsl.compile.repair import repaired_members
 from nasiam_dsl.lang import ast
+from nasiam_dsl.lang.plan import Plan
 from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.membership.write import AnnotatedWriter, written_genotype
+from nasiam_dsl.version import __version__
 
 Decisions = dict[str, tuple[int, ...]]
 Probabilities = Mapping[str, torch.Tensor]
@@ -228,7 +228,7 @@ def genotype_document(
     entries: dict[str, ast.Scalar] = {
         "source_space": doc.name,
         "space_hash": space_hash(doc),
-        "version": nasiam_dsl.__version__,
+        "version": __version__,
     }
     if doc.framework:
         entries["framework"] = doc.framework

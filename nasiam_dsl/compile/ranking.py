@@ -31,9 +31,9 @@ from dataclasses import dataclass
 
 import torch
 
-from nasiam_dsl.compile.plan import Plan
-from nasiam_dsl.compile.score import log_probabilities, log_score
 from nasiam_dsl.lang.members import signature, visible_keys
+from nasiam_dsl.lang.plan import Plan
+from nasiam_dsl.lang.score import log_probabilities, log_score
 
 __all__ = ["Member", "Options", "RankingSpace", "ranked_members", "with_rank"]
 

@@ -14,15 +14,15 @@ import random
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import torch
-from pydantic import BaseModel
 
 from nasiam_dsl.compile.constraints import constraint_groups, constraint_value, holds
 from nasiam_dsl.compile.count import Tally, count_architectures, genotype_tallies
 from nasiam_dsl.compile.derive import genotype_document
-from nasiam_dsl.compile.plan import (
+from nasiam_dsl.lang import ast
+from nasiam_dsl.lang.members import is_depth_node, signature
+from nasiam_dsl.lang.plan import (
     Choose,
     HeadPlan,
     Inputs,
@@ -32,10 +32,9 @@ from nasiam_dsl.compile.plan import (
     SetChoice,
     plan_document,
 )
-from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.members import is_depth_node, signature
 from nasiam_dsl.lang.printer import format_constraint_body
 from nasiam_dsl.lang.reach import hidden_nodes
+from nasiam_dsl.lang.tree import strip_probs
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = ["Member", "constraint_text", "sample_members", "violated_constraints"]
@@ -194,19 +193,4 @@ def _genotype(doc: ast.Document, decisions: Decisions, seed: int, index: int) ->
     genotype = genotype_document(
         doc, decisions, probs, meta=meta, name=f"{doc.name}_sample{index:02d}"
     )
-    return _without_probabilities(genotype)
-
-
-def _without_probabilities(node: Any) -> Any:
-    if isinstance(node, tuple):
-        return tuple(_without_probabilities(x) for x in node)
-    if not isinstance(node, BaseModel) or isinstance(node, ast.Meta):
-        return node
-    update = {
-        name: _without_probabilities(getattr(node, name))
-        for name in type(node).model_fields
-        if isinstance(getattr(node, name), (BaseModel, tuple))
-    }
-    if "prob" in type(node).model_fields:
-        update["prob"] = None
-    return node.model_copy(update=update)
+    return strip_probs(genotype)

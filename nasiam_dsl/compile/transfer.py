@@ -32,7 +32,7 @@ from nasiam_dsl.compile.mixed import (
 )
 from nasiam_dsl.compile.ops import Dense
 from nasiam_dsl.lang import ast
-from nasiam_dsl.membership import membership
+from nasiam_dsl.membership import member_decisions, membership
 
 Decisions = dict[str, tuple[int, ...]]
 
@@ -45,16 +45,9 @@ __all__ = [
 ]
 
 
-@torch.no_grad()
 def copy_module_state(dst: nn.Module, src: nn.Module) -> None:
     """Copy parameters and buffers by name; each `src` tensor is cut to `dst`'s shape."""
-    s = src.state_dict(keep_vars=True)
-    d = dst.state_dict(keep_vars=True)
-    if set(s) != set(d):
-        raise ValueError(f"modules differ: {sorted(set(s) ^ set(d))}")
-    for name, t in d.items():
-        v = s[name]
-        t.copy_(v[tuple(slice(0, n) for n in t.shape)] if t.dim() else v)
+    _copy_features(dst, src, None)
 
 
 def copy_supernet_weights(dst: nn.Module, src: nn.Module) -> None:
@@ -90,18 +83,16 @@ class _Slot:
 
 @torch.no_grad()
 def _copy_features(dst: nn.Module, src: nn.Module, features: Features) -> None:
-    """`copy_module_state`, taking the feature axis (dim 0 of a per-feature tensor) at
-    `features` instead of its leading slice."""
-    if features is None:
-        copy_module_state(dst, src)
-        return
+    """Copy parameters and buffers by name, each `src` tensor cut to `dst`'s shape; the
+    feature axis (dim 0 of a per-feature tensor) taken at `features` when given, else its
+    leading slice."""
     s = src.state_dict(keep_vars=True)
     d = dst.state_dict(keep_vars=True)
     if set(s) != set(d):
         raise ValueError(f"modules differ: {sorted(set(s) ^ set(d))}")
     for name, t in d.items():
         v = s[name]
-        if t.dim() and t.shape[0] == len(features):
+        if features is not None and t.dim() and t.shape[0] == len(features):
             v = v.index_select(0, features.to(v.device))
         t.copy_(v[tuple(slice(0, n) for n in t.shape)] if t.dim() else v)
 
@@ -221,11 +212,8 @@ def match_genotype(supernet: Supernet, genotype: ast.Document) -> Decisions:
     notion of member), the most probable among equal ways; raises if it is not a member."""
     probs = supernet.arch.probabilities()
     logp = {k: torch.log(p.double().clamp_min(1e-30)).tolist() for k, p in probs.items()}
-
-    def prefer(way: Mapping[str, tuple[int, ...]]) -> float:
-        return sum(logp[k][i] for k, chosen in way.items() if k in logp for i in chosen)
-
-    found = membership(genotype, supernet.doc, backbone_dim=supernet.backbone_dim, prefer=prefer)
-    if not found.ok:
-        raise ValueError(found.mismatches[0].message)
-    return found.decisions
+    found = member_decisions(genotype, supernet.doc, logp=logp, backbone_dim=supernet.backbone_dim)
+    if found is None:
+        result = membership(genotype, supernet.doc, backbone_dim=supernet.backbone_dim)
+        raise ValueError(f"the genotype is not in the space: {result.mismatches[0].message}")
+    return found

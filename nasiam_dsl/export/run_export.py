@@ -23,9 +23,12 @@ from nasiam_dsl.export.readme import readme
 from nasiam_dsl.export.rundir import RunRecord, read_run
 from nasiam_dsl.export.trained_heads import trained_heads
 from nasiam_dsl.files import atomic_write_bytes
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = ["EXPORT_FILES", "ExportResult", "export_run"]
+
+GENOTYPE = RunFiles(Path()).genotype.name  # the run's genotype, copied under its own name
 
 # every name an export may write (a re-export removes those it no longer writes)
 EXPORT_FILES = (
@@ -36,7 +39,7 @@ EXPORT_FILES = (
     "normalization.json",
     "heads.py",
     "heads_state_dict.pt",
-    "genotype.nas",
+    GENOTYPE,
     "README.md",
 )
 
@@ -54,13 +57,10 @@ class ExportResult:
 
 
 def _dataset_info(record: RunRecord):
-    from nasiam_dsl.data import DatasetError, dataset_info, with_image_size
+    from nasiam_dsl.data.datasets import run_dataset_info
 
-    try:
-        info = dataset_info(record.data.dataset, record.data.data_dir)
-    except DatasetError as e:
-        raise UsageProblem(f"dataset {record.data.dataset} of the run: {e}") from None
-    return with_image_size(info, record.data.image_size)  # the views the run trained on
+    data = record.data
+    return run_dataset_info(data.dataset, data.data_dir, data.image_size)
 
 
 def _prepare(to: Path, overwrite: bool) -> None:
@@ -114,7 +114,7 @@ def export_run(run_dir: Path, to: Path, *, overwrite: bool = False) -> ExportRes
         "normalization.json": _json(norm).encode(),
         "heads.py": heads.text.encode(),
         "heads_state_dict.pt": _torch_bytes(heads.state_dict),
-        "genotype.nas": files.genotype_text.encode(),
+        GENOTYPE: files.genotype_text.encode(),
         "README.md": readme(
             title=f"{run_dir.name}: backbone and heads as plain PyTorch",
             recipe=backbone.recipe,

@@ -18,14 +18,10 @@ from torch import Tensor
 
 from nasiam_dsl.lang import ast, check_or_raise, parse_file
 from nasiam_dsl.lang.parser import read_source
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.usage import UsageProblem
 
-__all__ = ["RunFiles", "RunRecord", "read_run"]
-
-CONFIG = "config.json"
-BACKBONE_WEIGHTS = "backbone.pt"
-MODEL_WEIGHTS = "model.pt"
-SEARCHED_GENOTYPE = "genotype.nas"
+__all__ = ["FinishedRun", "RunRecord", "read_run"]
 
 
 class DataRecord(BaseModel):
@@ -51,7 +47,7 @@ class RunRecord(BaseModel):
 
 
 @dataclass
-class RunFiles:
+class FinishedRun:
     """A run directory's config, final weights and genotype (and space, after a search)."""
 
     run_dir: Path
@@ -82,10 +78,10 @@ def _weights(path: Path, run_dir: Path) -> dict[str, Tensor]:
 def _record(run_dir: Path) -> RunRecord:
     if not run_dir.is_dir():
         raise UsageProblem(f"{run_dir}: no such run directory")
-    path = run_dir / CONFIG
+    path = RunFiles(run_dir).config
     if not path.is_file():
         raise UsageProblem(
-            f"{run_dir} is not a nasiam run directory (no {CONFIG})",
+            f"{run_dir} is not a nasiam run directory (no {path.name})",
             "pass the directory a `nasiam search` or `nasiam train` run wrote",
         )
     try:
@@ -104,24 +100,25 @@ def _document(path: Path, what: str) -> ast.Document:
     return doc
 
 
-def read_run(run_dir: Path) -> RunFiles:
+def read_run(run_dir: Path) -> FinishedRun:
     """Read and check everything an export needs from `run_dir`.
 
     Raises `UsageProblem` (naming the path) for a missing directory, a directory that is not
     a run, a run without final weights, or a missing genotype.
     """
     run_dir = Path(run_dir)
+    files = RunFiles(run_dir)
     record = _record(run_dir)
-    backbone_state = _weights(run_dir / BACKBONE_WEIGHTS, run_dir)
-    model_state = _weights(run_dir / MODEL_WEIGHTS, run_dir)
-    spec_copy = run_dir / Path(record.spec).name
+    backbone_state = _weights(files.backbone_weights, run_dir)
+    model_state = _weights(files.model_weights, run_dir)
+    spec_copy = files.spec_copy(record.spec)
     if record.command == "search":
         space = _document(spec_copy, "copy of the searched space")
-        genotype_path = run_dir / SEARCHED_GENOTYPE
+        genotype_path = files.genotype
     else:
         space, genotype_path = None, spec_copy
     genotype = _document(genotype_path, "genotype")
-    return RunFiles(
+    return FinishedRun(
         run_dir,
         record,
         backbone_state,

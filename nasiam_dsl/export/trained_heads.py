@@ -14,8 +14,9 @@ from pathlib import Path
 from torch import Tensor, nn
 
 from nasiam_dsl.compile import FixedNet, compile_genotype, compile_space, load_chosen_weights
-from nasiam_dsl.export.rundir import MODEL_WEIGHTS, RunFiles
+from nasiam_dsl.export.rundir import FinishedRun
 from nasiam_dsl.lang.errors import DSLError
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = ["trained_heads"]
@@ -41,9 +42,9 @@ def _load(module: nn.Module, state: dict[str, Tensor], path: Path, what: str) ->
         ) from None
 
 
-def trained_heads(files: RunFiles, backbone_dim: int) -> FixedNet:
+def trained_heads(files: FinishedRun, backbone_dim: int) -> FixedNet:
     """The genotype's heads with the run's weights, in eval mode."""
-    path = files.run_dir / MODEL_WEIGHTS
+    path = RunFiles(files.run_dir).model_weights
     try:
         fixed = compile_genotype(files.genotype, backbone_dim)
     except DSLError as e:  # a width that needs the backbone's: say which file
@@ -56,7 +57,7 @@ def trained_heads(files: RunFiles, backbone_dim: int) -> FixedNet:
     try:
         supernet = compile_space(files.space, backbone_dim, seed=files.record.seed)
     except DSLError as e:
-        space_path = files.run_dir / Path(files.record.spec).name
+        space_path = RunFiles(files.run_dir).spec_copy(files.record.spec)
         e.source, e.filename = space_path.read_text("utf-8"), str(space_path)
         raise
     _load(supernet.heads, heads_state, path, "supernet heads")

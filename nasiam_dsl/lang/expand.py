@@ -29,11 +29,11 @@ from nasiam_dsl.lang.errors import DSLError, did_you_mean
 from nasiam_dsl.lang.rewrite import (
     Stop,
     Substitution,
-    descendants,
     fail,
     relocated,
     renamed,
 )
+from nasiam_dsl.lang.tree import descendants
 from nasiam_dsl.lang.walk import keyed, keyed_heads
 
 __all__ = ["MAX_EXPANDED_NODES", "MAX_REPEAT", "expand_heads", "numbered", "with_expansion"]

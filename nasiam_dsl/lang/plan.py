@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from nasiam_dsl import registry
 from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.walk import ChoiceSite, is_open, node_choices, resolve_set
+from nasiam_dsl.lang.walk import ChoiceSite, is_open, kind_of, node_choices, resolve_set
 
 if TYPE_CHECKING:
     from nasiam_dsl.lang.infer import Inference
@@ -113,11 +113,11 @@ class Pipeline:
     @property
     def is_zero(self) -> bool:
         """Ends in `zero`: its output is exactly 0, so a choice can skip it."""
-        return (
-            bool(self.stages)
-            and isinstance(self.stages[-1], Op)
-            and (self.stages[-1].name == "zero")
-        )
+        last = self.stages[-1] if self.stages else None
+        if not isinstance(last, Op):
+            return False
+        spec = registry.get_op(last.name)
+        return spec is not None and spec.zero
 
     @property
     def param_free(self) -> bool:
@@ -285,7 +285,7 @@ class _Planner:
 
     def stage(self, s: ast.Stage) -> Linear | Op | SetChoice:
         if isinstance(s, (ast.ActChoice, ast.NormChoice)):
-            kind = "act" if isinstance(s, ast.ActChoice) else "norm"
+            kind = kind_of(s)
             items = tuple(self.term(i, kind) for i in resolve_set(s.options, self.lets))
             key = self.open_key(s, len(items))
             return SetChoice(kind, items, key)
@@ -318,7 +318,8 @@ class _Planner:
         spec = registry.get_op(item.name)
         assert spec is not None, item.name
         op = self.op(spec, {k.name: k.value for k in item.kwargs})
-        return Op(op.name, "act" if item.name == "identity" else kind, op.options)
+        empty_act = item.name == registry.EMPTY_CANDIDATE["act"]  # `act{relu, identity}`
+        return Op(op.name, "act" if empty_act else kind, op.options)
 
     @staticmethod
     def op(spec: registry.OpSpec, kwargs: dict[str, Any]) -> Op:

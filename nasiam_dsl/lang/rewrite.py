@@ -1,17 +1,16 @@
-"""Rewriting syntax trees for block expansion: generic rebuilds, positions marked with the
-use site, and a block's parameters and inner names replaced by a use's arguments.
+"""Rewriting syntax trees for block expansion: positions marked with the use
+site, and a block's parameters and inner names replaced by a use's arguments.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator
 from typing import Any
 
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.errors import Diagnostic, did_you_mean
+from nasiam_dsl.lang.tree import rebuild
 
-__all__ = ["Stop", "Substitution", "descendants", "fail", "rebuild", "relocated", "renamed"]
+__all__ = ["Stop", "Substitution", "fail", "relocated", "renamed"]
 
 
 class Stop(Exception):
@@ -26,29 +25,6 @@ def fail(message: str, pos: ast.Pos | None, hint: str | None = None) -> Stop:
     return Stop(Diagnostic(message, pos, hint=hint, code="block"))
 
 
-@functools.cache
-def _fields(cls: type[ast.Node]) -> tuple[str, ...]:
-    """The fields of a syntax node that hold its meaning (not its position or comments)."""
-    return tuple(name for name in cls.model_fields if name not in ("pos", "comments"))
-
-
-def rebuild(node: Any, fn: Any) -> Any:
-    """`node` with `fn` applied bottom-up to every syntax node below and at it."""
-    if isinstance(node, tuple):
-        items = tuple(rebuild(n, fn) for n in node)
-        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
-    if not isinstance(node, ast.Node):
-        return node
-    update = {}
-    for name in _fields(type(node)):
-        value = getattr(node, name)
-        new = rebuild(value, fn)
-        if new is not value:
-            update[name] = new
-    node = node.model_copy(update=update) if update else node
-    return fn(node)
-
-
 def relocated(node: Any, via: ast.Pos | None, block: str) -> Any:
     """Positions of a block's definition, marked as expanded at the use site `via`."""
 
@@ -60,16 +36,6 @@ def relocated(node: Any, via: ast.Pos | None, block: str) -> Any:
         )
 
     return rebuild(node, move)
-
-
-def descendants(node: Any) -> Iterator[ast.Node]:
-    if isinstance(node, tuple):
-        for n in node:
-            yield from descendants(n)
-    elif isinstance(node, ast.Node):
-        yield node
-        for name in _fields(type(node)):
-            yield from descendants(getattr(node, name))
 
 
 def renamed(node: ast.NodeDef, alias: dict[str, str]) -> ast.NodeDef:

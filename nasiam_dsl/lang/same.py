@@ -21,7 +21,8 @@ from typing import Any
 from nasiam_dsl import registry
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import print_document
-from nasiam_dsl.lang.rewrite import rebuild
+from nasiam_dsl.lang.tree import rebuild
+from nasiam_dsl.lang.walk import kind_of
 
 __all__ = ["architecture_hash", "architecture_text"]
 
@@ -71,7 +72,7 @@ def _closed(node: Any, widths: dict[str, ast.IntLit]) -> Any:
     if isinstance(node, ast.ActChoice | ast.NormChoice) and _single(node.options):
         term = node.options.items[0]
         if isinstance(term, ast.Term):
-            kind = "act" if isinstance(node, ast.ActChoice) else "norm"
+            kind = kind_of(node)
             if registry.EMPTY_CANDIDATE[kind] == term.name:
                 return _EMPTY
             return _plain_options(ast.Call(name=term.name, args=term.kwargs))

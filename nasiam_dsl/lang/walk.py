@@ -13,8 +13,8 @@ activation is `h.act` and the one inside the first candidate `h.act2`, in the sp
 every genotype derived from it (which keeps one candidate). The one key that can still
 differ is that of a choice inside a candidate when an earlier candidate of the same op
 choice holds a choice of the same kind (a genotype keeps neither the earlier candidate nor
-its number); `compile.match_genotype` and `show.align_genotype` match a genotype to its
-space by structure, not by key, for that reason.
+its number); membership (`membership.member_decisions`, which weight transfer and the margins
+read) matches a genotype to its space by structure, not by key, for that reason.
 """
 
 from __future__ import annotations
@@ -170,6 +170,11 @@ def resolve_set(options: ast.SetExpr, lets: dict[str, ast.LetDef]) -> tuple[ast.
     if let is None or not isinstance(let.value, ast.SetLiteral):
         return ()
     return let.value.items
+
+
+def keeps(choice: ChoiceNode) -> int:
+    """How many candidates one decision of `choice` keeps: k for `pick k of {...}`, else 1."""
+    return choice.pick if isinstance(choice, ast.Combine) and choice.pick else 1
 
 
 def candidate_count(choice: ChoiceNode, lets: dict[str, ast.LetDef]) -> int:

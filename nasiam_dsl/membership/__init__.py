@@ -7,7 +7,7 @@
 {'p.h.act': (1,)}
 """
 
-from nasiam_dsl.membership.check import membership
+from nasiam_dsl.membership.check import member_decisions, membership
 from nasiam_dsl.membership.result import (
     Decisions,
     Membership,
@@ -24,6 +24,7 @@ __all__ = [
     "MembershipError",
     "Mismatch",
     "MismatchKind",
+    "member_decisions",
     "member_document",
     "membership",
     "raise_unless_member",

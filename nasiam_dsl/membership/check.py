@@ -17,11 +17,12 @@ Nothing is built and no tensor is allocated: the check walks the two syntax tree
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.reach import hidden_ast_nodes
-from nasiam_dsl.lang.walk import is_open, keyed, node_choices
+from nasiam_dsl.lang.walk import is_open, keeps, keyed, node_choices
 from nasiam_dsl.membership.align import ATTEMPTS_PER_PATH, Attempt, Decided, NodeAligner
 from nasiam_dsl.membership.forms import Scope
 from nasiam_dsl.membership.paths import (
@@ -32,9 +33,10 @@ from nasiam_dsl.membership.paths import (
     space_paths,
 )
 from nasiam_dsl.membership.result import Decisions, Membership, Mismatch
-from nasiam_dsl.membership.search import Prefer, find_member
+from nasiam_dsl.membership.search import Prefer, find_member, most_probable
+from nasiam_dsl.membership.select import visible_keys
 
-__all__ = ["membership"]
+__all__ = ["member_decisions", "membership"]
 
 
 def membership(
@@ -57,6 +59,25 @@ def membership(
     if found is not None:
         return Membership(_with_hidden(keyed_space, found, s_scope.lets))
     return _Check(genotype, space, str(space_file), backbone_dim).run()
+
+
+def member_decisions(
+    genotype: ast.Document,
+    space: ast.Document,
+    *,
+    logp: Mapping[str, Sequence[float]] | None = None,
+    backbone_dim: int | None = None,
+) -> Decisions | None:
+    """The visible decisions of the member `genotype` is, or None when it is not one.
+
+    Where equal candidates give several ways, the most probable under `logp` (key -> each
+    candidate's log probability) wins, else the first in the space's order.
+    """
+    prefer = most_probable(logp) if logp is not None else None
+    found = membership(genotype, space, backbone_dim=backbone_dim, prefer=prefer)
+    if not found.ok:
+        return None
+    return {k: found.decisions[k] for k in visible_keys(space, found.decisions)}
 
 
 class _Check:
@@ -243,8 +264,7 @@ def _with_hidden(
             for site in node_choices(head, node):
                 if site.key in full or not is_open(site.choice, lets):
                     continue
-                pick = site.choice.pick if isinstance(site.choice, ast.Combine) else None
-                full[site.key] = tuple(range(pick)) if pick else (0,)
+                full[site.key] = tuple(range(keeps(site.choice)))
     return full
 
 

@@ -7,12 +7,16 @@ row, a seeds table column and a diff line all say the same thing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import format_input, format_pipeline, format_set_item
-from nasiam_dsl.lang.walk import ChoiceNode, is_open, iter_choices, keyed_node, resolve_set
+from nasiam_dsl.lang.score import log_probabilities
+from nasiam_dsl.lang.tree import strip_probs
+from nasiam_dsl.lang.walk import ChoiceNode, is_open, iter_choices, resolve_set
+from nasiam_dsl.membership.check import member_decisions
 
 N = TypeVar("N", bound=ast.Node)
 
@@ -22,7 +26,6 @@ __all__ = [
     "candidate_names",
     "choice_heads",
     "chosen_candidates",
-    "strip_probs",
 ]
 
 
@@ -48,20 +51,6 @@ class Chosen:
             n + ("" if p is None else f" @{p:g}")
             for n, p in zip(self.names, self.probs, strict=True)
         )
-
-
-def strip_probs(node: N) -> N:
-    """A copy of `node` with every `@prob` annotation removed (recursively)."""
-    update: dict[str, Any] = {}
-    for name in type(node).model_fields:
-        value = getattr(node, name)
-        if name == "prob" and value is not None:
-            update[name] = None
-        elif isinstance(value, ast.Node):
-            update[name] = strip_probs(value)
-        elif isinstance(value, tuple) and any(isinstance(v, ast.Node) for v in value):
-            update[name] = tuple(strip_probs(v) if isinstance(v, ast.Node) else v for v in value)
-    return node.model_copy(update=update) if update else node
 
 
 def _lets(doc: ast.Document) -> dict[str, ast.LetDef]:
@@ -121,98 +110,33 @@ def chosen_candidates(doc: ast.Document) -> dict[str, Chosen]:
 # ---- aligning a genotype with its space --------------------------------------------------
 
 
-def _skeleton(p: ast.Pipeline) -> ast.Pipeline:
-    """A pipeline with every choice's candidates erased: what closing choices keeps."""
-    src = p.source
-    if isinstance(src, ast.Choose):
-        src = src.model_copy(update={"candidates": ()})
-    elif isinstance(src, ast.Combine) and src.pick is not None:
-        src = src.model_copy(update={"inputs": ()})
-    stages = []
-    for s in p.stages:
-        if isinstance(s, (ast.ActChoice, ast.NormChoice)):
-            s = s.model_copy(update={"options": ast.SetLiteral(items=())})
-        elif isinstance(s, ast.Call):
-            args = tuple(
-                a.model_copy(update={"options": ast.SetLiteral(items=())})
-                if isinstance(a, ast.WidthChoice)
-                else a
-                for a in s.args
-            )
-            s = s.model_copy(update={"args": args})
-        stages.append(s)
-    return strip_probs(p.model_copy(update={"source": src, "stages": tuple(stages)}))
-
-
-class _Aligner:
-    def __init__(self, space: ast.Document) -> None:
-        self.lets = _lets(space)
-        self.out: dict[str, Chosen] = {}
-
-    def record(self, space_choice: ChoiceNode, geno_choice: ChoiceNode, kind: str) -> None:
-        """A set or input choice: the kept candidates are found by name."""
-        key = space_choice.key
-        if key is None or key in self.out or not is_open(space_choice, self.lets):
-            return
-        space_names = _names_and_probs(space_choice, self.lets)[0]
-        names, probs = _names_and_probs(geno_choice, self.lets)
-        indices = tuple(space_names.index(n) if n in space_names else -1 for n in names)
-        if -1 in indices:
-            return
-        self.out[key] = Chosen(key, kind, tuple(names), tuple(probs), indices)
-
-    def pipeline(self, sp: ast.Pipeline, gp: ast.Pipeline) -> None:
-        s_src, g_src = sp.source, gp.source
-        if isinstance(s_src, ast.Choose) and isinstance(g_src, ast.Choose):
-            if len(g_src.candidates) == len(s_src.candidates) and not is_open(s_src, self.lets):
-                for sc, gc in zip(s_src.candidates, g_src.candidates, strict=True):
-                    self.pipeline(sc, gc)
-            elif len(g_src.candidates) == 1:
-                kept = g_src.candidates[0]
-                shape = _skeleton(kept)
-                match = [i for i, c in enumerate(s_src.candidates) if _skeleton(c) == shape]
-                if match:
-                    i = match[0]
-                    key = s_src.key
-                    if key is not None and key not in self.out:
-                        name = format_pipeline(s_src.candidates[i], width=10**9)
-                        self.out[key] = Chosen(key, "op", (name,), (kept.prob,), (i,))
-                    self.pipeline(s_src.candidates[i], kept)
-        elif (
-            isinstance(s_src, ast.Combine)
-            and isinstance(g_src, ast.Combine)
-            and s_src.pick is not None
-            and g_src.pick is not None
-        ):
-            self.record(s_src, g_src, "inputs")
-        if len(sp.stages) != len(gp.stages):
-            return
-        for ss, gs in zip(sp.stages, gp.stages, strict=True):
-            if isinstance(ss, ast.ActChoice) and isinstance(gs, ast.ActChoice):
-                self.record(ss, gs, "act")
-            elif isinstance(ss, ast.NormChoice) and isinstance(gs, ast.NormChoice):
-                self.record(ss, gs, "norm")
-            elif isinstance(ss, ast.Call) and isinstance(gs, ast.Call):
-                for sa, ga in zip(ss.args, gs.args, strict=False):
-                    if isinstance(sa, ast.WidthChoice) and isinstance(ga, ast.WidthChoice):
-                        self.record(sa, ga, "width")
-
-
-def align_genotype(space: ast.Document, genotype: ast.Document) -> dict[str, Chosen]:
+def align_genotype(
+    space: ast.Document,
+    genotype: ast.Document,
+    probabilities: Mapping[str, Sequence[float]] | None = None,
+) -> dict[str, Chosen]:
     """Key (the space's) -> the candidate(s) the genotype chose, with their indices among
-    the space's candidates. Only open choices of the space that the genotype still has
-    (not those inside unchosen candidates) appear."""
-    aligner = _Aligner(space)
-    space_heads = {h.name: h for h in space.heads}
-    for g_head in genotype.heads:
-        s_head = space_heads.get(g_head.name)
-        if s_head is None:
+    the space's candidates and the probabilities the genotype wrote for them.
+
+    The genotype is matched by membership, the one notion of member: only the decisions
+    its member shows appear (not those inside unchosen candidates or past a chosen depth),
+    among equal candidates the most probable under the search's `probabilities` (key -> each
+    candidate's), else the first; a genotype that is not a member aligns with nothing.
+    """
+    logp = log_probabilities(probabilities) if probabilities is not None else None
+    decisions = member_decisions(genotype, space, logp=logp)
+    if decisions is None:
+        return {}
+    names = candidate_names(space)
+    kinds = {site.key: site.kind for site in iter_choices(space)}
+    written = chosen_candidates(genotype)
+    out: dict[str, Chosen] = {}
+    for key in names:
+        if key not in decisions:
             continue
-        s_nodes = {n.name: n for n in s_head.nodes}
-        for g_node in g_head.nodes:
-            s_node = s_nodes.get(g_node.name)
-            if s_node is None:
-                continue
-            aligner.pipeline(keyed_node(s_head.name, s_node).expr, g_node.expr)
-    order = list(candidate_names(space))
-    return {k: aligner.out[k] for k in order if k in aligner.out}
+        indices = decisions[key]
+        kept = tuple(names[key][i] for i in indices)
+        own = written.get(key)
+        probs = own.probs if own is not None and len(own.probs) == len(indices) else None
+        out[key] = Chosen(key, kinds[key], kept, probs or (None,) * len(indices), indices)
+    return out

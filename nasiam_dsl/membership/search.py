@@ -14,7 +14,8 @@ space's candidate order, so among equal candidates the first is the decision.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.reach import hidden_ast_nodes
@@ -22,11 +23,21 @@ from nasiam_dsl.membership.align import ATTEMPTS_PER_PATH, NodeAligner
 from nasiam_dsl.membership.forms import Scope
 from nasiam_dsl.membership.paths import genotype_path, space_paths
 
-__all__ = ["MAX_STEPS", "find_member"]
+__all__ = ["MAX_STEPS", "find_member", "most_probable"]
 
 Decisions = dict[str, tuple[int, ...]]
 Prefer = Callable[[Mapping[str, tuple[int, ...]]], float]
 MAX_STEPS = 100_000  # search steps before the answer is "not found"
+
+
+def most_probable(logp: Mapping[str, Sequence[float]]) -> Prefer:
+    """Rank a node's ways by their log probability under `logp` (key -> each candidate's
+    log probability): among equal ways, the one a search scores best comes first."""
+
+    def prefer(way: Mapping[str, tuple[int, ...]]) -> float:
+        return math.fsum(logp[k][i] for k, chosen in way.items() if k in logp for i in chosen)
+
+    return prefer
 
 
 def find_member(

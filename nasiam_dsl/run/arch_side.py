@@ -20,11 +20,9 @@ from nasiam_dsl.files import append_jsonl, atomic_write_text
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.run.config import RunConfig
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.run.record import EpochRecord
-from nasiam_dsl.search.stoppers import CollapseStopper, EarlyStopper, OpCountStopper
-
-ALPHAS = "alphas.jsonl"
-GENOTYPE = "genotype.nas"
+from nasiam_dsl.search.stoppers import EarlyStopper, get_stopper
 
 _Side = TypeVar("_Side", bound="NoSearch")
 
@@ -44,11 +42,8 @@ class RunParts:
 def collapse_stoppers(config: RunConfig) -> list[EarlyStopper]:
     """The stopper every run may have: representation collapse (`collapse_threshold`)."""
     s = config.search
-    return (
-        [CollapseStopper(threshold=s.collapse_threshold, patience=2)]
-        if s.collapse_threshold
-        else []
-    )
+    threshold = s.collapse_threshold
+    return [get_stopper("collapse", threshold=threshold, patience=2)] if threshold else []
 
 
 class NoSearch:
@@ -93,6 +88,10 @@ class NoSearch:
     def probabilities(self) -> dict[str, list[float]]:
         return {}
 
+    def observations(self) -> dict[str, Any]:
+        """What the stoppers observe beyond the epoch's record: nothing without a space."""
+        return {}
+
     def epoch_end(self, record: EpochRecord, epoch: int, step: int) -> ast.Document | None:
         """Nothing to derive; the caller updates the stoppers with the record."""
         return None
@@ -112,8 +111,8 @@ class SearchSide(NoSearch):
     """A space's architecture: relaxation, regularisers, tricks, stoppers and genotypes."""
 
     def __init__(self, config: RunConfig, run: RunParts | None = None) -> None:
-        from nasiam_dsl.search.samplers import get_sampler
-        from nasiam_dsl.search.tricks import AuxSkip, FeatureTricks, PartialFeatures
+        from nasiam_dsl.search.samplers import get_sampler, sampler_class
+        from nasiam_dsl.search.tricks import FeatureTricks, get_trick
 
         if run is None:
             raise TypeError("a search side needs the run's parts (SearchSide.build)")
@@ -121,18 +120,22 @@ class SearchSide(NoSearch):
         self.framework_name, self.run_dir, self.is_main = run.framework_name, run.dir, run.is_main
         self.arch = run.supernet.arch
         s = config.search
-        options = {"temperature": s.temperature} if s.sampler == "softmax" else {}
+        given = {"temperature": s.temperature}  # each sampler takes the options it declares
+        options = {k: v for k, v in given.items() if k in sampler_class(s.sampler).options}
         self.arch.sampler = get_sampler(s.sampler, **options)
         self.tricks = FeatureTricks(
-            ([AuxSkip(s.aux_skip)] if s.aux_skip else [])
-            + ([PartialFeatures(s.partial_k)] if s.partial_k > 1 else [])
+            ([get_trick("aux_skip", beta0=s.aux_skip)] if s.aux_skip else [])
+            + ([get_trick("partial", k=s.partial_k)] if s.partial_k > 1 else [])
         )
         self.arch.hooks = self.tricks
         wait = s.stop_min_epochs or min(10, math.ceil(config.epochs / 5))
         self.stoppers = collapse_stoppers(config)
         if s.max_param_free is not None:
             cap = {"param_free": s.max_param_free}
-            self.stoppers.insert(0, OpCountStopper(cap, min_epochs=wait))
+            self.stoppers.insert(0, get_stopper("op_count", max_counts=cap, min_epochs=wait))
+        if s.stable_epochs is not None:
+            stable = get_stopper("ranking_stable", patience=s.stable_epochs, min_epochs=wait)
+            self.stoppers.append(stable)
 
     def alphas(self) -> dict[str, nn.Parameter]:
         return self.arch.alphas()
@@ -176,6 +179,10 @@ class SearchSide(NoSearch):
             for k, v in self.arch.probabilities().items()
         }
 
+    def observations(self) -> dict[str, Any]:
+        """Each choice's leading candidate (the ranking-stable stopper watches it)."""
+        return {"leaders": {k: int(v.argmax()) for k, v in self.arch.probabilities().items()}}
+
     def provenance(self, epoch: int, step: int) -> dict[str, Any]:
         """Meta entries of a derived genotype (derive adds source_space, space_hash, version)."""
         c = self.config
@@ -202,30 +209,32 @@ class SearchSide(NoSearch):
         record.op_counts = op_counts(genotype)
         if self.is_main:
             line = {"epoch": epoch, "step": step, "probabilities": self.probabilities()}
-            append_jsonl(self.run_dir / ALPHAS, line)
+            append_jsonl(RunFiles(self.run_dir).alphas, line)
         return genotype
 
     def write_genotypes(self, epoch: int, step: int, doc: ast.Document | None = None) -> str:
         """Write the genotype (`doc`, else derived now) and the top-k; return the best's text."""
         from nasiam_dsl.compile import top_k
-        from nasiam_dsl.show.decisions import genotype_with_margins
+        from nasiam_dsl.search.genotype_margins import genotype_with_margins
 
-        probs, sampler = self.probabilities(), self.config.search.sampler
+        probs, normalised = self.probabilities(), self.arch.sampler.normalised
         doc = doc if doc is not None else self.derive(epoch, step)
-        doc = genotype_with_margins(self.doc, doc, probs, sampler=sampler)
+        doc = genotype_with_margins(self.doc, doc, probs, normalised=normalised)
         framework = {"framework": doc.framework}
         text = print_document(doc)
         if not self.is_main:
             return text
-        atomic_write_text(self.run_dir / GENOTYPE, text)
+        atomic_write_text(RunFiles(self.run_dir).genotype, text)
         if self.config.search.top_k > 1:
             meta = self.provenance(epoch, step)
             ranked = top_k(self.supernet, self.doc, self.config.search.top_k, meta=meta)
             for i, member in enumerate(ranked[1:], 2):
                 ranked_doc = with_meta(member.genotype, rank=i, score=round(member.probability, 6))
-                ranked_doc = genotype_with_margins(self.doc, ranked_doc, probs, sampler=sampler)
+                ranked_doc = genotype_with_margins(
+                    self.doc, ranked_doc, probs, normalised=normalised
+                )
                 text_i = print_document(ranked_doc.model_copy(update=framework))
-                atomic_write_text(self.run_dir / f"genotype-top{i}.nas", text_i)
+                atomic_write_text(RunFiles(self.run_dir).ranked(i), text_i)
         return text
 
     def state_dict(self) -> dict[str, Any]:

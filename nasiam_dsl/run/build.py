@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from pydantic import ValidationError
 from torch import nn
 
+from nasiam_dsl.frameworks.base import options_problem
 from nasiam_dsl.lang import DSLError, ast, check_or_raise, parse_file
 from nasiam_dsl.lang.parser import read_source
 from nasiam_dsl.optim import (
@@ -282,6 +284,9 @@ def build(config: RunConfig, run_dir: Path, spec: Path | None = None) -> Run:
     heads = heads_for(doc, fw_cls, supernet, str(spec or config.spec), feature_dim)
     try:
         framework = fw_cls(backbone, heads, config.framework_options or None)
+    except ValidationError as e:
+        problem = options_problem(fw_cls.name, fw_cls.Config, e)
+        raise UsageProblem(f"--framework-options: {problem}") from None
     except (ValueError, TypeError) as e:
         raise UsageProblem(f"--framework {config.framework}: {e}") from None
     if uses_sync_bn(config, framework, dist):
@@ -304,7 +309,7 @@ def build(config: RunConfig, run_dir: Path, spec: Path | None = None) -> Run:
             device_ids=[device.index] if on_cuda else None,
             find_unused_parameters=side.skips_parameters,
         )
-    streams = open_streams(config, info, fw_cls.name, device, dist, command.halves_data)
+    streams = open_streams(config, info, fw_cls, device, dist, command.halves_data)
     views = two_views(streams.augment, device, on_cuda and config.channels_last)
     problem = FrameworkProblem(framework, views, side.arch, forward_context(precision, device), ddp)
     problem.objective = side.objective()

@@ -16,7 +16,11 @@ import numpy as np
 import torch
 
 from nasiam_dsl.files import append_jsonl, atomic_write_bytes, atomic_write_text
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.usage import UsageProblem
+
+#: the checkpoint's file name in a run directory, as `run/layout.py` names it
+CHECKPOINT = RunFiles(Path()).checkpoint.name
 
 __all__ = [
     "CHECKPOINT",
@@ -28,8 +32,6 @@ __all__ = [
     "save_checkpoint",
     "set_rng_state",
 ]
-
-CHECKPOINT = "checkpoint.pt"
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:

@@ -146,6 +146,12 @@ class SearchOptions(BaseModel):
         "up, at most 10: at init every choice ties and the derived genotype is an artefact "
         "of candidate order).",
     )
+    stable_epochs: int | None = Field(
+        None,
+        ge=1,
+        description="DARTS+: stop early once no choice's leading candidate has changed for "
+        "this many epochs (default: off).",
+    )
     collapse_threshold: float = Field(
         0.0, ge=0, description="Stop early when z_std·√d falls below this (0: off)."
     )
@@ -160,12 +166,11 @@ class SearchOptions(BaseModel):
     @field_validator("sampler")
     @classmethod
     def _registered(cls, name: str) -> str:
-        from nasiam_dsl.search.samplers import available_samplers
+        from nasiam_dsl.run.known_names import name_problem
 
-        if name not in available_samplers():
-            raise ValueError(
-                f"unknown sampler {name!r}; available: {', '.join(available_samplers())}"
-            )
+        problem = name_problem(("search", "sampler"), name)  # torch-free
+        if problem is not None:
+            raise ValueError(problem)
         return name
 
 
@@ -269,7 +274,7 @@ class RunConfig(BaseModel):
         what a TOML file, flags or the API gave, so the recipe fills every key it lacks."""
         if not isinstance(data, dict) or data.get("recipe", "none") == "none":
             return data
-        from nasiam_dsl.optim.recipes import apply_recipe
+        from nasiam_dsl.frameworks.recipes import apply_recipe
 
         framework = data.get("framework", cls.model_fields["framework"].default)
         return apply_recipe(data, framework)

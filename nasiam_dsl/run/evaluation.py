@@ -20,6 +20,7 @@ from torch import nn
 
 from nasiam_dsl.run.checkpoint import load_checkpoint
 from nasiam_dsl.run.config import RunConfig
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.usage import UsageProblem
 
 Protocol = Literal["fast", "standard"]
@@ -72,9 +73,9 @@ def resolve_device(device: str) -> str:
 
 
 def load_run_config(run_dir: Path) -> RunConfig:
-    path = Path(run_dir) / "config.json"
+    path = RunFiles(run_dir).config
     if not path.exists():
-        raise UsageProblem(f"{run_dir} is not a nasiam run directory (no config.json)")
+        raise UsageProblem(f"{run_dir} is not a nasiam run directory (no {path.name})")
     try:
         return RunConfig.model_validate_json(path.read_text("utf-8"))
     except ValueError as e:
@@ -202,13 +203,10 @@ def _standard_probe(config, backbone, info, probe: ProbeSettings, max_train, tes
 
 def config_dataset_info(config: RunConfig):
     """The `DatasetInfo` of a run config's dataset (a missing dataset is a usage problem)."""
-    from nasiam_dsl.data import DatasetError, dataset_info, with_image_size
+    from nasiam_dsl.data.datasets import run_dataset_info
 
-    try:
-        info = dataset_info(config.data.dataset, config.data.data_dir)
-    except DatasetError as e:
-        raise UsageProblem(f"dataset {config.data.dataset}: {e}") from None
-    return with_image_size(info, config.data.image_size)  # the views the run trained on
+    data = config.data
+    return run_dataset_info(data.dataset, data.data_dir, data.image_size)
 
 
 def _split(config: RunConfig, split: str, transform, max_train: int | None):
@@ -226,7 +224,8 @@ def _split(config: RunConfig, split: str, transform, max_train: int | None):
 
 
 def _load_weights(backbone: nn.Module, run_dir: Path) -> str:
-    weights = run_dir / "backbone.pt"
+    files = RunFiles(run_dir)
+    weights = files.backbone_weights
     if weights.exists():
         try:
             state = torch.load(weights, map_location="cpu", weights_only=True)
@@ -234,8 +233,8 @@ def _load_weights(backbone: nn.Module, run_dir: Path) -> str:
         except Exception as e:
             raise UsageProblem(f"cannot load {weights}: {type(e).__name__}") from None
         return str(weights)
-    ckpt = load_checkpoint(run_dir / "checkpoint.pt")
+    ckpt = load_checkpoint(files.checkpoint)
     prefix = "framework.backbone."
     state = {k[len(prefix) :]: v for k, v in ckpt["model"].items() if k.startswith(prefix)}
     backbone.load_state_dict(state)
-    return str(run_dir / "checkpoint.pt")
+    return str(files.checkpoint)

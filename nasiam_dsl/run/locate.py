@@ -7,16 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = ["FoundRun", "find_run_dir", "is_run_dir"]
 
-MARKER = "config.json"
-
 
 def is_run_dir(path: Path) -> bool:
-    """A directory a run wrote (it holds `config.json`)."""
-    return (path / MARKER).is_file()
+    """A directory a run wrote (it holds its config)."""
+    return RunFiles(path).is_run()
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,8 @@ def find_run_dir(given: str | Path, purpose: str = "RUN_DIR") -> FoundRun:
         return FoundRun(runs[0], f"{path} holds one run: using {runs[0]}")
     if not runs:
         raise UsageProblem(
-            f"{purpose} {path} is not a run directory (no {MARKER} in it or below it)",
+            f"{purpose} {path} is not a run directory (no {RunFiles(path).config.name} in it or "
+            "below it)",
             "give the directory `nasiam search` or `nasiam train` wrote",
         )
     listed = "\n".join(f"    {run}" for run in runs)

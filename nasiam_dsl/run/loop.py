@@ -17,8 +17,9 @@ from typing import Any
 import torch
 
 from nasiam_dsl.run.build import Run
-from nasiam_dsl.run.checkpoint import CHECKPOINT, load_checkpoint
+from nasiam_dsl.run.checkpoint import load_checkpoint
 from nasiam_dsl.run.config import RunConfig
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.run.record import EpochRecord
 from nasiam_dsl.run.sinks import Sinks
 from nasiam_dsl.run.state import restore, save
@@ -128,8 +129,9 @@ def end_epoch(r: Run, logs: dict[str, list[float]], started: float, sinks: Sinks
     """Record the epoch, let the side derive and the stoppers decide, save, write genotypes."""
     record = epoch_record(r, logs, started, sinks.ui)
     genotype = r.side.epoch_end(record, r.epoch, r.step)
+    observed = {**record.observations(), **r.side.observations()}
     for stopper in r.side.stoppers:
-        decision = stopper.update(r.epoch, **record.observations())
+        decision = stopper.update(r.epoch, **observed)
         if decision is not None and r.progress.stop_reason is None:
             r.progress.stop_reason = str(decision)
     sinks.epoch_done(r, record, r.side.probabilities())
@@ -174,7 +176,7 @@ def train_loop(r: Run, sinks: Sinks, max_steps: int | None = None) -> None:
 def after_non_finite(r: Run, error: Exception) -> str:
     """Go back to the last good checkpoint (if any) and write its genotype; say what is kept."""
     stopped = f"the loss is not finite ({error}) at step {r.step}; stopped."
-    path = r.run_dir / CHECKPOINT
+    path = RunFiles(r.run_dir).checkpoint
     if not path.exists():
         return f"{stopped} No checkpoint was written before it (none after epoch 1 yet)."
     restore(r, load_checkpoint(path))

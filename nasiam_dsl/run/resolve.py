@@ -154,10 +154,10 @@ def _unknown_key(loc: tuple[str, ...]) -> str:
 
 def problems_of(data: Mapping[str, Any]) -> list[str]:
     """Every problem of a merged config mapping, names first (torch-free)."""
-    from nasiam_dsl.run.known_names import BUILTIN, name_problem
+    from nasiam_dsl.run.known_names import ENTRIES, name_problem
 
     found = []
-    for path in BUILTIN:
+    for path in ENTRIES:
         problem = name_problem(path, _at(data, path))
         if problem is not None:
             found.append(f"{_name(path)}: {problem}")
@@ -166,7 +166,7 @@ def problems_of(data: Mapping[str, Any]) -> list[str]:
     except ValidationError as e:
         for error in e.errors():
             loc = tuple(str(x) for x in error["loc"])
-            if loc in BUILTIN:
+            if loc in ENTRIES:
                 continue  # said above, with the closest names
             if error["type"] == "extra_forbidden":
                 found.append(_unknown_key(loc))

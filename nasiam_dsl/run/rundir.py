@@ -17,6 +17,7 @@ import torch
 from nasiam_dsl.files import atomic_write_bytes, atomic_write_text
 from nasiam_dsl.run.build import Run
 from nasiam_dsl.run.config import RunConfig
+from nasiam_dsl.run.layout import RunFiles
 
 
 def new_run_dir(config: RunConfig) -> Path:
@@ -34,7 +35,7 @@ def new_run_dir(config: RunConfig) -> Path:
 
 def spec_copy(run_dir: Path, config: RunConfig) -> Path:
     """The run's own copy of the space or genotype it ran: what a resume reads."""
-    return run_dir / Path(config.spec).name
+    return RunFiles(run_dir).spec_copy(config.spec)
 
 
 def write_start_files(run_dir: Path, config: RunConfig, spec_text: str) -> None:
@@ -46,14 +47,18 @@ def write_start_files(run_dir: Path, config: RunConfig, spec_text: str) -> None:
 
 def write_config(run_dir: Path, config: RunConfig) -> None:
     """The resolved `config.json` (rewritten when a resume extends the run)."""
-    atomic_write_text(run_dir / "config.json", config.model_dump_json(indent=2) + "\n")
+    atomic_write_text(RunFiles(run_dir).config, config.model_dump_json(indent=2) + "\n")
 
 
 def write_final_files(r: Run) -> None:
     """`backbone.pt`, `model.pt` (state dicts) and `summary.json` of a finished run."""
-    for name, module in (("backbone.pt", r.framework.backbone), ("model.pt", r.model)):
+    files = RunFiles(r.run_dir)
+    for path, module in (
+        (files.backbone_weights, r.framework.backbone),
+        (files.model_weights, r.model),
+    ):
         buffer = io.BytesIO()
         torch.save(module.state_dict(), buffer)
-        atomic_write_bytes(r.run_dir / name, buffer.getvalue())
+        atomic_write_bytes(path, buffer.getvalue())
     summary = {"epochs": r.epoch, "steps": r.step, "stop_reason": r.stop_reason}
-    atomic_write_text(r.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(files.summary, json.dumps(summary, indent=2) + "\n")

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from nasiam_dsl.run.build import Run, build
-from nasiam_dsl.run.checkpoint import CHECKPOINT, load_checkpoint
+from nasiam_dsl.run.checkpoint import load_checkpoint
 from nasiam_dsl.run.config import RunConfig
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.run.loop import Interrupted, NonFinite, after_non_finite, train_loop
 from nasiam_dsl.run.resolve import merge
 from nasiam_dsl.run.rundir import (
@@ -41,7 +42,7 @@ EXIT_INTERRUPTED = 130
 
 def resumed_config(run_dir: Path) -> tuple[RunConfig, dict]:
     """The config and state of the checkpoint in `run_dir` (a message when unreadable)."""
-    path = Path(run_dir) / CHECKPOINT
+    path = RunFiles(run_dir).checkpoint
     state = load_checkpoint(path)
     try:
         config = RunConfig.model_validate_json(state["config"])
@@ -105,7 +106,7 @@ def start(
     if r.dist.is_main and state is None:
         write_start_files(run_dir, config, r.spec_text)
     if state is not None:
-        restore_or_explain(r, state, run_dir / CHECKPOINT)
+        restore_or_explain(r, state, RunFiles(run_dir).checkpoint)
     tensorboard = open_tensorboard(run_dir) if config.tensorboard and r.dist.is_main else None
     try:
         train_loop(r, Sinks(run_dir, r.dist.is_main, ui, tensorboard), max_steps)

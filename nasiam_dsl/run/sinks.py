@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from nasiam_dsl.files import append_jsonl, atomic_write_text
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.run.record import EpochRecord
 from nasiam_dsl.usage import UsageProblem
-
-METRICS = "metrics.jsonl"
-METRICS_CSV = "metrics.csv"
 
 
 class RunUI(Protocol):
@@ -109,7 +107,7 @@ def write_csv(run_dir: Path, lines: list[dict[str, Any]]) -> None:
     writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(lines)
-    atomic_write_text(run_dir / METRICS_CSV, buffer.getvalue())
+    atomic_write_text(RunFiles(run_dir).metrics_csv, buffer.getvalue())
 
 
 def log_tensorboard(
@@ -138,14 +136,16 @@ class Sinks:
 
     def __init__(self, run_dir: Path, is_main: bool, ui: RunUI, tensorboard: Any | None) -> None:
         self.run_dir, self.is_main, self.ui, self.tensorboard = run_dir, is_main, ui, tensorboard
-        self.lines = [r.to_line() for r in read_records(run_dir / METRICS)] if is_main else []
+        self.lines = (
+            [r.to_line() for r in read_records(RunFiles(run_dir).metrics)] if is_main else []
+        )
         self.wandb: WandbSink | None = None
 
     def epoch_done(
         self, run: Any, record: EpochRecord, probabilities: dict[str, list[float]]
     ) -> None:
         if self.is_main:
-            append_jsonl(self.run_dir / METRICS, record.to_line())
+            append_jsonl(RunFiles(self.run_dir).metrics, record.to_line())
             self.lines.append(record.to_line())
             write_csv(self.run_dir, self.lines)
         if self.tensorboard is not None:

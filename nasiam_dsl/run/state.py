@@ -7,11 +7,11 @@ from typing import Any
 
 from nasiam_dsl.run.build import Run
 from nasiam_dsl.run.checkpoint import (
-    CHECKPOINT,
     rng_state,
     save_checkpoint,
     set_rng_state,
 )
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.usage import UsageProblem
 
 FORMAT = "nasiam-checkpoint-1"
@@ -57,7 +57,7 @@ def restore(r: Run, state: dict[str, Any]) -> None:
 def save(r: Run, interrupted: bool = False) -> None:
     """Write `checkpoint.pt` atomically (rank 0 only)."""
     if r.dist.is_main:
-        save_checkpoint(r.run_dir / CHECKPOINT, checkpoint_state(r, interrupted))
+        save_checkpoint(RunFiles(r.run_dir).checkpoint, checkpoint_state(r, interrupted))
 
 
 def restore_or_explain(r: Run, state: dict[str, Any], path: Path) -> None:

@@ -16,7 +16,7 @@ Registry: ``get_trick(name, **options)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from nasiam_dsl.search.parts import PartRegistry
@@ -29,7 +29,6 @@ __all__ = [
     "PartialFeatures",
     "available_tricks",
     "get_trick",
-    "register_trick",
 ]
 
 
@@ -125,11 +124,6 @@ class FeatureTricks:
 _PARTS: PartRegistry[ForwardTrick] = PartRegistry(
     "forward trick", {"aux_skip": AuxSkip, "partial": PartialFeatures}
 )
-
-
-def register_trick(name: str, factory: Callable[..., ForwardTrick]) -> None:
-    """Add a forward trick under ``name``; refuses to overwrite an existing name."""
-    _PARTS.register(name, factory)
 
 
 def available_tricks() -> list[str]:

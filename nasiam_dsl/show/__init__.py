@@ -7,14 +7,6 @@ are needed only by the functions that draw.
 
 from __future__ import annotations
 
-from nasiam_dsl.show.choices import (
-    Chosen,
-    align_genotype,
-    candidate_names,
-    choice_heads,
-    chosen_candidates,
-    strip_probs,
-)
 from nasiam_dsl.show.diff import Difference, diff_documents, diff_table, format_difference
 from nasiam_dsl.show.dot import document_dot, head_dot, render_dot
 from nasiam_dsl.show.plots import (
@@ -30,15 +22,10 @@ from nasiam_dsl.show.seeds import SeedRun, SeedTable, run_winners, seed_table, s
 from nasiam_dsl.show.tree import document_tree
 
 __all__ = [
-    "Chosen",
     "Difference",
     "RunDir",
     "SeedRun",
     "SeedTable",
-    "align_genotype",
-    "candidate_names",
-    "choice_heads",
-    "chosen_candidates",
     "diff_documents",
     "diff_table",
     "document_dot",
@@ -56,5 +43,4 @@ __all__ = [
     "run_winners",
     "seed_table",
     "seeds_rich_table",
-    "strip_probs",
 ]

@@ -1,81 +1,37 @@
-"""How decided a search's choices are, read from a space, its genotype and the
-architecture probabilities; written into the genotype's meta block, read back from it,
-and shown as a rich table.
-
-The margins themselves are computed by `nasiam_dsl.search.margins`; this module names
-the candidates (as the space does), knows which choices the genotype kept and which
-candidate it kept there, and turns the result into text.
-"""
+"""How decided a run's choices are, shown as a rich table: the margins of a run
+directory's genotype (`search.genotype_margins`) under the sampler its config names."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.walk import iter_choices
+from nasiam_dsl.search.genotype_margins import document_margins
 from nasiam_dsl.search.margins import (
-    DECIDED_MARGIN,
     Margin,
-    count_verdicts,
-    margins,
     summary_sentence,
 )
-from nasiam_dsl.show.choices import align_genotype, candidate_names
 from nasiam_dsl.show.rundir import RunDir
 
 __all__ = [
-    "MARGIN_PREFIX",
     "decisions_table",
     "decisions_view",
-    "document_margins",
-    "genotype_with_margins",
-    "meta_verdicts",
-    "picks",
     "run_margins",
+    "run_normalised",
     "run_sampler",
-    "with_margins",
 ]
 
-MARGIN_PREFIX = "margin_"
 
+def run_normalised(run: RunDir) -> bool:
+    """Whether the weights of the sampler a run's config names sum to 1 over a choice's
+    candidates (`Sampler.normalised`; the registry's class says, softmax when none is named).
+    """
+    from nasiam_dsl.search.samplers import sampler_class
 
-def picks(space: ast.Document) -> dict[str, int]:
-    """Key -> k for every `pick k of {...}` input choice of the space."""
-    out: dict[str, int] = {}
-    for site in iter_choices(space):
-        if isinstance(site.choice, ast.Combine) and site.choice.pick is not None:
-            out.setdefault(site.key, site.choice.pick)
-    return out
-
-
-def document_margins(
-    space: ast.Document | None,
-    probabilities: Mapping[str, Sequence[float]],
-    *,
-    genotype: ast.Document | None = None,
-    sampler: str = "softmax",
-    kept_only: bool = True,
-) -> dict[str, Margin]:
-    """Key -> margin of each decision. With a genotype (and its space), choices are
-    measured for the candidate(s) the genotype kept, and only the choices it still has
-    are given unless `kept_only` is false; otherwise every key, for its most probable."""
-    probs = {k: list(v) for k, v in probabilities.items() if len(v)}
-    if space is None:
-        return margins(probs, sampler=sampler)
-    names = candidate_names(space)
-    order = [k for k in names if k in probs] + [k for k in probs if k not in names]
-    chosen: dict[str, tuple[int, ...]] = {}
-    if genotype is not None:
-        aligned = align_genotype(space, genotype)
-        order = [k for k in order if k in aligned or not kept_only]
-        chosen = {k: c.indices for k, c in aligned.items() if c.indices is not None}
-    probs = {k: probs[k] for k in order}
-    return margins(probs, names, picks=picks(space), chosen=chosen, sampler=sampler)
+    return bool(sampler_class(run_sampler(run)).normalised)
 
 
 def run_sampler(run: RunDir) -> str:
@@ -91,53 +47,9 @@ def run_margins(run: RunDir, *, kept_only: bool = True) -> dict[str, Margin]:
         run.space,
         run.final_probabilities(),
         genotype=run.genotype,
-        sampler=run_sampler(run),
+        normalised=run_normalised(run),
         kept_only=kept_only,
     )
-
-
-# ---- the genotype's meta block -------------------------------------------------------------
-
-
-def _meta_key(key: str, taken: set[str]) -> str:
-    base = MARGIN_PREFIX + re.sub(r"\W", "_", key)
-    name, n = base, 1
-    while name in taken:
-        n += 1
-        name = f"{base}_{n}"
-    taken.add(name)
-    return name
-
-
-def with_margins(doc: ast.Document, found: Mapping[str, Margin]) -> ast.Document:
-    """`doc` with `decided`, `undecided`, `decided_margin` and one `margin_KEY` entry per
-    decision (`"KEY: gelu 0.27 vs relu 0.25: ..."`) appended to its meta block."""
-    meta = doc.meta or ast.Meta(entries=())
-    counts = count_verdicts(found)
-    taken = {e.key for e in meta.entries}
-    extra = [
-        ast.MetaEntry(key="decided", value=counts["decided"]),
-        ast.MetaEntry(key="undecided", value=counts["undecided"]),
-        ast.MetaEntry(key="decided_margin", value=DECIDED_MARGIN),
-    ]
-    extra = [e for e in extra if e.key not in taken]
-    taken |= {e.key for e in extra}
-    extra += [
-        ast.MetaEntry(key=_meta_key(k, taken), value=f"{k}: {m.text()}") for k, m in found.items()
-    ]
-    meta = meta.model_copy(update={"entries": meta.entries + tuple(extra)})
-    return doc.model_copy(update={"meta": meta})
-
-
-def meta_verdicts(doc: ast.Document) -> dict[str, str]:
-    """Key -> the margin text a genotype's meta block holds for it (see `with_margins`)."""
-    out: dict[str, str] = {}
-    for entry in doc.meta.entries if doc.meta is not None else ():
-        if entry.key.startswith(MARGIN_PREFIX) and isinstance(entry.value, str):
-            key, sep, text = entry.value.partition(": ")
-            if sep:
-                out[key] = text
-    return out
 
 
 # ---- the terminal table --------------------------------------------------------------------
@@ -179,16 +91,3 @@ def decisions_view(found: Mapping[str, Margin]) -> Table:
     table.caption = summary_sentence(found)
     table.caption_justify = "left"
     return table
-
-
-def genotype_with_margins(
-    space: ast.Document,
-    genotype: ast.Document,
-    probabilities: Mapping[str, Sequence[float]],
-    *,
-    sampler: str = "softmax",
-) -> ast.Document:
-    """`genotype` with the margins of its choices (against `space`'s candidates) in its
-    meta block: what a search writes as `genotype.nas`."""
-    found = document_margins(space, probabilities, genotype=genotype, sampler=sampler)
-    return with_margins(genotype, found)

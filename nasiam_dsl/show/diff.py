@@ -22,7 +22,8 @@ from nasiam_dsl.lang.printer import (
     format_scalar,
     format_set,
 )
-from nasiam_dsl.show.choices import Chosen, chosen_candidates, strip_probs
+from nasiam_dsl.lang.tree import strip_probs
+from nasiam_dsl.membership.chosen import Chosen, chosen_candidates
 
 __all__ = ["Change", "Difference", "diff_documents", "diff_table", "format_difference"]
 

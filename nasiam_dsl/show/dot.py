@@ -17,7 +17,7 @@ from pathlib import Path
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import format_pipeline, format_scalar
 from nasiam_dsl.lang.walk import node_choices, resolve_set
-from nasiam_dsl.show.choices import candidate_names
+from nasiam_dsl.membership.chosen import candidate_names
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = ["FORMATS", "document_dot", "head_dot", "render_dot"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.run.record import EpochRecord
 from nasiam_dsl.show.figures import (
     as_run,
@@ -26,7 +27,7 @@ from nasiam_dsl.show.figures import (
     save,
     scale,
 )
-from nasiam_dsl.show.rundir import METRICS, RunDir
+from nasiam_dsl.show.rundir import RunDir
 from nasiam_dsl.usage import UsageProblem
 
 __all__ = ["Panel", "op_count_series", "panel_size", "plot_collapse", "plot_losses"]
@@ -144,7 +145,7 @@ def loss_panels(run: RunDir) -> list[Panel]:
 def _need_metrics(run: RunDir) -> None:
     if not run.metrics:
         raise UsageProblem(
-            f"{run.path}: no metrics ({METRICS} is missing or empty)",
+            f"{run.path}: no metrics ({RunFiles(run.path).metrics.name} is missing or empty)",
             "a run writes a line at the end of every epoch",
         )
 
@@ -157,7 +158,8 @@ def plot_collapse(
     _need_metrics(run)
     panels = collapse_panels(run)
     if not panels:
-        raise UsageProblem(f"{run.path / METRICS}: no z_std_normalised, rankme or op counts")
+        metrics = RunFiles(run.path).metrics
+        raise UsageProblem(f"{metrics}: no z_std_normalised, rankme or op counts")
     return draw_panels(run, "collapse", panels, out_path(run, out_dir, "collapse.png"), dpi)
 
 
@@ -169,7 +171,8 @@ def plot_losses(
     _need_metrics(run)
     panels = loss_panels(run)
     if not panels:
-        raise UsageProblem(f"{run.path / METRICS}: no train/loss, heldout/loss or knn")
+        metrics = RunFiles(run.path).metrics
+        raise UsageProblem(f"{metrics}: no train/loss, heldout/loss or knn")
     path = out_path(run, out_dir, "losses.png")
     return draw_panels(run, "loss and kNN accuracy", panels, path, dpi)
 

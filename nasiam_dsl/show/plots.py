@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nasiam_dsl.membership.chosen import candidate_names, choice_heads
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.search.margins import DECIDED_MARGIN, Margin, chance_level
-from nasiam_dsl.show.choices import candidate_names, choice_heads
-from nasiam_dsl.show.decisions import run_margins, run_sampler
+from nasiam_dsl.show.decisions import run_margins, run_normalised
 from nasiam_dsl.show.figures import (
     CHANCE_STYLE,
     DECIDED_COLOUR,
@@ -45,7 +46,7 @@ from nasiam_dsl.show.panels import (
     plot_collapse,
     plot_losses,
 )
-from nasiam_dsl.show.rundir import ALPHAS, RunDir
+from nasiam_dsl.show.rundir import RunDir
 from nasiam_dsl.usage import UsageProblem
 
 if TYPE_CHECKING:
@@ -91,7 +92,8 @@ def grid_size(plots: int, dpi: int = DPI) -> tuple[int, int]:
 def _need_alphas(run: RunDir) -> list[dict[str, Any]]:
     if not run.alphas:
         raise UsageProblem(
-            f"{run.path}: no architecture probabilities ({ALPHAS} is missing or empty)",
+            f"{run.path}: no architecture probabilities "
+            f"({RunFiles(run.path).alphas.name} is missing or empty)",
             "a search writes them at the end of every epoch; a training run has none",
         )
     return run.alphas
@@ -188,12 +190,12 @@ def heatmap_figure(run: RunDir, head: str, dpi: int = DPI) -> Figure:
     fig.colorbar(image, cax=cax)
     cax.set_title("p", fontsize=8)
     cax.tick_params(labelsize=7)
-    sampler = run_sampler(run)
+    normalised = run_normalised(run)
     for n in sorted({len(probs[k]) for k in keys}):
-        level = chance_level(n, sampler)
+        level = chance_level(n, normalised)
         cax.axhline(level, color="white", linewidth=2)
         cax.axhline(level, color="black", linewidth=1, linestyle=":")
-        label = "chance 0.5" if sampler != "softmax" and level == 0.5 else f"chance 1/{n}"
+        label = f"chance 1/{n}" if normalised else "chance 0.5"
         cax.text(3.3, level, label, transform=cax.get_yaxis_transform(), fontsize=7, va="center")
     return fig
 
@@ -252,9 +254,9 @@ def choice_curves_figure(run: RunDir, dpi: int = DPI) -> Figure:
     groups = _keys_by_head(run, keys)
     keys = list(dict.fromkeys(k for ks in groups.values() for k in ks))
     if not keys:
-        raise UsageProblem(f"{run.path / ALPHAS}: the space has no open choice to plot")
+        raise UsageProblem(f"{RunFiles(run.path).alphas}: the space has no open choice to plot")
     found = run_margins(run, kept_only=False)
-    sampler = run_sampler(run)
+    normalised = run_normalised(run)
     columns = min(CURVE_COLUMNS, len(keys))
     rows = math.ceil(len(keys) / columns)
     fig = new_figure(grid_size(len(keys), dpi), dpi)
@@ -271,8 +273,8 @@ def choice_curves_figure(run: RunDir, dpi: int = DPI) -> Figure:
             xs = [e for e, p in series if c < len(p)]
             ys = [p[c] for _, p in series if c < len(p)]
             ax.plot(xs, ys, marker="o", markersize=3, label=wrap(names[c], LEGEND_WRAP))
-        level = chance_level(count, sampler)
-        chance = "0.5" if sampler != "softmax" and level == 0.5 else f"1/{count}"
+        level = chance_level(count, normalised)
+        chance = f"1/{count}" if normalised else "0.5"
         ax.axhline(level, label=f"chance ({chance})", **CHANCE_STYLE)
         verdict, colour = _verdict_line(found.get(key))
         ax.set_title(key + (f" — {verdict}" if verdict else ""), fontsize=9, color=colour)

@@ -16,15 +16,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from nasiam_dsl.lang import DSLError, ast, parse
+from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.run.record import EpochRecord
 from nasiam_dsl.usage import UsageProblem
 
-CONFIG = "config.json"
-ALPHAS = "alphas.jsonl"
-METRICS = "metrics.jsonl"
-GENOTYPE = "genotype.nas"
-
-__all__ = ["ALPHAS", "CONFIG", "GENOTYPE", "METRICS", "RunDir", "load_run", "read_jsonl"]
+__all__ = ["RunDir", "load_run", "read_jsonl"]
 
 
 @dataclass(frozen=True)
@@ -133,15 +129,6 @@ def _parse(path: Path) -> ast.Document:
         ) from None
 
 
-def _spec_path(path: Path, config: dict[str, Any]) -> Path | None:
-    spec = config.get("spec")
-    if isinstance(spec, str) and spec:
-        copy = path / Path(spec).name
-        if copy.is_file():
-            return copy
-    return None
-
-
 def load_run(path: str | Path) -> RunDir:
     """Read a run directory; raise `UsageProblem` if it is not one or a file is corrupt."""
     path = Path(path)
@@ -150,27 +137,13 @@ def load_run(path: str | Path) -> RunDir:
             f"{path}: no such directory" if not path.exists() else f"{path}: not a directory",
             "give a run directory, the one `nasiam search` printed (runs/...)",
         )
-    config_path = path / CONFIG
-    if not config_path.is_file():
-        raise UsageProblem(
-            f"{path} is not a run directory (it has no {CONFIG})",
-            "give the directory `nasiam search` or `nasiam train` wrote",
-        )
-    try:
-        config = json.loads(config_path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UsageProblem(f"{config_path}: not valid JSON ({e})") from None
-    if not isinstance(config, dict):
-        raise UsageProblem(f"{config_path}: expected a JSON object")
-    spec_path = _spec_path(path, config)
+    files = RunFiles(path)
+    config = files.read_config()
+    spec_path = files.spec(config)
     spec = _parse(spec_path) if spec_path is not None else None
-    genotype = _parse(path / GENOTYPE) if (path / GENOTYPE).is_file() else None
+    genotype = _parse(files.genotype) if files.genotype.is_file() else None
     if genotype is not None and genotype.kind != "genotype":
-        raise UsageProblem(f"{path / GENOTYPE}: is a {genotype.kind}, not a genotype")
-    alphas: list[dict[str, Any]] = []
-    if (path / ALPHAS).is_file():
-        alphas = _alphas(path / ALPHAS)
-    metrics: list[EpochRecord] = []
-    if (path / METRICS).is_file():
-        metrics = _metrics(path / METRICS)
+        raise UsageProblem(f"{files.genotype}: is a {genotype.kind}, not a genotype")
+    alphas = _alphas(files.alphas) if files.alphas.is_file() else []
+    metrics = _metrics(files.metrics) if files.metrics.is_file() else []
     return RunDir(path, config, spec, genotype, alphas, metrics)

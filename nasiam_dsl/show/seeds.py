@@ -19,9 +19,10 @@ from typing import Literal
 from rich.table import Table
 from rich.text import Text
 
+from nasiam_dsl.membership.chosen import align_genotype, candidate_names, chosen_candidates
+from nasiam_dsl.search.genotype_margins import picks
 from nasiam_dsl.search.margins import DECIDED_MARGIN, Margin
-from nasiam_dsl.show.choices import align_genotype, candidate_names, chosen_candidates
-from nasiam_dsl.show.decisions import picks, run_margins
+from nasiam_dsl.show.decisions import run_margins
 from nasiam_dsl.show.rundir import RunDir, load_run
 from nasiam_dsl.usage import UsageProblem
 

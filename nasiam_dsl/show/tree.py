@@ -17,8 +17,8 @@ from rich.tree import Tree
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.printer import format_pipeline, format_scalar
 from nasiam_dsl.lang.walk import node_choices
-from nasiam_dsl.show.choices import Chosen, candidate_names, chosen_candidates
-from nasiam_dsl.show.decisions import MARGIN_PREFIX, meta_verdicts
+from nasiam_dsl.membership.chosen import Chosen, candidate_names, chosen_candidates
+from nasiam_dsl.search.genotype_margins import MARGIN_PREFIX, meta_verdicts
 
 __all__ = ["document_tree"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.parser import parse
@@ -19,6 +20,16 @@ def seed_text(dim: int = 32, pred: int = 8) -> str:
     return text.replace("let dim = 2048", f"let dim = {dim}").replace(
         "let pred = 512", f"let pred = {pred}"
     )
+
+
+def run_backward(net, x: torch.Tensor):
+    """A forward and backward of `net` on a copy of `x`: its outputs and the input's
+    gradient (a loss that weighs every output feature differently)."""
+    x = x.clone().requires_grad_(True)
+    out = net(x)
+    loss = sum((o * torch.linspace(-1, 1, o.shape[1])).pow(2).sum() for o in out.values())
+    loss.backward()
+    return out, x.grad
 
 
 @pytest.fixture

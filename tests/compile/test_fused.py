@@ -9,7 +9,7 @@ from nasiam_dsl.compile.fused import FusedOp
 from nasiam_dsl.compile.mixed import MixedOp
 from nasiam_dsl.compile.transfer import copy_supernet_weights
 
-from .conftest import BACKBONE, DAG, seed_text
+from .conftest import BACKBONE, DAG, run_backward, seed_text
 
 
 def _ops(net) -> list[MixedOp]:
@@ -29,14 +29,6 @@ def _candidate_grads(op: MixedOp, i: int) -> list[torch.Tensor | None]:
         grads += [group.bn.weight.grad[sl], group.bn.bias.grad[sl]]
     grads += [p.grad for p in group.rests[j].parameters()]
     return grads
-
-
-def _run(net, x):
-    x = x.clone().requires_grad_(True)
-    out = net(x)
-    loss = sum((o * torch.linspace(-1, 1, o.shape[1])).pow(2).sum() for o in out.values())
-    loss.backward()
-    return out, x.grad
 
 
 def test_seed_space_is_fused() -> None:
@@ -60,8 +52,8 @@ def test_fused_equals_loop_outputs_and_gradients() -> None:
             a.copy_(torch.randn_like(b))
             b.copy_(a)
     x = torch.randn(12, BACKBONE, generator=torch.Generator().manual_seed(0))
-    out_l, gx_l = _run(loop, x)
-    out_f, gx_f = _run(fused, x)
+    out_l, gx_l = run_backward(loop, x)
+    out_f, gx_f = run_backward(fused, x)
     for head in out_l:
         torch.testing.assert_close(out_f[head], out_l[head], atol=1e-4, rtol=1e-3)
     torch.testing.assert_close(gx_f, gx_l, atol=1e-4, rtol=1e-3)

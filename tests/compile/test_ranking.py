@@ -17,7 +17,11 @@ import pytest
 import torch
 
 from nasiam_dsl.compile import compile_space, count_plan, derive, derive_decisions, top_k
-from nasiam_dsl.compile.plan import (
+from nasiam_dsl.compile.ranking import Options
+from nasiam_dsl.compile.sample import violated_constraints
+from nasiam_dsl.lang.check import check
+from nasiam_dsl.lang.parser import parse
+from nasiam_dsl.lang.plan import (
     Choose,
     Inputs,
     Linear,
@@ -26,10 +30,6 @@ from nasiam_dsl.compile.plan import (
     SetChoice,
     plan_document,
 )
-from nasiam_dsl.compile.ranking import Options
-from nasiam_dsl.compile.sample import violated_constraints
-from nasiam_dsl.lang.check import check
-from nasiam_dsl.lang.parser import parse
 from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.search.samplers import SigmoidSampler
 

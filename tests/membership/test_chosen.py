@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from nasiam_dsl.lang import parse
-from nasiam_dsl.show.choices import (
+from nasiam_dsl.membership.chosen import (
     Chosen,
     align_genotype,
     candidate_names,
     choice_heads,
     chosen_candidates,
-    strip_probs,
 )
 from tests.show.conftest import FINAL, GENOTYPE, SPACE
 
@@ -84,16 +83,6 @@ def test_choice_heads_lists_every_head_of_a_shared_key() -> None:
     assert heads["predictor.h.width"] == ["predictor"]
 
 
-def test_strip_probs_removes_every_annotation() -> None:
-    doc = parse(GENOTYPE)
-    bare = strip_probs(doc)
-    from nasiam_dsl.lang import print_document
-
-    assert "@" in print_document(doc)
-    assert "@" not in print_document(bare)
-    assert strip_probs(bare) == bare
-
-
 def test_chosen_candidates_of_a_genotype() -> None:
     chosen = chosen_candidates(parse(GENOTYPE))
     assert chosen["projector.h1.act"] == Chosen("projector.h1.act", "act", ("gelu",), (0.71,))
@@ -149,12 +138,20 @@ def test_align_names_a_closed_op_candidate_as_in_the_space() -> None:
     ]
 
 
-def test_align_skips_what_does_not_match() -> None:
+def test_align_a_non_member_aligns_nothing() -> None:
+    """Membership is the one notion of member: a genotype outside its space gets no
+    decisions (it used to be aligned choice by choice, a second notion of member)."""
     space = parse(SPACE)
-    other = GENOTYPE.replace("act{gelu @0.71}", "act{mish @0.71}").replace(
-        "choose(identity(h1) @0.6)", "choose(zero(h1) @0.6)"
+    other = GENOTYPE.replace("act{gelu @0.71}", "act{mish @0.71}")
+    assert align_genotype(space, parse(other)) == {}
+    assert align_genotype(space, parse(GENOTYPE))  # the member itself aligns
+
+
+def test_align_takes_the_most_probable_of_equal_candidates() -> None:
+    space = parse(
+        "space s { head p(x: 8) { h = choose(linear(x, 4), linear(x, 4), identity(x)) } }"
     )
-    aligned = align_genotype(space, parse(other))
-    assert "projector.h1.act" not in aligned
-    assert "projector.h2.op" not in aligned
-    assert "predictor.h.norm" in aligned
+    genotype = parse("genotype g { head p(x: 8) { h = linear(x, 4) } }")
+    assert align_genotype(space, genotype)["p.h.op"].indices == (0,)
+    probs = {"p.h.op": [0.2, 0.5, 0.3]}
+    assert align_genotype(space, genotype, probs)["p.h.op"].indices == (1,)

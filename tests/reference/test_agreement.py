@@ -13,7 +13,8 @@ constraints) is enumerated by `nasiam_dsl.reference` and then asked of every too
   largest), feasible members only, distinct architectures;
 - `pin` of every member's visible decisions writes that member and asks for nothing hidden;
 - `check --space` (membership) accepts every member, its decisions write it back, and a
-  member changed outside the space is refused;
+  member changed outside the space is refused; `show` aligns the member with the same
+  decisions (margins and seed tables read them);
 - `fmt` round-trips.
 """
 
@@ -30,15 +31,16 @@ from hypothesis import strategies as st
 
 from nasiam_dsl.compile.count import count_architectures
 from nasiam_dsl.compile.derive import rank_members
-from nasiam_dsl.compile.plan import plan_document
 from nasiam_dsl.compile.sample import sample_members
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.check import check
 from nasiam_dsl.lang.parser import parse
+from nasiam_dsl.lang.plan import plan_document
 from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.lang.same import architecture_text
 from nasiam_dsl.lang.walk import is_open, iter_choices
 from nasiam_dsl.membership import member_document, membership
+from nasiam_dsl.membership.chosen import align_genotype
 from nasiam_dsl.pin import PinError, candidate_texts, pin
 from nasiam_dsl.reference import TooManyMembers, architectures, enumerate_members
 from nasiam_dsl.usage import UsageProblem
@@ -227,6 +229,11 @@ def _membership(case: Case, member) -> None:
     again = member_document(case.doc, found.decisions)
     assert architecture_text(again) == member.text, case.fail(
         f"the decisions membership found write\n{architecture_text(again)}\nnot\n{member.text}"
+    )
+    shown = {k: c.indices for k, c in align_genotype(case.doc, genotype).items()}
+    aligned = member_document(case.doc, shown)
+    assert architecture_text(aligned) == member.text, case.fail(
+        f"the decisions show aligns write\n{architecture_text(aligned)}\nnot\n{member.text}"
     )
 
 

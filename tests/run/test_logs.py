@@ -16,7 +16,7 @@ from nasiam_dsl.cli import main
 from nasiam_dsl.run.record import DISPLAY_NAMES, EPOCH_METRICS, STEP_METRICS, EpochRecord, shown
 from nasiam_dsl.run.resolve import config_toml
 from nasiam_dsl.run.runner import start
-from nasiam_dsl.run.ui import RichUI, RunClock, clock
+from nasiam_dsl.ui import RichUI, RunClock, clock
 
 
 class PhaseUI:

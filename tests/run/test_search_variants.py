@@ -95,6 +95,24 @@ def test_early_stop_on_parameter_free_ops(
     assert summary["stop_reason"] == run.stop_reason
 
 
+def test_early_stop_when_the_leaders_are_stable(tiny_config):
+    # DARTS+'s rule: stop once no choice's leading candidate changed for `stable_epochs`
+    # epochs, never before `stop_min_epochs`; the alphas record shows why it stopped
+    search = {"stable_epochs": 1, "stop_min_epochs": 3, "top_k": 1}
+    run = start(tiny_config(name="stable", epochs=8, search=search), QuietUI())
+    assert "unchanged for" in (run.stop_reason or "") and 3 <= run.epoch < 8
+    lines = (run.run_dir / "alphas.jsonl").read_text().splitlines()
+    leaders = [
+        {
+            k: max(range(len(p)), key=p.__getitem__)
+            for k, p in json.loads(x)["probabilities"].items()
+        }
+        for x in lines
+    ]
+    assert leaders[-1] == leaders[-2]
+    assert run.epoch == 3 or leaders[-2] != leaders[-3]  # it stopped at the first chance
+
+
 def test_early_stop_on_collapse(tiny_config):
     # an impossible threshold (z_std·√d is about 1 when healthy) stops after patience epochs
     run = start(

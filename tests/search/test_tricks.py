@@ -3,8 +3,6 @@ read by the supernet's op choices through `ArchParameters.hooks`."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -19,28 +17,12 @@ from nasiam_dsl.search.tricks import (
     available_tricks,
     get_trick,
 )
-
-BACKBONE = 16
-SEED_SPACE = Path(__file__).resolve().parents[2] / "spaces" / "nasiam.nas"
-
-
-def seed_text() -> str:
-    """spaces/nasiam.nas with its widths shrunk (the structure is unchanged)."""
-    text = SEED_SPACE.read_text()
-    return text.replace("let dim = 2048", "let dim = 32").replace("let pred = 512", "let pred = 8")
+from tests.compile.conftest import BACKBONE, run_backward, seed_text
 
 
 def _tricks(beta: float = 0.0, k: int = 1) -> FeatureTricks:
     parts = ([AuxSkip(beta)] if beta else []) + ([PartialFeatures(k)] if k > 1 else [])
     return FeatureTricks(parts)
-
-
-def _run(net, x):
-    x = x.clone().requires_grad_(True)
-    out = net(x)
-    loss = sum((o * torch.linspace(-1, 1, o.shape[1])).pow(2).sum() for o in out.values())
-    loss.backward()
-    return out, x.grad
 
 
 def test_registry_and_protocol() -> None:
@@ -101,8 +83,8 @@ def test_fused_partial_channels_match_loop() -> None:
     for net in (loop, fused):
         net.arch.hooks = _tricks(0.5, 2)
     x = torch.randn(8, BACKBONE)
-    out_l, gx_l = _run(loop, x)
-    out_f, gx_f = _run(fused, x)
+    out_l, gx_l = run_backward(loop, x)
+    out_f, gx_f = run_backward(fused, x)
     for head in out_l:
         torch.testing.assert_close(out_f[head], out_l[head], atol=1e-4, rtol=1e-3)
     torch.testing.assert_close(gx_f, gx_l, atol=1e-4, rtol=1e-3)
@@ -117,10 +99,10 @@ def test_fused_hard_draw_matches_loop_with_partial_channels() -> None:
         net.arch.hooks = _tricks(0.5, 2)
     x = torch.randn(8, BACKBONE)
     with loop.arch.step():
-        out_l, gx_l = _run(loop, x)
+        out_l, gx_l = run_backward(loop, x)
         hot = [loop.arch.draw(k).hot for k in loop.arch.alphas()]
     with fused.arch.step():
-        out_f, gx_f = _run(fused, x)
+        out_f, gx_f = run_backward(fused, x)
         assert [fused.arch.draw(k).hot for k in fused.arch.alphas()] == hot
     assert all(h is not None and len(h) == 1 for h in hot)
     for head in out_l:

@@ -58,6 +58,14 @@ FINAL = {
     "shared.hidden": [0.3, 0.7],
 }
 
+#: near-uniform final probabilities: silu leads the genotype's gelu
+NEAR_UNIFORM = {
+    **FINAL,
+    "projector.h1.act": [0.24, 0.27, 0.49],  # silu leads: the genotype's gelu trails it
+    "projector.h3.inputs": [0.48, 0.52],
+    "predictor.h.width": [0.49, 0.51],
+}
+
 
 def alphas_lines(final: dict[str, list[float]], epochs: int = 3) -> list[dict[str, Any]]:
     """Probabilities moving linearly from uniform (epoch 0) to `final` (last epoch)."""

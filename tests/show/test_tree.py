@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from nasiam_dsl.lang import parse
-from nasiam_dsl.show.decisions import genotype_with_margins
+from nasiam_dsl.search.genotype_margins import genotype_with_margins
 from nasiam_dsl.show.tree import document_tree
 from tests.show.conftest import FINAL, GENOTYPE, SPACE
 
