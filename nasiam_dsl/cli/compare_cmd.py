@@ -71,10 +71,11 @@ from nasiam_dsl.usage import UsageProblem
 def compare(candidates: tuple[str, ...], **kw: Any) -> None:
     """Pretrain every CANDIDATE with the same budget and seeds, evaluate each, and judge.
 
-    CANDIDATE is a genotype file or `standard` (the framework's standard heads). Each
+    CANDIDATE is a genotype file, `standard` (the framework's standard heads), or
+    NAME=FILE to name it in the table and the figure (default: the file's name). Each
     (candidate, seed) is a `nasiam train` run directory OUT/<candidate>/seed<s>/; rerunning
     the same command resumes, skipping finished cells. Writes compare.csv, compare.json and
-    compare.png to OUT (default runs/compare) and prints a table and a verdict.
+    compare.png/.pdf to OUT (default runs/compare) and prints a table and a verdict.
     """
     _compare(candidates, kw)
 
@@ -156,11 +157,19 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
         if problem is not None:
             out.print(f"cell {cell.index}: {problem}; evaluating it again", markup=False)
 
+    pending = [c for c in cells if not c.finished(root)]
+    cost = cmp.CellClock(list(pending), min(kw["jobs"], max(len(pending), 1)))
+    if pending:
+        epochs = validated_config(cmp.cells.cell_config(comparison, cells[0]), kw).epochs
+        out.print(cost.plan(cells, epochs), markup=False, soft_wrap=True)
+
     def done(cell, result) -> None:
         out.print(
             f"cell {cell.index}: {cell.label()}: kNN {100 * result.knn:.1f}, "
-            f"probe {100 * result.linear_probe:.1f} ({result.wall_s:.0f} s)",
+            f"probe {100 * result.linear_probe:.1f} ({result.wall_s:.0f} s); "
+            + cost.finished(cell, result),
             markup=False,
+            soft_wrap=True,
         )
 
     ran = cmp.run_cells(comparison, cells, kw["jobs"], done)

@@ -18,16 +18,17 @@ from nasiam_dsl.usage import UsageProblem
 def run_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Every config option of `command` (generated from the config models), and the options
     that steer the run itself."""
-    from nasiam_dsl.run.options import add_config_options
+    from nasiam_dsl.run.options import add_config_options, flag_of
+    from nasiam_dsl.run.resolve import MAY_CHANGE
 
+    may_change = ", ".join(sorted(filter(None, (flag_of(p) for p in MAY_CHANGE))))
     steering = [
         click.option(
             "--resume",
             type=click.Path(path_type=Path),
             default=None,
             help="Continue the run in RUN_DIR from its last checkpoint, with its own config "
-            "(only --epochs, --device, --workers, --tensorboard, --wandb, --knn-every may "
-            "change).",
+            f"(only {may_change} may change).",
         ),
         click.option(
             "--stop-after",

@@ -21,11 +21,18 @@ from nasiam_dsl.compare.search_rank import (
     rank_agreement,
     search_scores,
 )
-from nasiam_dsl.compare.study import finished_results, prepare, run_cells, write_report
+from nasiam_dsl.compare.study import (
+    CellClock,
+    finished_results,
+    prepare,
+    run_cells,
+    write_report,
+)
 
 __all__ = [
     "Candidate",
     "Cell",
+    "CellClock",
     "CellResult",
     "Comparison",
     "RankAgreement",

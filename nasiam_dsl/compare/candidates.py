@@ -3,6 +3,7 @@ random members of a space, and the two baselines (random-init backbone, raw pixe
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from nasiam_dsl.compare.cells import BASELINES, Candidate
@@ -14,14 +15,25 @@ STANDARD = "standard"
 RANDOM_DIR = "random"
 
 
+NAMED = re.compile(r"([A-Za-z0-9_.-]+)=(.+)")
+
+
 def genotype_candidates(specs: list[str], framework: str) -> list[Candidate]:
     """One candidate per genotype file (`standard`: the framework's standard heads), named
-    after the file; names are made unique with a numeric suffix."""
+    after the file, or `NAME=FILE` named NAME; file names are made unique with a numeric
+    suffix, a given name must be unique."""
     from nasiam_dsl.api import load
     from nasiam_dsl.lang.same import architecture_hash
 
     found: list[Candidate] = []
-    for spec in specs:
+    for given in specs:
+        named = NAMED.fullmatch(given) if not Path(given).exists() else None
+        spec = named.group(2) if named else given
+        if named and named.group(1) in {c.name for c in found} | set(BASELINES) | {RANDOM_DIR}:
+            raise UsageProblem(
+                f"candidate name {named.group(1)!r} ({given}) is already taken",
+                "give each NAME=FILE its own name (the baselines and `random` are reserved)",
+            )
         if spec == STANDARD:
             path, stem = _standard_path(framework), STANDARD
         else:
@@ -37,7 +49,7 @@ def genotype_candidates(specs: list[str], framework: str) -> list[Candidate]:
             )
         found.append(
             Candidate(
-                name=_unique(stem, found),
+                name=named.group(1) if named else _unique(stem, found),
                 spec=str(path.resolve()),
                 architecture=architecture_hash(doc),
             )

@@ -28,6 +28,9 @@ PLAN = "comparison.json"
 RANDOM_INIT = "random-init"
 RAW_PIXELS = "raw-pixels"
 BASELINES = (RANDOM_INIT, RAW_PIXELS)
+#: baselines no training seed changes (the raw pixels' kNN is exact): evaluated once, at the
+#: comparison's first seed, instead of once per seed
+SEED_FREE = frozenset({RAW_PIXELS})
 
 Kind = Literal["candidate", "baseline"]
 
@@ -70,6 +73,18 @@ class Comparison(BaseModel):
     k: int = Field(200, gt=0)
     probe: ProbeSettings = ProbeSettings()
     base: dict[str, Any] = Field(description="the RunConfig every training cell shares")
+
+    def title(self) -> str:
+        """The setup in one line: framework, dataset, backbone, budget, seeds."""
+        from nasiam_dsl.run.config import RunConfig
+
+        c = RunConfig.model_validate({**self.base, "spec": "-"})
+        steps = f" x {c.steps_per_epoch} steps" if c.steps_per_epoch else ""
+        seeds = ", ".join(map(str, self.seeds))
+        return (
+            f"{c.framework} on {c.data.dataset}, {c.backbone} backbone, "
+            f"{c.epochs} epochs{steps}, seeds {seeds}"
+        )
 
     def same_study(self, other: Comparison) -> bool:
         """Whether `other` measures the same cells the same way (the reference, the device
@@ -144,10 +159,12 @@ class CellResult:
 
 
 def cells_of(comparison: Comparison) -> list[Cell]:
-    """Every cell: candidates seed by seed, then the baselines seed by seed."""
+    """Every cell: candidates seed by seed, then the baselines seed by seed (a seed-free
+    baseline at the first seed only)."""
     ordered = [c for c in comparison.candidates if c.kind == "candidate"]
     ordered += [c for c in comparison.candidates if c.kind == "baseline"]
-    pairs = [(c, s) for c in ordered for s in comparison.seeds]
+    seeds = comparison.seeds
+    pairs = [(c, s) for c in ordered for s in (seeds[:1] if c.name in SEED_FREE else seeds)]
     return [Cell(i, c, s) for i, (c, s) in enumerate(pairs)]
 
 
@@ -188,6 +205,8 @@ def cell_config(comparison: Comparison, cell: Cell, device: str | None = None) -
         "out": str(Path(comparison.root) / cell.candidate.name),
         "name": f"seed{cell.seed}",
     }
+    if not config.get("knn_every"):
+        config["knn"] = False  # the comparison evaluates each cell itself: no monitor pass
     if device is not None:
         config["device"] = device
     return config

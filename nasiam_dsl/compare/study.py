@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nasiam_dsl.compare.cells import (
@@ -34,6 +34,7 @@ from nasiam_dsl.compare.summary import Summary, summarise
 from nasiam_dsl.compare.table import write_csv, write_json
 from nasiam_dsl.compare.verdict import verdict_lines
 from nasiam_dsl.files import atomic_write_text
+from nasiam_dsl.ui import clock
 from nasiam_dsl.usage import UsageProblem
 
 _worker_device: str | None = None
@@ -132,6 +133,42 @@ def finished_results(comparison: Comparison) -> tuple[list[CellResult], list[Cel
 
 
 @dataclass
+class CellClock:
+    """What the comparison still costs, from the cells measured so far: each pending cell
+    is expected to take the mean time of the finished cells of its kind (a candidate's when
+    none of its kind has finished), spread over `jobs` workers."""
+
+    pending: list[Cell]
+    jobs: int = 1
+    seconds: dict[str, list[float]] = field(default_factory=dict)
+
+    def plan(self, cells: list[Cell], epochs: int) -> str:
+        """The sentence said before anything runs."""
+        seeds = len({c.seed for c in cells})
+        trained = [c for c in cells if c.candidate.kind == "candidate"]
+        names = len({c.candidate.name for c in trained})
+        done = len(cells) - len(self.pending)
+        return (
+            f"{len(cells)} cells: {names} candidate(s) x {seeds} seed(s) of {epochs} epochs "
+            f"each, and {len(cells) - len(trained)} baseline cell(s); {done} done, "
+            f"{len(self.pending)} to run on {self.jobs} worker(s); the time left is said "
+            "after each cell"
+        )
+
+    def finished(self, cell: Cell, result: CellResult) -> str:
+        """Record `cell`'s time; what is left, in cells and time."""
+        if cell in self.pending:
+            self.pending.remove(cell)
+        self.seconds.setdefault(cell.candidate.kind, []).append(result.wall_s)
+        if not self.pending:
+            return "every cell done"
+        means = {kind: sum(v) / len(v) for kind, v in self.seconds.items()}
+        fallback = means.get("candidate", max(means.values()))
+        total = sum(means.get(c.candidate.kind, fallback) for c in self.pending)
+        return f"{len(self.pending)} left, about {clock(total / max(self.jobs, 1))}"
+
+
+@dataclass
 class Report:
     summary: Summary
     verdict: list[str]
@@ -142,7 +179,7 @@ class Report:
 def write_report(
     comparison: Comparison, results: list[CellResult], search: Path | None = None
 ) -> Report:
-    """Summarise, judge, and write compare.csv, compare.json and compare.png; with `search`
+    """Summarise, judge, and write compare.csv, compare.json and the figure; with `search`
     (a search run whose space the candidates may belong to), how its scores rank them too
     (`search_rank.py`)."""
     root = Path(comparison.root)
@@ -158,7 +195,5 @@ def write_report(
     write_csv(summary, root / "compare.csv", agreement)
     write_json(summary, verdict, root / "compare.json", agreement)
     written = [root / "compare.csv", root / "compare.json"]
-    figure = plot_comparison(summary, root / "compare.png")
-    if figure is not None:
-        written.append(figure)
+    written += plot_comparison(summary, root / "compare.png", comparison.title())
     return Report(summary, verdict, written, agreement)

@@ -245,6 +245,12 @@ class RunConfig(BaseModel):
         description="Keep images in the default memory format on CUDA (no channels-last).",
         json_schema_extra={"flag": "no-channels-last", "sets": False},
     )
+    knn: bool = Field(
+        True,
+        description="Skip the kNN monitor entirely (no kNN, RankMe or random-init reading): "
+        "for smoke runs, where its pass over the data costs more than the steps.",
+        json_schema_extra={"flag": "no-knn", "sets": False},
+    )
     knn_every: int = Field(0, ge=0, description="kNN monitor every N epochs (0: at the end).")
     knn_k: int = Field(200, gt=0, description="Neighbours of the kNN monitor.")
     knn_random_init: bool = Field(

@@ -195,7 +195,15 @@ def validated(data: Mapping[str, Any], origin: str | None = None) -> RunConfig:
 
 #: what `--resume` may change: the length of the run and where and how it runs
 MAY_CHANGE: frozenset[tuple[str, ...]] = frozenset(
-    {("epochs",), ("device",), ("data", "workers"), ("tensorboard",), ("wandb",), ("knn_every",)}
+    {
+        ("epochs",),
+        ("device",),
+        ("data", "workers"),
+        ("tensorboard",),
+        ("wandb",),
+        ("knn_every",),
+        ("knn",),
+    }
 )
 
 

@@ -92,8 +92,10 @@ def test_every_cell_is_a_run_directory_with_a_result(study: Path) -> None:
             result = json.loads((cell / "result.json").read_text())
             assert result["seed"] == seed and 0 <= result["knn"] <= 1
             assert json.loads((cell / "config.json").read_text())["seed"] == seed
-    for name in ("random-init", "raw-pixels"):
-        assert (study / name / "seed1" / "result.json").exists()
+    assert (study / "random-init" / "seed1" / "result.json").exists()
+    assert sorted(p.name for p in (study / "raw-pixels").iterdir()) == ["seed0"]  # seed-free
+    metrics = (study / "relu" / "seed0" / "metrics.jsonl").read_text().splitlines()
+    assert all("knn" not in json.loads(line) for line in metrics)  # no monitor pass: compare
     assert (study / "random" / "sample-01.nas").read_text().startswith("genotype tiny_sample01")
 
 
@@ -121,6 +123,25 @@ def test_csv_json_plot_and_verdict(study: Path) -> None:
     assert (study / "compare.png").read_bytes()[:4] == b"\x89PNG"
     output = (study / "output.txt").read_text()
     assert "with 2 seed(s) and 1,000 test images, differences below" in output
+    assert (study / "compare.pdf").read_bytes()[:4] == b"%PDF"
+    # the cost up front, then what is left after each cell
+    assert "9 cells: 3 candidate(s) x 2 seed(s) of 1 epochs each, and 3 baseline cell(s)" in (
+        output
+    )
+    assert "8 left, about" in output and "every cell done" in output
+
+
+def test_candidates_named_on_the_command_line(files) -> None:
+    out = files / "named"
+    argv = ["compare", f"mine={files / 'relu.nas'}", f"theirs={files / 'silu.nas'}"]
+    argv += ["--seeds", "0", "--out", str(out), "--list-cells", *TINY]
+    listing = CliRunner().invoke(main, argv)
+    assert listing.exit_code == 0, listing.output
+    names = [line.split("\t")[1] for line in listing.output.splitlines() if "\t" in line]
+    assert names[:2] == ["mine", "theirs"]
+    taken = ["compare", f"raw-pixels={files / 'relu.nas'}", "--out", str(out), *TINY]
+    refused = CliRunner().invoke(main, taken)
+    assert refused.exit_code == 2 and "already taken" in refused.output
 
 
 def test_rerun_skips_finished_cells_and_finishes_broken_ones(files, study, monkeypatch) -> None:
@@ -138,7 +159,7 @@ def test_rerun_skips_finished_cells_and_finishes_broken_ones(files, study, monke
     listing = compare(
         files, study, "--list-cells", "--random", "1", "--space", str(files / "tiny.nas")
     )
-    assert listing.output.count("\tdone") == 10
+    assert listing.output.count("\tdone") == 9  # raw pixels once, not per seed
 
 
 def test_one_cell_at_a_time_like_a_job_array(files, monkeypatch) -> None:
