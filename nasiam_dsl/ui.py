@@ -5,6 +5,7 @@ output is not a terminal. Metrics are named as `record.DISPLAY_NAMES` says, ever
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,14 @@ class RichUI:
         self.progress.update(self.task, advance=1, info=info, eta=self._eta(run))
         if self.live is not None and run.step % 5 == 0:
             self.live.update(self._live_view(run))
+
+    def note(self, text: str) -> None:
+        """A plain warning about the run (a stretched lr schedule on resume); a quiet UI (the
+        API's) raises it as a Python warning instead."""
+        if self.quiet:
+            warnings.warn(text, UserWarning, stacklevel=2)
+            return
+        self.console.print(text, style="yellow", markup=False, highlight=False, soft_wrap=True)
 
     def phase(self, run, text: str) -> None:
         """A named pause of the steps (the kNN monitor): said on the bar, whose elapsed time

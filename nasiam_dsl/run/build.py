@@ -97,6 +97,8 @@ class Progress:
     step: int = 0
     stop_reason: str | None = None
     knn_random_init: float | None = None  # the monitor before the first step, for epoch 1's record
+    #: the current epoch's step logs so far: a resumed epoch's record averages all its steps
+    epoch_logs: dict[str, list[float]] = field(default_factory=dict)
 
 
 @dataclass

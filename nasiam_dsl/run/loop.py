@@ -61,14 +61,21 @@ class Signals:
             signal.signal(sig, old)
 
 
-def set_lr(
-    optimizer: torch.optim.Optimizer, config: RunConfig, progress: float, epoch_float: float
-) -> float:
-    """Cosine schedule with linear warm-up; groups flagged `fix_lr` keep their lr."""
+def lr_factor(config: RunConfig, progress: float, epoch_float: float) -> float:
+    """The schedule: cosine over the run's `progress` (0 to 1) with linear warm-up over the
+    first `warmup_epochs`, as a factor of each group's base lr."""
     warm = config.optim.warmup_epochs
     factor = 0.5 * (1 + math.cos(math.pi * progress))
     if warm and epoch_float < warm:
         factor = min(factor, (epoch_float + 1e-8) / warm)
+    return factor
+
+
+def set_lr(
+    optimizer: torch.optim.Optimizer, config: RunConfig, progress: float, epoch_float: float
+) -> float:
+    """Cosine schedule with linear warm-up; groups flagged `fix_lr` keep their lr."""
+    factor = lr_factor(config, progress, epoch_float)
     for group in optimizer.param_groups:
         base = group.setdefault("initial_lr", group["lr"])
         group["lr"] = base if group.get("fix_lr") else base * factor
@@ -94,7 +101,8 @@ def epoch_record(
     record.lr = r.engine.weight_optimizer.param_groups[0]["lr"]
     c = r.config
     final = r.epoch >= c.epochs
-    if r.dist.is_main and ((c.knn_every and r.epoch % c.knn_every == 0) or final):
+    due = (c.knn_every and r.epoch % c.knn_every == 0) or final
+    if r.dist.is_main and c.knn and due:
         reading = read_monitor(r, ui)
         if reading is not None:
             record = record.model_copy(update=reading)
@@ -119,7 +127,7 @@ def read_monitor(r: Run, ui: Any = None) -> dict[str, float] | None:
 
 def read_random_init(r: Run, ui: Any = None) -> None:
     """Before a fresh run's first step: the monitor's kNN at random init (the floor)."""
-    if r.step == 0 and r.config.knn_random_init and r.dist.is_main:
+    if r.step == 0 and r.config.knn and r.config.knn_random_init and r.dist.is_main:
         reading = read_monitor(r, ui)
         if reading is not None and "knn" in reading:
             r.progress.knn_random_init = reading["knn"]
@@ -147,7 +155,9 @@ def train_loop(r: Run, sinks: Sinks, max_steps: int | None = None) -> None:
     with Signals() as signals:
         while r.epoch < c.epochs and r.stop_reason is None:
             started = time.time()
-            logs: dict[str, list[float]] = {}
+            if train.position == 0:  # a new epoch; a resumed one keeps the logs of its start
+                r.progress.epoch_logs = {}
+            logs = r.progress.epoch_logs
             ui.epoch_start(r)
             while train.position < r.steps_per_epoch and train.epoch == r.epoch:
                 progress = r.step / total

@@ -16,7 +16,7 @@ from nasiam_dsl.run.build import Run, build
 from nasiam_dsl.run.checkpoint import load_checkpoint
 from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.run.layout import RunFiles
-from nasiam_dsl.run.loop import Interrupted, NonFinite, after_non_finite, train_loop
+from nasiam_dsl.run.loop import Interrupted, NonFinite, after_non_finite, lr_factor, train_loop
 from nasiam_dsl.run.resolve import merge
 from nasiam_dsl.run.rundir import (
     new_run_dir,
@@ -71,6 +71,30 @@ def _resumed(run_dir: Path, changes: Mapping[str, Any] | None) -> tuple[RunConfi
     return config, state
 
 
+def stretched_schedule(before: RunConfig, r: Run) -> str | None:
+    """What resuming with more epochs does to the lr, in words (None when the epochs are
+    unchanged): the cosine schedule runs over the new total, so the lr rises from where the
+    shorter schedule had brought it."""
+    after = r.config
+    if after.epochs == before.epochs:
+        return None
+    group = r.engine.weight_optimizer.param_groups[0]
+    base = group.get("initial_lr", group["lr"])
+
+    def lr(config: RunConfig, step: int) -> float:
+        total = r.steps_per_epoch * config.epochs
+        return base * lr_factor(config, step / total, step / r.steps_per_epoch)
+
+    last = max(r.step - 1, 0)
+    return (
+        f"--epochs {after.epochs} stretches this {before.epochs}-epoch run's cosine lr "
+        f"schedule over {after.epochs} epochs: its last step ran at lr {lr(before, last):.3g}, "
+        f"the next runs at {lr(after, r.step):.3g}. The extended run is not the run "
+        f"{after.epochs} epochs give from the start: its first {r.epoch} epochs followed "
+        "the shorter schedule"
+    )
+
+
 def start(
     config: RunConfig,
     ui: RunUI,
@@ -82,15 +106,16 @@ def start(
 
     On resume the run's own config is used, with `changes` (what may change on resume, see
     `resolve.resume_changes`): more `epochs` extend a finished or stopped run, and the lr
-    schedule then runs over the new total.
+    schedule then runs over the new total (`ui.note` says what the lr becomes).
     """
-    state = None
+    state, before = None, None
     if config.tensorboard or (changes or {}).get("tensorboard"):
         require_tensorboard()  # before a run directory exists
     if config.wandb or (changes or {}).get("wandb"):
         require_wandb()
     spec = None
     if resume is not None:
+        before = resumed_config(Path(resume))[0]
         config, state = _resumed(Path(resume), changes)
         run_dir = Path(resume)
         spec = spec_copy(run_dir, config)
@@ -107,6 +132,9 @@ def start(
         write_start_files(run_dir, config, r.spec_text)
     if state is not None:
         restore_or_explain(r, state, RunFiles(run_dir).checkpoint)
+        note = stretched_schedule(before, r) if before is not None else None
+        if note is not None and r.dist.is_main and hasattr(ui, "note"):
+            ui.note(note)
     tensorboard = open_tensorboard(run_dir) if config.tensorboard and r.dist.is_main else None
     try:
         train_loop(r, Sinks(run_dir, r.dist.is_main, ui, tensorboard), max_steps)

@@ -24,6 +24,9 @@ class RunUI(Protocol):
 
     def epoch_done(self, run: Any, record: EpochRecord) -> None: ...
 
+    def note(self, text: str) -> None:
+        """A plain warning about the run; optional for a user's UI."""
+
 
 def require_tensorboard() -> None:
     """Refuse `--tensorboard` before anything is written when the package is missing."""

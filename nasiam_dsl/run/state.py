@@ -25,6 +25,7 @@ def checkpoint_state(r: Run, interrupted: bool) -> dict[str, Any]:
         "epoch": r.progress.epoch,
         "step": r.progress.step,
         "interrupted": interrupted,
+        "epoch_logs": {k: list(v) for k, v in r.progress.epoch_logs.items()},
         "model": r.model.state_dict(),
         "weight_optimizer": r.engine.weight_optimizer.state_dict(),
         "engine": r.engine.state_dict(),
@@ -45,6 +46,8 @@ def restore(r: Run, state: dict[str, Any]) -> None:
     r.engine.weight_optimizer.load_state_dict(state["weight_optimizer"])
     r.engine.load_state_dict(state["engine"])
     r.progress.epoch, r.progress.step = int(state["epoch"]), int(state["step"])
+    logs = state.get("epoch_logs") or {}  # checkpoints written before it kept none
+    r.progress.epoch_logs = {str(k): [float(x) for x in v] for k, v in logs.items()}
     for stream, key in ((r.streams.train, "train_stream"), (r.streams.val, "val_stream")):
         if stream is not None and key in state:
             stream.load_state_dict(state[key])

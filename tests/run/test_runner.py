@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,35 @@ def test_resume_after_interrupt_is_bit_exact(tiny_config):
     wb = load_checkpoint(stopped_dir / "checkpoint.pt")["model"]
     for key in wa:
         assert torch.equal(wa[key], wb[key]), key
+    # the interrupted epoch's record averages all its steps, before and after the resume
+    lines = [
+        [json.loads(x) for x in (d / "metrics.jsonl").read_text().splitlines()]
+        for d in (full.run_dir, stopped_dir)
+    ]
+    for one, other in zip(*lines, strict=True):
+        assert one["train/loss"] == pytest.approx(other["train/loss"], rel=1e-6)
+
+
+def test_more_epochs_on_resume_say_what_the_lr_becomes(tiny_config):
+    class Noting(QuietUI):
+        def __init__(self) -> None:
+            self.notes: list[str] = []
+
+        def note(self, text: str) -> None:
+            self.notes.append(text)
+
+    first = start(tiny_config(name="short", epochs=2), QuietUI())
+    last_lr = json.loads((first.run_dir / "metrics.jsonl").read_text().splitlines()[-1])["lr"]
+    ui = Noting()
+    longer = start(tiny_config(), ui, resume=first.run_dir, changes={"epochs": 4})
+    assert longer.epoch == 4 and len(ui.notes) == 1
+    note = ui.notes[0]
+    assert "stretches this 2-epoch run's cosine lr schedule over 4 epochs" in note
+    before, after = re.findall(
+        r"last step ran at lr (\d(?:[\d.e-]*\d)?), the next runs at (\d(?:[\d.e-]*\d)?)\.", note
+    )[0]
+    assert float(before) < float(after)  # the cosine's floor, then halfway up the longer one
+    assert float(before) == pytest.approx(last_lr, rel=1e-2, abs=1e-12)
 
 
 def test_non_finite_loss_stops_with_a_message_and_keeps_the_last_checkpoint(
@@ -177,3 +207,18 @@ def test_a_fresh_run_records_the_random_init_floor_once(tiny_config):
     assert all("knn_random_init" not in json.loads(line) for line in lines[1:])
     floor = random_init_knn(records)
     assert floor is not None and 0.0 < floor < 1.0  # what `nasiam show` draws under the kNN
+
+
+def test_no_knn_skips_the_monitor_entirely(tiny_config, monkeypatch):
+    """`--no-knn`: a smoke run never reads the monitor (not at random init, not at the end)."""
+    from nasiam_dsl.run import loop
+
+    calls = []
+    monkeypatch.setattr(loop, "read_monitor", lambda *a, **k: calls.append(a) or None)
+    run = start(tiny_config(name="smoke", knn=False, knn_every=1), QuietUI())
+    lines = [json.loads(x) for x in (run.run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert calls == [] and all("knn" not in line and "rankme" not in line for line in lines)
+    monkeypatch.undo()
+    again = start(tiny_config(name="monitored"), QuietUI())
+    last = json.loads((again.run_dir / "metrics.jsonl").read_text().splitlines()[-1])
+    assert "knn" in last  # by default the monitor reads the final backbone
