@@ -27,6 +27,7 @@ shared in the copy.
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -323,8 +324,14 @@ class Framework(nn.Module, abc.ABC):
         return rank_and_world() if self.training else (0, 1)
 
     def _logs(self, loss: Tensor, z1: Tensor, **extra: Tensor | float) -> dict[str, float]:
-        """Loss, collapse monitor `z_std` (std of l2-normalised z1) and extra scalars."""
-        logs = {"loss": float(loss.detach()), "z_std": normalized_std(z1)}
+        """Loss, collapse monitor `z_std` (std of l2-normalised z1; `z_std_normalised` is it
+        times √d, which reads 1 healthy and 0 collapsed at any width) and extra scalars."""
+        z_std = normalized_std(z1)
+        logs = {
+            "loss": float(loss.detach()),
+            "z_std": z_std,
+            "z_std_normalised": z_std * math.sqrt(z1.shape[-1]),  # 1 healthy, 0 collapsed
+        }
         for key, value in extra.items():
             logs[key] = float(value.detach()) if isinstance(value, Tensor) else float(value)
         return logs

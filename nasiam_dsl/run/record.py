@@ -99,12 +99,12 @@ class EpochRecord(BaseModel):
 DISPLAY_NAMES: dict[str, str] = {
     "train/loss": "loss",
     "heldout/loss": "held-out loss",
-    "train/z_std": "z_std",
+    "train/z_std_normalised": "z_std·√d",
     "knn": "kNN",
     "rankme": "RankMe",
 }
 #: the step logs the progress bar shows, and what the epoch line adds
-STEP_METRICS = ("train/loss", "heldout/loss", "train/z_std")
+STEP_METRICS = ("train/loss", "heldout/loss", "train/z_std_normalised")
 EPOCH_METRICS = (*STEP_METRICS, "knn", "rankme")
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.walk import iter_choices, keeps
 from nasiam_dsl.membership.chosen import align_genotype, candidate_names
-from nasiam_dsl.search.margins import DECIDED_MARGIN, Margin, count_verdicts, margins
+from nasiam_dsl.search.margins import DECIDED_RATIO, Margin, count_verdicts, margins
 
 __all__ = [
     "MARGIN_PREFIX",
@@ -73,7 +73,7 @@ def _meta_key(key: str, taken: set[str]) -> str:
 
 
 def with_margins(doc: ast.Document, found: Mapping[str, Margin]) -> ast.Document:
-    """`doc` with `decided`, `undecided`, `decided_margin` and one `margin_KEY` entry per
+    """`doc` with `decided`, `undecided`, `decided_ratio` and one `margin_KEY` entry per
     decision (`"KEY: gelu 0.27 vs relu 0.25: ..."`) appended to its meta block."""
     meta = doc.meta or ast.Meta(entries=())
     counts = count_verdicts(found)
@@ -81,7 +81,7 @@ def with_margins(doc: ast.Document, found: Mapping[str, Margin]) -> ast.Document
     extra = [
         ast.MetaEntry(key="decided", value=counts["decided"]),
         ast.MetaEntry(key="undecided", value=counts["undecided"]),
-        ast.MetaEntry(key="decided_margin", value=DECIDED_MARGIN),
+        ast.MetaEntry(key="decided_ratio", value=DECIDED_RATIO),
     ]
     extra = [e for e in extra if e.key not in taken]
     taken |= {e.key for e in extra}

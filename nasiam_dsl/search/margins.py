@@ -1,12 +1,16 @@
-"""How decided each choice of a search is: the chosen candidate's lead over the runner-up
-and over chance.
+"""How decided each choice of a search is: the chosen candidate against the runner-up and
+against chance.
 
 Pure Python over plain numbers (no torch), so the runner, the terminal summary, the
 plots and the seed tables all read one computation. A choice is *decided* when the kept
-candidate(s) lead the best candidate left out by at least `DECIDED_MARGIN` (absolute
-probability); below that, the search did not separate them and the pick is a coin toss
-between near-equals. Chance is 1/n when the sampler's weights are normalised (softmax, Gumbel,
-Dirichlet: `Sampler.normalised`) and 0.5 otherwise (the sigmoid sampler's independent gates).
+candidate is at least `DECIDED_RATIO` (2) times as probable as the best candidate left out:
+the search prefers it two to one. That reads the same in a 2-way and a 7-way choice (for
+softmax weights it is a gap of ln 2 between the two logits, whatever the other candidates
+do), where an absolute lead does not: 0.38 against 0.31 is +0.07 yet a coin toss between
+the two. Measured on repeated searches (`benchmarks/margin_verdicts.py`), a verdict by this
+rule is repeated by the other seeds more often than one by an absolute lead of 0.05. Chance
+is 1/n when the sampler's weights are normalised (softmax, Gumbel, Dirichlet:
+`Sampler.normalised`) and 0.5 otherwise (the sigmoid sampler's independent gates).
 
 For `pick k of n` the k most probable candidates are kept; the margin is that of the
 weakest kept candidate over the strongest one left out (the boundary the search drew).
@@ -14,12 +18,13 @@ weakest kept candidate over the strongest one left out (the boundary the search 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
-    "DECIDED_MARGIN",
+    "DECIDED_RATIO",
     "Margin",
     "Verdict",
     "chance_level",
@@ -29,8 +34,8 @@ __all__ = [
     "summary_sentence",
 ]
 
-DECIDED_MARGIN = 0.05
-"""A lead over the runner-up below this (absolute probability) leaves a choice undecided."""
+DECIDED_RATIO = 2.0
+"""A kept candidate less than this many times as probable as the runner-up is undecided."""
 
 Verdict = Literal["decided", "undecided"]
 
@@ -51,7 +56,7 @@ class Margin:
     chosen: tuple[int, ...]
     runner_up: int | None
     chance: float
-    threshold: float = DECIDED_MARGIN
+    threshold: float = DECIDED_RATIO
 
     @property
     def chosen_names(self) -> tuple[str, ...]:
@@ -81,30 +86,43 @@ class Margin:
         return 1.0 if self.runner_up is None else self.p - self.probs[self.runner_up]
 
     @property
+    def ratio(self) -> float:
+        """How many times as probable the weakest kept candidate is as the best one left out
+        (infinite when none is left out or the runner-up has probability 0)."""
+        q = self.runner_up_p
+        return math.inf if q is None or q <= 0 else self.p / q
+
+    @property
+    def ratio_text(self) -> str:
+        """The ratio as printed: rounded down, so that a printed 2.00x is decided."""
+        if math.isinf(self.ratio):
+            return "inf"
+        return f"{math.floor(self.ratio * 100 + 1e-9) / 100:.2f}x"
+
+    @property
     def over_chance(self) -> float:
         """The weakest kept candidate's lead over chance."""
         return self.p - self.chance
 
     @property
     def verdict(self) -> Verdict:
-        # rounded so that 0.30 vs 0.25 (0.04999... in binary) is the 0.05 it is printed as
-        lead = round(self.over_runner_up, 9)
-        return "decided" if lead >= self.threshold else "undecided"
+        # rounded so that 0.5 vs 0.25 (1.9999... in binary) is the 2 it is printed as
+        return "decided" if round(self.ratio, 9) >= self.threshold else "undecided"
 
     @property
     def decided(self) -> bool:
         return self.verdict == "decided"
 
     def text(self) -> str:
-        """One line, e.g. `gelu 0.27 vs relu 0.25: +0.02 over the runner-up, +0.02 over
+        """One line, e.g. `gelu 0.27 vs relu 0.25: 1.08x the runner-up (+0.02), +0.02 over
         chance (0.25), undecided`."""
-        kept = ", ".join(f"{self.names[i]} {self.probs[i]:.2f}" for i in self.chosen)
+        kept = ", ".join(f"{self.names[i]} {self.probs[i]:.3f}" for i in self.chosen)
         if self.runner_up is None:
             return f"{kept}: nothing left out, decided"
         return (
-            f"{kept} vs {self.names[self.runner_up]} {self.probs[self.runner_up]:.2f}: "
-            f"{self.over_runner_up:+.2f} over the runner-up, "
-            f"{self.over_chance:+.2f} over chance ({self.chance:.2f}), {self.verdict}"
+            f"{kept} vs {self.names[self.runner_up]} {self.probs[self.runner_up]:.3f}: "
+            f"{self.ratio_text} the runner-up ({self.over_runner_up:+.3f}), "
+            f"{self.over_chance:+.3f} over chance ({self.chance:.3f}), {self.verdict}"
         )
 
 
@@ -116,7 +134,7 @@ def choice_margin(
     pick: int = 1,
     normalised: bool = True,
     chosen: Sequence[int] | None = None,
-    threshold: float = DECIDED_MARGIN,
+    threshold: float = DECIDED_RATIO,
 ) -> Margin:
     """The margin of one decision. `chosen` overrides the kept indices (a genotype whose
     constraints repaired a choice); by default the `pick` most probable are kept, the
@@ -146,7 +164,7 @@ def margins(
     picks: Mapping[str, int] | None = None,
     chosen: Mapping[str, Sequence[int]] | None = None,
     normalised: bool = True,
-    threshold: float = DECIDED_MARGIN,
+    threshold: float = DECIDED_RATIO,
 ) -> dict[str, Margin]:
     """Key -> `Margin` for every decision in `probabilities` (key -> per-candidate p)."""
     names, picks, chosen = names or {}, picks or {}, chosen or {}
@@ -170,7 +188,7 @@ def count_verdicts(found: Mapping[str, Margin]) -> dict[Verdict, int]:
     return {"decided": len(found) - undecided, "undecided": undecided}
 
 
-def summary_sentence(found: Mapping[str, Margin], threshold: float = DECIDED_MARGIN) -> str:
+def summary_sentence(found: Mapping[str, Margin], threshold: float = DECIDED_RATIO) -> str:
     """One plain sentence on how decided the search is."""
     counts = count_verdicts(found)
     total, undecided = len(found), counts["undecided"]
@@ -178,11 +196,12 @@ def summary_sentence(found: Mapping[str, Margin], threshold: float = DECIDED_MAR
         return "The search had no open choice to decide."
     if undecided == 0:
         which = "The only choice is" if total == 1 else f"All {total} choices are"
-        return f"{which} decided (margin over the runner-up >= {threshold:g})."
+        return f"{which} decided (each kept candidate >= {threshold:g}x the runner-up)."
     verb = "is" if undecided == 1 else "are"
     which = "its" if undecided == 1 else "their"
     return (
-        f"{undecided} of {total} choices {verb} undecided (margin < {threshold:g}): the "
+        f"{undecided} of {total} choices {verb} undecided (kept < {threshold:g}x the "
+        f"runner-up): the "
         f"search did not separate {which} candidates, so the genotype's pick there is not a "
         "finding; see docs/search.md."
     )

@@ -62,14 +62,16 @@ def _cut(text: str, limit: int = 32) -> str:
 def decisions_table(
     found: Mapping[str, Margin], *, title: str = "how decided each choice is"
 ) -> Table:
-    """One row per decision: chosen (p), runner-up (p), margin over it, verdict."""
+    """One row per decision: chosen (p), runner-up (p), how many times as probable the
+    chosen is (the verdict's measure), the lead in probability, verdict."""
     table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("decision", style="cyan", no_wrap=True)
     table.add_column("chosen", overflow="fold", min_width=8)
     table.add_column("p", justify="right", no_wrap=True)
     table.add_column("runner-up", overflow="fold", min_width=8)
     table.add_column("p", justify="right", no_wrap=True)
-    table.add_column("margin", justify="right", no_wrap=True)
+    table.add_column("ratio", justify="right", no_wrap=True)
+    table.add_column("lead", justify="right", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
     for key, m in found.items():
         style = "" if m.decided else "yellow"
@@ -79,7 +81,8 @@ def decisions_table(
             f"{m.p:.3f}",
             _cut(m.runner_up_name) if m.runner_up_name is not None else "-",
             f"{m.runner_up_p:.3f}" if m.runner_up_p is not None else "-",
-            Text(f"{m.over_runner_up:+.3f}", style=style),
+            Text(m.ratio_text, style=style),
+            f"{m.over_runner_up:+.3f}",
             Text(m.verdict, style="green" if m.decided else "bold yellow"),
         )
     return table

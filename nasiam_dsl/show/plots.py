@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from nasiam_dsl.membership.chosen import candidate_names, choice_heads
 from nasiam_dsl.run.layout import RunFiles
-from nasiam_dsl.search.margins import DECIDED_MARGIN, Margin, chance_level
+from nasiam_dsl.search.margins import DECIDED_RATIO, Margin, chance_level
 from nasiam_dsl.show.decisions import run_margins, run_normalised
 from nasiam_dsl.show.figures import (
     CHANCE_STYLE,
@@ -182,7 +182,8 @@ def heatmap_figure(run: RunDir, head: str, dpi: int = DPI) -> Figure:
         ax.text(-0.55, r + 0.3, verdict, ha="right", va="center", fontsize=7, color=colour)
     ax.set_xticks(range(columns), [f"#{i}" for i in range(columns)], fontsize=8)
     ax.set_xlabel(
-        f"candidate; framed: the genotype's pick (dashed: undecided, margin < {DECIDED_MARGIN:g})",
+        f"candidate; framed: the genotype's pick (dashed: undecided, < {DECIDED_RATIO:g}x the "
+        "runner-up)",
         fontsize=8,
     )
     epoch = final.get("epoch")

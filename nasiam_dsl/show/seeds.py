@@ -21,7 +21,7 @@ from rich.text import Text
 
 from nasiam_dsl.membership.chosen import align_genotype, candidate_names, chosen_candidates
 from nasiam_dsl.search.genotype_margins import picks
-from nasiam_dsl.search.margins import DECIDED_MARGIN, Margin
+from nasiam_dsl.search.margins import DECIDED_RATIO, Margin
 from nasiam_dsl.show.decisions import run_margins
 from nasiam_dsl.show.rundir import RunDir, load_run
 from nasiam_dsl.usage import UsageProblem
@@ -153,8 +153,8 @@ def agreement_sentence(table: SeedTable) -> str:
         parts.append(f"Agree across all {n} runs and decided in each: {', '.join(firm)}.")
     if weak:
         parts.append(
-            "Agree, but the margin is below "
-            f"{DECIDED_MARGIN:g} in some runs, so the agreement may be chance: {', '.join(weak)}."
+            f"Agree, but the kept candidate is under {DECIDED_RATIO:g}x the runner-up in some "
+            f"runs, so the agreement may be chance: {', '.join(weak)}."
         )
     if split:
         parts.append(f"Do not agree across runs: {', '.join(split)}.")

@@ -35,13 +35,15 @@ def _prob_text(p: float | None) -> Text:
 
 
 def _verdict(margin: str | None) -> Text:
-    """`  undecided: +0.01 over hardswish 0.25` from a margin meta text."""
+    """`  undecided: 1.08x the runner-up hardswish 0.250` from a margin meta text (a
+    genotype written before the ratio rule: `  undecided: +0.01 over hardswish 0.25`)."""
     if margin is None:
         return Text("")
     verdict = margin.rsplit(", ", 1)[-1]
     rival, _, lead = margin.partition(" vs ")[2].partition(": ")
-    lead = lead.split(" over ", 1)[0]
-    detail = f": {lead} over {rival}" if rival else ""
+    measure = lead.split(" the runner-up", 1)[0].split(" over ", 1)[0]
+    relation = "the runner-up" if measure.endswith("x") else "over"
+    detail = f": {measure} {relation} {rival}" if rival else ""
     return Text(f"  {verdict}{detail}", style="green" if verdict == "decided" else "bold yellow")
 
 

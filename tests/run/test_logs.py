@@ -51,11 +51,11 @@ def test_the_knn_monitor_is_a_named_phase_counted_in_the_epoch(tiny_config, monk
 
 
 def test_bar_and_epoch_line_name_each_metric_alike() -> None:
-    logs = {"train/loss": -0.5, "heldout/loss": -0.4, "train/z_std": 0.06}
+    logs = {"train/loss": -0.5, "heldout/loss": -0.4, "train/z_std_normalised": 0.96}
     record = EpochRecord(epoch=1, step=3, extra=logs, knn=0.5, rankme=12.0)
     assert shown(logs, STEP_METRICS) == shown(record, STEP_METRICS)
     assert shown(record, EPOCH_METRICS) == [
-        "loss -0.5000", "held-out loss -0.4000", "z_std 0.0600", "kNN 0.5000", "RankMe 12.0000"
+        "loss -0.5000", "held-out loss -0.4000", "z_std·√d 0.9600", "kNN 0.5000", "RankMe 12.0000"
     ]  # fmt: skip
     assert set(EPOCH_METRICS) <= set(DISPLAY_NAMES)
 

@@ -42,10 +42,10 @@ def test_meta_round_trip_and_check(tmp_path: Path) -> None:
     assert genotype.meta is not None
     assert genotype.meta.get("decided") == 3
     assert genotype.meta.get("undecided") == 3
-    assert genotype.meta.get("decided_margin") == 0.05
+    assert genotype.meta.get("decided_ratio") == 2.0
     assert genotype.meta.get("margin_projector_h3_inputs") == (
-        "projector.h3.inputs: h2 0.52 vs h1 0.48: +0.04 over the runner-up, "
-        "+0.02 over chance (0.50), undecided"
+        "projector.h3.inputs: h2 0.520 vs h1 0.480: 1.08x the runner-up (+0.040), "
+        "+0.020 over chance (0.500), undecided"
     )
     text = print_document(genotype)
     assert parse(text) == genotype

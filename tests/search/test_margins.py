@@ -1,11 +1,12 @@
-"""How decided a choice is: exact margins on fixed probabilities."""
+"""How decided a choice is: exact margins on fixed probabilities (decided: the kept candidate
+at least twice as probable as the runner-up)."""
 
 from __future__ import annotations
 
 import pytest
 
 from nasiam_dsl.search.margins import (
-    DECIDED_MARGIN,
+    DECIDED_RATIO,
     chance_level,
     choice_margin,
     count_verdicts,
@@ -21,9 +22,11 @@ def test_near_uniform_activation_is_undecided() -> None:
     assert m.over_runner_up == pytest.approx(0.02)
     assert m.over_chance == pytest.approx(0.02)
     assert m.chance == 0.25
+    assert m.ratio == pytest.approx(1.08) and m.ratio_text == "1.08x"
     assert m.verdict == "undecided" and not m.decided
     assert m.text() == (
-        "gelu 0.27 vs relu 0.25: +0.02 over the runner-up, +0.02 over chance (0.25), undecided"
+        "gelu 0.270 vs relu 0.250: 1.08x the runner-up (+0.020), +0.020 over chance (0.250), "
+        "undecided"
     )
 
 
@@ -34,11 +37,20 @@ def test_a_clear_winner_is_decided() -> None:
     assert m.verdict == "decided"
 
 
-def test_the_threshold_is_inclusive_at_the_printed_value() -> None:
-    # 0.30 - 0.25 is 0.04999... in binary; printed as 0.05 it must read as decided
-    assert choice_margin("k", [0.30, 0.25]).verdict == "decided"
-    assert choice_margin("k", [0.29, 0.25]).verdict == "undecided"
-    assert DECIDED_MARGIN == 0.05
+def test_the_threshold_is_inclusive_and_the_printed_ratio_agrees_with_the_verdict() -> None:
+    assert DECIDED_RATIO == 2.0
+    assert choice_margin("k", [0.50, 0.25]).verdict == "decided"
+    assert choice_margin("k", [0.46, 0.23]).ratio_text == "2.00x"
+    nearly = choice_margin("k", [0.499, 0.25, 0.251])
+    assert nearly.verdict == "undecided" and nearly.ratio_text == "1.98x"
+    just = choice_margin("k", [0.4990, 0.2500])  # 1.996: rounded down, never shown as 2.00x
+    assert just.verdict == "undecided" and just.ratio_text == "1.99x"
+
+
+def test_a_lead_that_is_a_coin_toss_is_undecided() -> None:
+    # +0.07 in a 3-way choice: an absolute lead of 0.05 called this decided
+    m = choice_margin("predictor.h.width", [0.31, 0.38, 0.31], ["16", "256", "512"])
+    assert m.over_runner_up == pytest.approx(0.07) and m.verdict == "undecided"
 
 
 def test_sigmoid_chance_is_one_half() -> None:
@@ -50,10 +62,10 @@ def test_sigmoid_chance_is_one_half() -> None:
     assert chance_level(4, sigmoid) == 0.5
     assert chance_level(4, softmax) == 0.25
     assert chance_level(3, gumbel) == pytest.approx(1 / 3)
-    m = choice_margin("k", [0.9, 0.7, 0.52, 0.5], normalised=False)
+    m = choice_margin("k", [0.9, 0.4, 0.3, 0.2], normalised=False)
     assert m.chance == 0.5
     assert m.over_chance == pytest.approx(0.4)
-    assert m.over_runner_up == pytest.approx(0.2)
+    assert m.ratio == pytest.approx(2.25)
     assert m.decided
 
 
@@ -65,14 +77,15 @@ def test_a_tie_is_undecided_and_the_first_listed_wins() -> None:
 
 
 def test_pick_k_of_n_measures_the_boundary() -> None:
-    # pick 2 of 4: kept {0.4, 0.3}; the weakest kept (0.3) against the best left out (0.2)
-    m = choice_margin("h3.inputs", [0.1, 0.4, 0.2, 0.3], ["a", "b", "c", "d"], pick=2)
+    # pick 2 of 4: kept {0.4, 0.3}; the weakest kept (0.3) against the best left out (0.15)
+    m = choice_margin("h3.inputs", [0.15, 0.4, 0.15, 0.3], ["a", "b", "c", "d"], pick=2)
     assert m.chosen_names == ("b", "d")
-    assert (m.p, m.runner_up_name) == (0.3, "c")
-    assert m.over_runner_up == pytest.approx(0.1)
+    assert (m.p, m.runner_up_name) == (0.3, "a")
+    assert m.over_runner_up == pytest.approx(0.15)
     assert m.over_chance == pytest.approx(0.05)
     assert m.decided
-    assert m.text().startswith("b 0.40, d 0.30 vs c 0.20: +0.10 over the runner-up")
+    assert m.text().startswith("b 0.400, d 0.300 vs a 0.150: 2.00x the runner-up (+0.150)")
+    assert not choice_margin("k", [0.1, 0.4, 0.2, 0.3], pick=2).decided  # 0.3 is 1.5x 0.2
 
 
 def test_a_repaired_pick_can_trail_the_runner_up() -> None:
@@ -85,7 +98,7 @@ def test_a_repaired_pick_can_trail_the_runner_up() -> None:
 def test_nothing_left_out() -> None:
     m = choice_margin("k", [0.5, 0.5], ["a", "b"], pick=2)
     assert m.runner_up is None and m.runner_up_p is None
-    assert m.decided and m.text() == "a 0.50, b 0.50: nothing left out, decided"
+    assert m.decided and m.text() == "a 0.500, b 0.500: nothing left out, decided"
 
 
 def test_names_default_to_indices_and_bad_input_is_an_error() -> None:
@@ -106,14 +119,14 @@ def test_counts_and_the_sentence() -> None:
     assert list(found) == ["a", "b", "c", "d"]
     assert count_verdicts(found) == {"decided": 1, "undecided": 3}
     assert summary_sentence(found) == (
-        "3 of 4 choices are undecided (margin < 0.05): the search did not separate their "
-        "candidates, so the genotype's pick there is not a finding; see docs/search.md."
+        "3 of 4 choices are undecided (kept < 2x the runner-up): the search did not separate "
+        "their candidates, so the genotype's pick there is not a finding; see docs/search.md."
     )
     one = {k: found[k] for k in ("a", "c")}
     assert summary_sentence(one).startswith("1 of 2 choices is undecided")
     assert "separate its candidates" in summary_sentence(one)
     assert summary_sentence({"c": found["c"]}) == (
-        "The only choice is decided (margin over the runner-up >= 0.05)."
+        "The only choice is decided (each kept candidate >= 2x the runner-up)."
     )
     assert summary_sentence({k: found[k] for k in "cd"}).startswith("1 of 2 choices is")
     assert summary_sentence({}) == "The search had no open choice to decide."

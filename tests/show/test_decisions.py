@@ -15,7 +15,7 @@ def test_the_end_of_search_summary(make_run: MakeRun) -> None:
     console = Console(width=120, record=True)
     print_decisions(console, run)
     text = console.export_text()
-    for header in ("decision", "chosen", "p", "runner-up", "margin", "verdict"):
+    for header in ("decision", "chosen", "p", "runner-up", "ratio", "lead", "verdict"):
         assert header in text
     row = next(line for line in text.splitlines() if "projector.h3.inputs" in line)
     assert row.split() == [
@@ -24,12 +24,13 @@ def test_the_end_of_search_summary(make_run: MakeRun) -> None:
         "0.520",
         "h1",
         "0.480",
+        "1.08x",
         "+0.040",
         "undecided",
     ]
     assert (
-        "3 of 6 choices are undecided (margin < 0.05): the search did not separate their "
-        "candidates" in " ".join(text.split())
+        "3 of 6 choices are undecided (kept < 2x the runner-up): the search did not separate "
+        "their candidates" in " ".join(text.split())
     )
     assert len(run_margins(load_run(run))) == 6
 

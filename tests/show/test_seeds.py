@@ -122,8 +122,8 @@ def test_agreement_and_decisiveness(runs: list[Path]) -> None:
     sentence = agreement_sentence(table)
     assert sentence.startswith("Agree across all 3 runs and decided in each: shared.hidden.")
     assert (
-        "Agree, but the margin is below 0.05 in some runs, so the agreement may be chance: "
-        "predictor.h.norm (decided in 2 of 3)." in sentence
+        "Agree, but the kept candidate is under 2x the runner-up in some runs, so the "
+        "agreement may be chance: predictor.h.norm (decided in 2 of 3)." in sentence
     )
     assert "Do not agree across runs: projector.h1.act (relu 1/3, gelu 2/3)" in sentence
     console = Console(width=200, record=True, color_system=None)

@@ -76,7 +76,7 @@ def test_a_genotype_with_margins_says_each_verdict() -> None:
     assert "decided = 5" in meta and "undecided = 1" in meta
     assert not any(line.startswith("margin_") for line in meta)
     h1_act = tree.children[1].children[0].children[0].label
-    assert h1_act.plain == "act: gelu 0.71  decided: +0.52 over relu 0.19"  # type: ignore[union-attr]
+    assert h1_act.plain == "act: gelu 0.71  decided: 3.73x the runner-up relu 0.190"  # type: ignore[union-attr]
     assert h1_act.spans[-1].style == "green"  # type: ignore[union-attr]
     h3 = tree.children[1].children[2].children[0].label
-    assert h3.plain == "inputs: h2 0.55  undecided: +0.04 over h1 0.48"  # type: ignore[union-attr]
+    assert h3.plain == "inputs: h2 0.55  undecided: 1.08x the runner-up h1 0.480"  # type: ignore[union-attr]
