@@ -12,23 +12,37 @@ from nasiam_dsl.files import atomic_write_text
 from nasiam_dsl.lang import parse_file
 from nasiam_dsl.resources import spec_path
 from nasiam_dsl.run.layout import RunFiles
+from nasiam_dsl.show.figures import FIGURE_DPI, FORMATS
 
 
 @main.command()
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--no-plots", is_flag=True, help="Only print the genotype tree.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="png",
+    show_default=True,
+    help="Figure format: png, or pdf / svg (vector) for a paper.",
+)
+@click.option(
+    "--dpi",
+    type=click.IntRange(min=50),
+    default=FIGURE_DPI,
+    show_default=True,
+    help="Resolution of png figures.",
+)
 @user_errors
-def show(target: Path, no_plots: bool) -> None:
+def show(target: Path, no_plots: bool, fmt: str, dpi: int) -> None:
     """Show a run directory (genotype tree, figures, graphs) or a genotype/space file."""
-    from nasiam_dsl.show import document_dot, document_tree, load_run, render_dot, render_run
+    from nasiam_dsl.show import document_tree, load_run, render_run
 
     if target.is_file():
         doc = parse_file(target)
         out.print(document_tree(doc))
-        dot = target.with_suffix(".dot")
-        atomic_write_text(dot, document_dot(doc))
-        rendered = render_dot(dot.read_text("utf-8"), target.with_suffix(".png"))
-        out.print(f"graph: {rendered or dot}", markup=False, soft_wrap=True)
+        graph = _graph(doc, target.with_suffix(".dot"), target.with_suffix(f".{fmt}"), None, dpi)
+        out.print(f"graph: {graph}", markup=False, soft_wrap=True)
         return
     target = located_run(target)
     run = load_run(target)
@@ -40,15 +54,27 @@ def show(target: Path, no_plots: bool) -> None:
             out.print(document_tree(run.spec))
     if no_plots:
         return
-    written = render_run(target)
+    written = render_run(target, dpi=dpi, fmt=fmt)
     doc = run.genotype or run.space
     if doc is not None:
-        dot = RunFiles(target).graph
-        atomic_write_text(dot, document_dot(doc))
-        rendered = render_dot(dot.read_text("utf-8"), target / "genotype.png")
-        written += [rendered or dot]
+        from nasiam_dsl.show.figures import run_title
+
+        files = RunFiles(target)
+        picture = files.graph.with_suffix(f".{fmt}")
+        written += [files.graph, _graph(doc, files.graph, picture, run_title(run), dpi)]
     for path in written:
         out.print(f"wrote {path}", markup=False, soft_wrap=True)
+
+
+def _graph(doc, dot: Path, picture: Path, title: str | None, dpi: int) -> Path:
+    """Write the heads' DOT text to `dot` and their picture to `picture`: by Graphviz's
+    `dot` when it is installed, else drawn with matplotlib."""
+    from nasiam_dsl.show import document_dot, render_dot
+    from nasiam_dsl.show.graph_figure import draw_graph
+
+    atomic_write_text(dot, document_dot(doc))
+    rendered = render_dot(dot.read_text("utf-8"), picture)
+    return rendered or draw_graph(doc, picture, title=title, dpi=dpi)
 
 
 @main.command()

@@ -97,8 +97,8 @@ class KnnMonitor:
     def read(
         self, model: nn.Module, embed: Callable[[Tensor], Tensor], device: torch.device
     ) -> dict[str, float] | None:
-        """`knn`, and `rankme` / `rankme_images` when the bank is large enough; `model` runs
-        in eval mode meanwhile and is put back in its mode after."""
+        """`knn` (and `knn_chance`, 1 / classes), and `rankme` / `rankme_images` when the
+        bank is large enough; `model` runs in eval mode meanwhile and is put back after."""
         splits = self.splits()
         if splits is None:
             return None
@@ -108,7 +108,8 @@ class KnnMonitor:
             features = features_of(embed, *splits, device)
         finally:
             model.train(was)
-        reading = {"knn": knn_of(features, self.k, self.info.num_classes)}
+        classes = self.info.num_classes
+        reading = {"knn": knn_of(features, self.k, classes), "knn_chance": 1.0 / classes}
         bank = features.bank
         if bank.shape[0] >= RANKME_IMAGES_PER_DIM * bank.shape[1]:
             reading["rankme"] = rankme(bank.float())

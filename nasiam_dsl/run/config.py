@@ -174,6 +174,10 @@ class SearchOptions(BaseModel):
         return name
 
 
+#: how many times the kNN monitor reads a run by default (`RunConfig.knn_every`)
+MONITOR_READINGS = 20
+
+
 class RunConfig(BaseModel):
     """Everything needed to repeat a run."""
 
@@ -251,7 +255,20 @@ class RunConfig(BaseModel):
         "for smoke runs, where its pass over the data costs more than the steps.",
         json_schema_extra={"flag": "no-knn", "sets": False},
     )
-    knn_every: int = Field(0, ge=0, description="kNN monitor every N epochs (0: at the end).")
+    knn_every: int | None = Field(
+        None,
+        ge=0,
+        description="kNN monitor (and RankMe) every N epochs, and after the last; 0: only "
+        "after the last. Default: about 20 readings over the run (every epoch up to 20 "
+        "epochs), a curve at a bounded cost.",
+    )
+
+    def monitor_every(self) -> int:
+        """Epochs between two monitor readings (0: only after the last epoch)."""
+        if self.knn_every is not None:
+            return self.knn_every
+        return max(1, round(self.epochs / MONITOR_READINGS))
+
     knn_k: int = Field(200, gt=0, description="Neighbours of the kNN monitor.")
     knn_random_init: bool = Field(
         True,

@@ -101,7 +101,8 @@ def epoch_record(
     record.lr = r.engine.weight_optimizer.param_groups[0]["lr"]
     c = r.config
     final = r.epoch >= c.epochs
-    due = (c.knn_every and r.epoch % c.knn_every == 0) or final
+    every = c.monitor_every()
+    due = (every and r.epoch % every == 0) or final
     if r.dist.is_main and c.knn and due:
         reading = read_monitor(r, ui)
         if reading is not None:

@@ -15,7 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 #: the keys of a metrics line that are named fields, in the order they are written
 _LEADING = ("epoch", "step", "seconds")
-_TRAILING = ("z_std", "z_std_normalised", "lr", "knn", "rankme", "rankme_images", "op_counts")
+_TRAILING = (
+    "z_std",
+    "z_std_normalised",
+    "lr",
+    "knn",
+    "knn_chance",
+    "rankme",
+    "rankme_images",
+    "op_counts",
+)
 
 
 class EpochRecord(BaseModel):
@@ -33,6 +42,7 @@ class EpochRecord(BaseModel):
     )
     lr: float | None = Field(None, description="the weights' lr at the end of the epoch")
     knn: float | None = Field(None, description="kNN monitor accuracy")
+    knn_chance: float | None = Field(None, description="the kNN accuracy of a guess: 1 / classes")
     rankme: float | None = Field(None, description="RankMe of the kNN bank's features")
     rankme_images: float | None = Field(None, description="images in the RankMe bank")
     op_counts: dict[str, dict[str, int]] | None = Field(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from nasiam_dsl.lang import ast
@@ -20,7 +21,16 @@ from nasiam_dsl.lang.walk import node_choices, resolve_set
 from nasiam_dsl.membership.chosen import candidate_names
 from nasiam_dsl.usage import UsageProblem
 
-__all__ = ["FORMATS", "document_dot", "head_dot", "render_dot"]
+__all__ = [
+    "FORMATS",
+    "Box",
+    "Edge",
+    "HeadGraph",
+    "document_dot",
+    "head_dot",
+    "head_graphs",
+    "render_dot",
+]
 
 FORMATS = ("png", "svg", "pdf")
 Probabilities = Mapping[str, Sequence[float]]
@@ -159,24 +169,44 @@ def _prob_lines(
     return [w for line in lines for w in _wrap(line, ", ")]
 
 
-def _head_lines(
-    doc: ast.Document,
-    head: ast.Head,
-    widths: _Widths,
-    indent: str,
-    probabilities: Probabilities | None,
-) -> list[str]:
+@dataclass(frozen=True)
+class Box:
+    """One graph node: a head's input or a DSL node, as lines of text (the first its title)."""
+
+    name: str
+    lines: tuple[str, ...]
+    kind: str  # "input", "node" or "output" (the head's last node)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A read: `tail` feeds `target`; optional when it is one candidate of an open choice."""
+
+    tail: str
+    target: str
+    optional: bool
+    prob: float | None
+
+
+@dataclass(frozen=True)
+class HeadGraph:
+    """One head as boxes and edges, and the head whose output its input reads (if any)."""
+
+    name: str
+    boxes: tuple[Box, ...]
+    edges: tuple[Edge, ...]
+    reads_head: str | None
+
+
+def head_graph(
+    doc: ast.Document, head: ast.Head, widths: _Widths, probabilities: Probabilities | None
+) -> HeadGraph:
+    """The graph of one head: what the DOT text and the drawn figure both show."""
     known = widths.head(head)
-    lines = []
     source = format_scalar(head.source) if isinstance(head.source, int) else head.source
     width = known.get(head.input)
-    in_label = [f"{head.input}: {source}"] + (
-        [f"width {width}"] if width not in (None, source) else []
-    )
-    lines.append(
-        f"{indent}{_node_id(head.name, head.input)} [label={_label(in_label)}, "
-        'shape=ellipse, style=filled, fillcolor="#eeeeee"];'
-    )
+    shown = [f"width {width}"] if width not in (None, source) else []
+    boxes = [Box(head.input, (f"{head.input}: {source}", *shown), "input")]
     last = head.nodes[-1].name if head.nodes else None
     for node in head.nodes:
         text = [
@@ -187,27 +217,52 @@ def _head_lines(
         text += _prob_lines(head, node, doc, probabilities)
         width = known.get(node.name)
         title = node.name + (f"  [{width}]" if width else "")
-        extra = ", peripheries=2" if node.name == last else ""
-        lines.append(
-            f"{indent}{_node_id(head.name, node.name)} [label={_label([title, *text])}{extra}];"
-        )
+        boxes.append(Box(node.name, (title, *text), "output" if node.name == last else "node"))
+    edges: list[Edge] = []
     for node in head.nodes:
-        seen: set[tuple[str, bool, float | None]] = set()
         for ref, optional in _reads(node.expr):
-            edge = (ref.name, optional, ref.prob)
-            if edge in seen:
-                continue
-            seen.add(edge)
-            attrs = []
-            if optional:
-                attrs.append("style=dashed")
-            if ref.prob is not None:
-                attrs.append(f"label={quote('@' + format_scalar(ref.prob))}")
-            tail = f" [{', '.join(attrs)}]" if attrs else ""
+            edge = Edge(ref.name, node.name, optional, ref.prob)
+            if edge not in edges:
+                edges.append(edge)
+    heads = {h.name for h in doc.heads}
+    reads = head.source if isinstance(head.source, str) and head.source in heads else None
+    return HeadGraph(head.name, tuple(boxes), tuple(edges), reads)
+
+
+def head_graphs(
+    doc: ast.Document,
+    *,
+    backbone_dim: int | None = None,
+    probabilities: Probabilities | None = None,
+) -> list[HeadGraph]:
+    """Every head's graph, in order (earlier heads give the widths of later heads' inputs)."""
+    widths = _Widths(doc, backbone_dim)
+    return [head_graph(doc, head, widths, probabilities) for head in doc.heads]
+
+
+def _head_lines(graph: HeadGraph, indent: str) -> list[str]:
+    lines = []
+    for box in graph.boxes:
+        node_id = _node_id(graph.name, box.name)
+        if box.kind == "input":
             lines.append(
-                f"{indent}{_node_id(head.name, ref.name)} -> {_node_id(head.name, node.name)}"
-                f"{tail};"
+                f"{indent}{node_id} [label={_label(list(box.lines))}, "
+                'shape=ellipse, style=filled, fillcolor="#eeeeee"];'
             )
+        else:
+            extra = ", peripheries=2" if box.kind == "output" else ""
+            lines.append(f"{indent}{node_id} [label={_label(list(box.lines))}{extra}];")
+    for edge in graph.edges:
+        attrs = []
+        if edge.optional:
+            attrs.append("style=dashed")
+        if edge.prob is not None:
+            attrs.append(f"label={quote('@' + format_scalar(edge.prob))}")
+        tail = f" [{', '.join(attrs)}]" if attrs else ""
+        lines.append(
+            f"{indent}{_node_id(graph.name, edge.tail)} -> {_node_id(graph.name, edge.target)}"
+            f"{tail};"
+        )
     return lines
 
 
@@ -240,13 +295,9 @@ def head_dot(
         raise UsageProblem(
             f"{doc.kind} '{doc.name}' has no head '{head}' (heads: {', '.join(names) or 'none'})"
         )
-    widths = _Widths(doc, backbone_dim)
-    for h in doc.heads:  # earlier heads give the widths of later heads' inputs
-        if h.name == head:
-            body = _head_lines(doc, h, widths, "  ", probabilities)
-            return "\n".join([*_header(doc), *body, "}"]) + "\n"
-        widths.head(h)
-    raise AssertionError("unreachable")
+    graphs = head_graphs(doc, backbone_dim=backbone_dim, probabilities=probabilities)
+    graph = next(g for g in graphs if g.name == head)
+    return "\n".join([*_header(doc), *_head_lines(graph, "  "), "}"]) + "\n"
 
 
 def document_dot(
@@ -258,19 +309,20 @@ def document_dot(
     """Every head of a genotype or space as one DOT digraph: a cluster per head, and an
     edge from a head's output to the input of each head that reads it (`probabilities`:
     as for `head_dot`)."""
-    widths = _Widths(doc, backbone_dim)
     lines = _header(doc)
-    outputs = {h.name: h.nodes[-1].name for h in doc.heads if h.nodes}
-    for head in doc.heads:
-        lines.append(f"  subgraph {quote('cluster_' + head.name)} {{")
-        lines.append(f"    label={quote('head ' + head.name)};")
+    graphs = head_graphs(doc, backbone_dim=backbone_dim, probabilities=probabilities)
+    outputs = {g.name: g.boxes[-1].name for g in graphs if len(g.boxes) > 1}
+    for graph in graphs:
+        lines.append(f"  subgraph {quote('cluster_' + graph.name)} {{")
+        lines.append(f"    label={quote('head ' + graph.name)};")
         lines.append('    style=rounded; color="#888888";')
-        lines += _head_lines(doc, head, widths, "    ", probabilities)
+        lines += _head_lines(graph, "    ")
         lines.append("  }")
-    for head in doc.heads:
-        if isinstance(head.source, str) and head.source in outputs:
-            tail = _node_id(head.source, outputs[head.source])
-            lines.append(f"  {tail} -> {_node_id(head.name, head.input)} [style=bold];")
+    for graph in graphs:
+        if graph.reads_head in outputs:
+            tail = _node_id(graph.reads_head, outputs[graph.reads_head])  # type: ignore[arg-type]
+            head_input = graph.boxes[0].name
+            lines.append(f"  {tail} -> {_node_id(graph.name, head_input)} [style=bold];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -16,10 +16,13 @@ from nasiam_dsl.usage import UsageProblem
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-DPI = 100
+DPI = 100  # the resolution the layouts' pixel sizes are written at
+FIGURE_DPI = 200  # what `nasiam show` writes bitmaps at (print quality)
+FORMATS = ("png", "pdf", "svg")  # a bitmap, or vector figures for a paper
 CHANCE_STYLE: dict[str, Any] = {"color": "0.35", "linestyle": ":", "linewidth": 1.2}
 UNDECIDED_COLOUR = "#d95f02"  # orange: readable on white, apart from viridis and tab10's red
 DECIDED_COLOUR = "#1b7837"
+HIDDEN_COLOUR = "0.45"  # grey: a choice the genotype does not have
 
 
 def scale(width: int, height: int, dpi: int) -> tuple[int, int]:
@@ -41,12 +44,36 @@ def new_figure(size: tuple[int, int], dpi: int) -> Figure:
 
 
 def save(fig: Figure, path: Path) -> Path:
+    """Write `fig` in the format its suffix names (`FORMATS`)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=fig.dpi)
+    fig.savefig(path, format=path.suffix.lstrip(".") or "png", dpi=fig.dpi)
     return path
+
+
+def check_format(fmt: str) -> str:
+    """`fmt` when it is one of `FORMATS`, else a message naming the option."""
+    if fmt not in FORMATS:
+        raise UsageProblem(f"--format {fmt}: not a figure format", f"one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def run_title(run: RunDir) -> str:
+    """What a figure's title says of its run: the directory's name, then what it ran
+    (framework, dataset, the space or genotype, epochs, seed), as far as its config says."""
+    c = run.config
+    data = c.get("data") if isinstance(c.get("data"), dict) else {}
+    spec = run.spec.name if run.spec is not None else None
+    parts = [
+        f"{c['framework']} on {data.get('dataset', '?')}" if c.get("framework") else None,
+        spec,
+        f"{c['epochs']} epochs" if isinstance(c.get("epochs"), int) else None,
+        f"seed {c['seed']}" if isinstance(c.get("seed"), int) else None,
+    ]
+    described = ", ".join(p for p in parts if p)
+    return f"{run.path.name} ({described})" if described else run.path.name
 
 
 def as_run(run: RunDir | str | Path) -> RunDir:

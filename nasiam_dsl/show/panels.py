@@ -4,9 +4,11 @@
 
 Axes are honest: z_std·√d is drawn on a fixed [0, 1.05] (1 is a healthy, spread-out
 embedding, 0 a collapsed one; an auto-zoomed axis makes noise look like collapse),
-accuracies on [0, 1], counts and ranks from 0. A kNN evaluated once is said to be in the
-title, and the random-init kNN (`knn_random_init` in a metrics record, or a `knn` at
-epoch 0) is drawn as a reference line when the run recorded it.
+accuracies on [0, 1], counts and ranks from 0. A kNN or RankMe evaluated once is said to be
+in the title (with the option that draws its curve), the kNN's chance level (1 / classes,
+`knn_chance`) and the random-init kNN (`knn_random_init` in a metrics record, or a `knn` at
+epoch 0) are drawn as reference lines when the run recorded them. Legends sit under the
+axes, where they cover no data.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from typing import Any
 from nasiam_dsl.run.layout import RunFiles
 from nasiam_dsl.run.record import EpochRecord
 from nasiam_dsl.show.figures import (
+    FIGURE_DPI,
     as_run,
+    check_format,
     epochs_of,
     integer_ticks,
     new_figure,
     out_path,
+    run_title,
     save,
     scale,
 )
@@ -50,7 +55,7 @@ class Panel:
 
 def panel_size(panels: int, dpi: int = 100) -> tuple[int, int]:
     """Pixel size of a row of `panels` metric panels (collapse, losses)."""
-    return scale(440 * panels, 380, dpi)
+    return scale(440 * panels, 440, dpi)
 
 
 def _number(v: Any) -> bool:
@@ -116,7 +121,8 @@ def collapse_panels(run: RunDir) -> list[Panel]:
         )
     rank = _series(run.metrics, "rankme")
     if rank[0]:
-        panels.append(Panel("RankMe", "effective rank of z", {"rankme": rank}))
+        title = "RankMe of the backbone's features" + _once(rank[0])
+        panels.append(Panel(title, "effective rank", {"RankMe": rank}))
     ops = op_count_series(run.metrics)
     if ops:
         panels.append(Panel("parameter-free ops in the genotype", "count", ops, integer=True))
@@ -131,15 +137,25 @@ def loss_panels(run: RunDir) -> list[Panel]:
         panels.append(Panel("loss", "SSL loss", losses, (None, None)))
     knn = _series([r for r in run.metrics if r.epoch != 0], "knn")
     if knn[0]:
-        title = "kNN top-1 accuracy"
-        if len(knn[0]) == 1:
-            title += f" (evaluated once, epoch {knn[0][0]:g})"
+        title = "kNN top-1 accuracy" + _once(knn[0])
         refs = []
         base = random_init_knn(run.metrics)
         if base is not None:
             refs.append((base, f"random init: {base:.3f}"))
+        chance = next(
+            (r.get("knn_chance") for r in run.metrics if _number(r.get("knn_chance"))), None
+        )
+        if chance is not None:
+            refs.append((float(chance), f"chance: 1/{round(1 / chance)}"))
         panels.append(Panel(title, "accuracy", {"kNN": knn}, (0.0, 1.0), refs))
     return panels
+
+
+def _once(epochs: list[float]) -> str:
+    """What a title says of a monitor read at one epoch only."""
+    if len(epochs) != 1:
+        return ""
+    return f"\n(read once, epoch {epochs[0]:g}; --knn-every 1 draws its curve)"
 
 
 def _need_metrics(run: RunDir) -> None:
@@ -151,7 +167,11 @@ def _need_metrics(run: RunDir) -> None:
 
 
 def plot_collapse(
-    run: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = 100
+    run: RunDir | str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    dpi: int = FIGURE_DPI,
+    fmt: str = "png",
 ) -> Path:
     """`collapse.png`: z_std·√d, RankMe and op counts over epochs (those present)."""
     run = as_run(run)
@@ -160,11 +180,16 @@ def plot_collapse(
     if not panels:
         metrics = RunFiles(run.path).metrics
         raise UsageProblem(f"{metrics}: no z_std_normalised, rankme or op counts")
-    return draw_panels(run, "collapse", panels, out_path(run, out_dir, "collapse.png"), dpi)
+    path = out_path(run, out_dir, f"collapse.{check_format(fmt)}")
+    return draw_panels(run, "collapse", panels, path, dpi)
 
 
 def plot_losses(
-    run: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = 100
+    run: RunDir | str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    dpi: int = FIGURE_DPI,
+    fmt: str = "png",
 ) -> Path:
     """`losses.png`: train / held-out loss and kNN accuracy over epochs (those present)."""
     run = as_run(run)
@@ -173,13 +198,14 @@ def plot_losses(
     if not panels:
         metrics = RunFiles(run.path).metrics
         raise UsageProblem(f"{metrics}: no train/loss, heldout/loss or knn")
-    path = out_path(run, out_dir, "losses.png")
+    path = out_path(run, out_dir, f"losses.{check_format(fmt)}")
     return draw_panels(run, "loss and kNN accuracy", panels, path, dpi)
 
 
 def panels_figure(run: RunDir, title: str, panels: list[Panel], dpi: int):
     """The figure of a row of panels (not saved: tests read its artists)."""
     fig = new_figure(panel_size(len(panels), dpi), dpi)
+    fig.set_layout_engine("constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     epochs = epochs_of(run.metrics) or [1.0]
     span = (min(epochs) - 0.25, max(epochs) + 0.25)  # every panel, even one point, alike
@@ -203,9 +229,8 @@ def panels_figure(run: RunDir, title: str, panels: list[Panel], dpi: int):
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         if len(panel.series) + len(panel.references) > 1:
-            ax.legend(fontsize=7)
-    fig.suptitle(f"{run.path.name}: {title}")
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.84, wspace=0.35)
+            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
+    fig.suptitle(f"{run_title(run)}: {title}", fontsize=10)
     return fig
 
 

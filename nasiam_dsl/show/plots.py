@@ -1,11 +1,15 @@
-"""Figures of a run, written as PNG files into its directory (headless, no pyplot state).
+"""Figures of a run, written into its directory (headless, no pyplot state): PNG at 200 dpi
+by default, or PDF / SVG (`fmt`) for a paper; each title names the run.
 
 * `probabilities-HEAD.png`: per head, the final architecture probabilities, one row per
   choice, one cell per candidate (named from the space, wrapped to fit); the genotype's
-  pick is framed (dashed when the choice is undecided), each row says its verdict and its
-  margin over the runner-up, and the colourbar marks chance (1/n, 0.5 for sigmoid gates).
+  pick is framed (dashed when the choice is undecided), each row says its verdict and how
+  many times as probable the pick is as the runner-up, a choice the genotype does not
+  have (inside a candidate it did not keep, past its depth) says it is hidden, and the
+  colourbar marks chance (1/n, 0.5 for sigmoid gates).
 * `choices.png`: each choice's candidate probabilities over epochs, one subplot per
-  choice, with chance as a dotted line and the verdict in the title.
+  choice, with chance as a dotted line, the verdict (or "hidden") in the title and the
+  legend beside the axes.
 * `collapse.png`, `losses.png`: metric panels (`show.panels`).
 
 Figure sizes are fixed by the content (no tight bounding box), so the pixel size of a
@@ -27,12 +31,16 @@ from nasiam_dsl.show.figures import (
     CHANCE_STYLE,
     DECIDED_COLOUR,
     DPI,
+    FIGURE_DPI,
+    HIDDEN_COLOUR,
     UNDECIDED_COLOUR,
     as_run,
+    check_format,
     fit_text,
     integer_ticks,
     new_figure,
     out_path,
+    run_title,
     safe_name,
     save,
     scale,
@@ -68,8 +76,9 @@ __all__ = [
 ]
 
 CURVE_COLUMNS = 2
+_CURVE_W = 760  # a subplot and its legend beside it, pixels
 LEGEND_WRAP = 34  # characters a legend line holds before it wraps
-_HEAT_LEFT, _HEAT_RIGHT, _HEAT_TOP, _HEAT_BOTTOM = 190, 150, 40, 50  # margins, pixels
+_HEAT_LEFT, _HEAT_RIGHT, _HEAT_TOP, _HEAT_BOTTOM = 190, 150, 60, 50  # margins, pixels
 _CELL_W, _CELL_H = 160, 60
 
 
@@ -86,7 +95,7 @@ def grid_size(plots: int, dpi: int = DPI) -> tuple[int, int]:
     """Pixel size of the choice curves: `CURVE_COLUMNS` subplots a row."""
     columns = min(CURVE_COLUMNS, plots)
     rows = math.ceil(plots / columns)
-    return scale(560 * columns, 60 + 320 * rows, dpi)
+    return scale(_CURVE_W * columns, 60 + 320 * rows, dpi)
 
 
 def _need_alphas(run: RunDir) -> list[dict[str, Any]]:
@@ -120,13 +129,23 @@ def _keys_by_head(run: RunDir, keys: Sequence[str]) -> dict[str, list[str]]:
     return groups
 
 
-def _verdict_line(m: Margin | None) -> tuple[str, str]:
-    """A row's verdict text and colour."""
+def _verdict_line(m: Margin | None, hidden: bool = False) -> tuple[str, str]:
+    """A row's verdict text and colour (a choice the genotype does not have: hidden)."""
+    if hidden:
+        return "hidden: not in the genotype", HIDDEN_COLOUR
     if m is None:
         return "", "black"
     if m.decided:
-        return f"decided: margin {m.over_runner_up:+.2f}", DECIDED_COLOUR
-    return f"undecided: margin {m.over_runner_up:+.2f}", UNDECIDED_COLOUR
+        return f"decided: {m.ratio_text} the runner-up", DECIDED_COLOUR
+    return f"undecided: {m.ratio_text} the runner-up", UNDECIDED_COLOUR
+
+
+def _hidden(run: RunDir) -> set[str]:
+    """The choices of the space that the run's genotype does not have (none without one)."""
+    if run.genotype is None or run.space is None:
+        return set()
+    kept = run_margins(run)
+    return {k for k in run.final_probabilities() if k not in kept}
 
 
 # ---- heatmaps -------------------------------------------------------------------------------
@@ -151,6 +170,7 @@ def heatmap_figure(run: RunDir, head: str, dpi: int = DPI) -> Figure:
         matrix[r, : len(probs[key])] = probs[key]
     found = run_margins(run, kept_only=False)
     kept = run_margins(run) if run.genotype is not None else {}
+    hidden = _hidden(run)
 
     width, height = heatmap_size(len(keys), columns, DPI)
     fig = new_figure(heatmap_size(len(keys), columns, dpi), dpi)
@@ -177,7 +197,7 @@ def heatmap_figure(run: RunDir, head: str, dpi: int = DPI) -> Figure:
                 ax.add_patch(_frame(c, r, decided=m is None or m.decided))
     ax.set_yticks(range(len(keys)), [_row_label(k, head) for k in keys], fontsize=8)
     for r, key in enumerate(keys):
-        verdict, colour = _verdict_line(found.get(key))
+        verdict, colour = _verdict_line(found.get(key), key in hidden)
         ax.get_yticklabels()[r].set_color(colour)
         ax.text(-0.55, r + 0.3, verdict, ha="right", va="center", fontsize=7, color=colour)
     ax.set_xticks(range(columns), [f"#{i}" for i in range(columns)], fontsize=8)
@@ -187,7 +207,8 @@ def heatmap_figure(run: RunDir, head: str, dpi: int = DPI) -> Figure:
         fontsize=8,
     )
     epoch = final.get("epoch")
-    ax.set_title(f"{head}: architecture probabilities" + (f" at epoch {epoch}" if epoch else ""))
+    at = f" at epoch {epoch}" if epoch else ""
+    ax.set_title(f"{run_title(run)}\n{head}: architecture probabilities{at}", fontsize=9)
     fig.colorbar(image, cax=cax)
     cax.set_title("p", fontsize=8)
     cax.tick_params(labelsize=7)
@@ -202,21 +223,31 @@ def heatmap_figure(run: RunDir, head: str, dpi: int = DPI) -> Figure:
 
 
 def plot_heatmap(
-    run: RunDir | str | Path, head: str, *, out_dir: str | Path | None = None, dpi: int = DPI
+    run: RunDir | str | Path,
+    head: str,
+    *,
+    out_dir: str | Path | None = None,
+    dpi: int = FIGURE_DPI,
+    fmt: str = "png",
 ) -> Path:
     """`probabilities-HEAD.png`: the last architecture probabilities of one head's choices."""
     run = as_run(run)
     fig = heatmap_figure(run, head, dpi)
-    return save(fig, out_path(run, out_dir, f"probabilities-{safe_name(head)}.png"))
+    name = f"probabilities-{safe_name(head)}.{check_format(fmt)}"
+    return save(fig, out_path(run, out_dir, name))
 
 
 def plot_heatmaps(
-    run: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = DPI
+    run: RunDir | str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    dpi: int = FIGURE_DPI,
+    fmt: str = "png",
 ) -> list[Path]:
     """One `probabilities-HEAD.png` per head that has choices."""
     run = as_run(run)
     groups = _keys_by_head(run, list(_need_alphas(run)[-1]["probabilities"]))
-    return [plot_heatmap(run, head, out_dir=out_dir, dpi=dpi) for head in groups]
+    return [plot_heatmap(run, head, out_dir=out_dir, dpi=dpi, fmt=fmt) for head in groups]
 
 
 def _cmap():
@@ -257,10 +288,12 @@ def choice_curves_figure(run: RunDir, dpi: int = DPI) -> Figure:
     if not keys:
         raise UsageProblem(f"{RunFiles(run.path).alphas}: the space has no open choice to plot")
     found = run_margins(run, kept_only=False)
+    hidden = _hidden(run)
     normalised = run_normalised(run)
     columns = min(CURVE_COLUMNS, len(keys))
     rows = math.ceil(len(keys) / columns)
     fig = new_figure(grid_size(len(keys), dpi), dpi)
+    fig.set_layout_engine("constrained")
     axes = fig.subplots(rows, columns, squeeze=False)
     for i, key in enumerate(keys):
         ax = axes[i // columns][i % columns]
@@ -277,7 +310,7 @@ def choice_curves_figure(run: RunDir, dpi: int = DPI) -> Figure:
         level = chance_level(count, normalised)
         chance = f"1/{count}" if normalised else "0.5"
         ax.axhline(level, label=f"chance ({chance})", **CHANCE_STYLE)
-        verdict, colour = _verdict_line(found.get(key))
+        verdict, colour = _verdict_line(found.get(key), key in hidden)
         ax.set_title(key + (f" — {verdict}" if verdict else ""), fontsize=9, color=colour)
         ax.xaxis.set_major_locator(integer_ticks())
         ax.set_ylim(-0.02, 1.02)
@@ -285,39 +318,47 @@ def choice_curves_figure(run: RunDir, dpi: int = DPI) -> Figure:
         ax.set_ylabel("probability", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=6, loc="best", framealpha=0.85)
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     for j in range(len(keys), rows * columns):
         axes[j // columns][j % columns].set_visible(False)
-    fig.suptitle(f"{run.path.name}: architecture probabilities over epochs")
-    fig.subplots_adjust(
-        left=0.08, right=0.97, bottom=0.08, top=1 - 70 / (60 + 320 * rows), hspace=0.45, wspace=0.25
-    )
+    fig.suptitle(f"{run_title(run)}: architecture probabilities over epochs", fontsize=10)
     return fig
 
 
 def plot_choice_curves(
-    run: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = DPI
+    run: RunDir | str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    dpi: int = FIGURE_DPI,
+    fmt: str = "png",
 ) -> Path:
     """`choices.png`: every choice's candidate probabilities over epochs."""
     run = as_run(run)
-    return save(choice_curves_figure(run, dpi), out_path(run, out_dir, "choices.png"))
+    path = out_path(run, out_dir, f"choices.{check_format(fmt)}")
+    return save(choice_curves_figure(run, dpi), path)
 
 
 # ---- everything -----------------------------------------------------------------------------
 
 
 def render_run(
-    run_dir: RunDir | str | Path, *, out_dir: str | Path | None = None, dpi: int = DPI
+    run_dir: RunDir | str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    dpi: int = FIGURE_DPI,
+    fmt: str = "png",
 ) -> list[Path]:
     """Every figure the run's files allow (none is an error only if the directory is bad)."""
     run = as_run(run_dir)
+    check_format(fmt)
+    options: dict[str, Any] = {"out_dir": out_dir, "dpi": dpi, "fmt": fmt}
     paths: list[Path] = []
     if run.alphas and run.final_probabilities():
-        paths += plot_heatmaps(run, out_dir=out_dir, dpi=dpi)
-        paths.append(plot_choice_curves(run, out_dir=out_dir, dpi=dpi))
+        paths += plot_heatmaps(run, **options)
+        paths.append(plot_choice_curves(run, **options))
     if run.metrics:
         if collapse_panels(run):
-            paths.append(plot_collapse(run, out_dir=out_dir, dpi=dpi))
+            paths.append(plot_collapse(run, **options))
         if loss_panels(run):
-            paths.append(plot_losses(run, out_dir=out_dir, dpi=dpi))
+            paths.append(plot_losses(run, **options))
     return paths

@@ -18,6 +18,7 @@ def test_reads_knn_and_rankme_and_restores_the_mode() -> None:
     reading = monitor.read(model, model, torch.device("cpu"))
     assert model.training
     assert reading is not None and 0.0 <= reading["knn"] <= 1.0
+    assert reading["knn_chance"] == 1 / info.num_classes  # what a guess scores
     assert reading["rankme_images"] == 200.0 and 1.0 <= reading["rankme"] <= 4.0
     bank, test = monitor.splits()
     assert len(bank) == 200
@@ -31,6 +32,6 @@ def test_no_rankme_for_a_small_bank_and_none_without_splits() -> None:
     reading = KnnMonitor("embedded", None, info, k=5, seed=0, max_bank=100).read(
         model, model, torch.device("cpu")
     )
-    assert reading is not None and set(reading) == {"knn"}
+    assert reading is not None and set(reading) == {"knn", "knn_chance"}
     missing = KnnMonitor("cifar10", "/nonexistent", info, k=5, seed=0)
     assert missing.read(model, model, torch.device("cpu")) is None

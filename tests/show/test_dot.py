@@ -163,3 +163,30 @@ def test_render_png_and_svg(tmp_path: Path) -> None:
 def test_render_reports_dot_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageProblem, match=r"Graphviz `dot` failed"):
         render_dot("digraph {", tmp_path / "bad.png")
+
+
+def test_the_graph_is_drawn_without_graphviz(tmp_path: Path, monkeypatch) -> None:
+    """No `dot` on the machine: `nasiam show` draws the same boxes and edges with matplotlib."""
+    from click.testing import CliRunner
+
+    from nasiam_dsl.cli import main
+    from nasiam_dsl.show.dot import head_graphs
+    from nasiam_dsl.show.graph_figure import draw_graph, graph_size
+
+    graphs = head_graphs(parse(SPACE))
+    assert [g.name for g in graphs] == ["projector", "predictor"]
+    assert graphs[1].reads_head == "projector" and graphs[0].boxes[-1].kind == "output"
+    assert sum(e.optional for e in graphs[0].edges) == 3  # as the DOT text's dashed edges
+    path = draw_graph(parse(SPACE), tmp_path / "space.png", dpi=100)
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    from PIL import Image
+
+    assert Image.open(path).size == graph_size(parse(SPACE))
+    monkeypatch.setattr(dot_module.shutil, "which", lambda name: None)
+    genotype = tmp_path / "g.nas"
+    genotype.write_text(GENOTYPE)
+    result = CliRunner().invoke(main, ["show", str(genotype), "--format", "svg"])
+    assert result.exit_code == 0, result.output
+    assert f"graph: {tmp_path / 'g.svg'}" in result.output.replace("\n", "")
+    assert (tmp_path / "g.svg").read_text().startswith("<?xml")
+    assert (tmp_path / "g.dot").read_text().startswith('digraph "tiny_derived"')

@@ -41,12 +41,12 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def test_sizes_follow_the_content() -> None:
-    assert heatmap_size(4, 3) == (820, 330)
-    assert heatmap_size(3, 2) == (660, 270)
-    assert heatmap_size(4, 3, dpi=50) == (410, 165)
-    assert grid_size(7) == (1120, 1340)
-    assert grid_size(1) == (560, 380)
-    assert panel_size(3) == (1320, 380)
+    assert heatmap_size(4, 3) == (820, 350)
+    assert heatmap_size(3, 2) == (660, 290)
+    assert heatmap_size(4, 3, dpi=50) == (410, 175)
+    assert grid_size(7) == (1520, 1340)  # each subplot with its legend beside it
+    assert grid_size(1) == (760, 380)
+    assert panel_size(3) == (1320, 440)  # legends under the axes
 
 
 def test_render_run_makes_every_figure(make_run: MakeRun) -> None:
@@ -61,14 +61,14 @@ def test_render_run_makes_every_figure(make_run: MakeRun) -> None:
     ]
     assert all(p.parent == path for p in paths)
     sizes = {p.name: png_size(p) for p in paths}
-    assert sizes == {
+    assert sizes == {  # at 200 dpi: twice the layouts' 100-dpi pixel sizes
         # projector: h1.act, h2.op, h2.act, h3.inputs; up to 3 candidates
-        "probabilities-projector.png": (820, 330),
+        "probabilities-projector.png": (1640, 700),
         # predictor: h.width, h.norm, shared.hidden; 2 candidates
-        "probabilities-predictor.png": (660, 270),
-        "choices.png": (1120, 1340),  # 7 choices, 2 a row
-        "collapse.png": (1320, 380),  # z_std·√d, RankMe, op counts
-        "losses.png": (880, 380),  # loss, kNN
+        "probabilities-predictor.png": (1320, 580),
+        "choices.png": (3040, 2680),  # 7 choices, 2 a row
+        "collapse.png": (2640, 880),  # z_std·√d, RankMe, op counts
+        "losses.png": (1760, 880),  # loss, kNN
     }
 
 
@@ -76,8 +76,18 @@ def test_out_dir_and_dpi(make_run: MakeRun, tmp_path: Path) -> None:
     out = tmp_path / "figures"
     paths = render_run(make_run(), out_dir=out, dpi=50)
     assert all(p.parent == out for p in paths)
-    assert png_size(out / "probabilities-projector.png") == (410, 165)
-    assert png_size(out / "losses.png") == (440, 190)
+    assert png_size(out / "probabilities-projector.png") == (410, 175)
+    assert png_size(out / "losses.png") == (440, 220)
+
+
+def test_vector_formats_for_a_paper(make_run: MakeRun, tmp_path: Path) -> None:
+    run = make_run()
+    for fmt, magic in (("pdf", b"%PDF"), ("svg", b"<?xml")):
+        paths = render_run(run, out_dir=tmp_path / fmt, fmt=fmt)
+        assert {p.suffix for p in paths} == {f".{fmt}"} and len(paths) == 5
+        assert all(p.read_bytes()[:5].startswith(magic) for p in paths)
+    with pytest.raises(UsageProblem, match="--format jpg"):
+        render_run(run, fmt="jpg")
 
 
 def test_each_function_returns_its_path(make_run: MakeRun) -> None:
@@ -96,14 +106,14 @@ def test_plots_what_the_metrics_have(make_run: MakeRun) -> None:
     metrics = [{"epoch": e, "train/loss": -0.1 * e, "rankme": 5.0 + e} for e in range(1, 4)]
     path = make_run(metrics=metrics)
     paths = {p.name: p for p in render_run(path)}
-    assert png_size(paths["collapse.png"]) == panel_size(1)  # RankMe only
-    assert png_size(paths["losses.png"]) == panel_size(1)  # train loss only
+    assert png_size(paths["collapse.png"]) == panel_size(1, 200)  # RankMe only
+    assert png_size(paths["losses.png"]) == panel_size(1, 200)  # train loss only
 
 
 def test_a_run_without_alphas_gets_metric_figures_only(make_run: MakeRun) -> None:
     path = make_run(space=None, genotype=None, final=None, metrics=metrics_lines(op_counts=False))
     assert [p.name for p in render_run(path)] == ["collapse.png", "losses.png"]
-    assert png_size(path / "collapse.png") == panel_size(2)
+    assert png_size(path / "collapse.png") == panel_size(2, 200)
     with pytest.raises(UsageProblem, match=r"alphas.jsonl is missing or empty"):
         plot_heatmaps(path)
     with pytest.raises(UsageProblem, match=r"alphas.jsonl is missing or empty"):
@@ -138,7 +148,7 @@ def test_heatmap_without_the_space_uses_numbers(make_run: MakeRun) -> None:
         "probabilities-predictor.png",
         "probabilities-shared.png",
     ]
-    assert png_size(paths[1]) == heatmap_size(2, 2)
+    assert png_size(paths[1]) == heatmap_size(2, 2, 200)
 
 
 def test_unknown_head(make_run: MakeRun) -> None:
@@ -187,11 +197,15 @@ def test_curves_draw_chance_and_say_the_verdict(make_run: MakeRun) -> None:
     h1 = by_title["projector.h1.act"]
     chance = [line for line in h1.get_lines() if line.get_label() == "chance (1/3)"]
     assert len(chance) == 1 and list(chance[0].get_ydata()) == [1 / 3, 1 / 3]
-    assert h1.get_title() == "projector.h1.act — decided: margin +0.52"
+    assert h1.get_title() == "projector.h1.act — decided: 3.73x the runner-up"
     h3 = by_title["projector.h3.inputs"]
     assert [ln.get_ydata()[0] for ln in h3.get_lines() if ln.get_label() == "chance (1/2)"] == [0.5]
-    assert h3.get_title() == "projector.h3.inputs — undecided: margin +0.04"
+    assert h3.get_title() == "projector.h3.inputs — undecided: 1.08x the runner-up"
     assert h3.title.get_color() != h1.title.get_color()
+    # inside the op candidate the genotype did not keep: said to be hidden, not judged
+    h2 = by_title["projector.h2.act"]
+    assert h2.get_title() == "projector.h2.act — hidden: not in the genotype"
+    assert fig.texts[0].get_text().startswith("run (tiny, seed 0)")  # the run named
     assert h1.get_ylim() == (-0.02, 1.02) and h1.get_xlabel() == "epoch"
 
 
@@ -227,7 +241,8 @@ def test_heatmap_marks_chance_undecided_rows_and_whole_names(make_run: MakeRun) 
     texts = " ".join(t.get_text().replace("\n", " ") for t in ax.texts)
     assert "linear(h1, 32) | bn | act(acts)" in texts  # wrapped, never cut
     assert "…" not in texts
-    assert "undecided: margin +0.04" in texts and "decided: margin +0.52" in texts
+    assert "undecided: 1.08x the runner-up" in texts and "decided: 3.73x the runner-up" in texts
+    assert "hidden: not in the genotype" in texts  # h2.act, inside the dropped candidate
     frames = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert sorted(p.get_linestyle() for p in frames) == ["-", "-", "--"]  # h3's pick: undecided
     assert cax.get_title() == "p" and ax.get_xlabel().startswith("candidate")
@@ -257,9 +272,16 @@ def test_collapse_axis_is_fixed_and_knn_says_one_point(make_run: MakeRun) -> Non
     assert z.get_ylabel() and all(ax.get_xlabel() == "epoch" for ax in fig.axes)
     fig = panels_figure(run, "losses", loss_panels(run), 100)
     knn = fig.axes[1]
-    assert knn.get_title() == "kNN top-1 accuracy (evaluated once, epoch 3)"
+    assert knn.get_title() == (
+        "kNN top-1 accuracy\n(read once, epoch 3; --knn-every 1 draws its curve)"
+    )
     assert knn.get_xlim() == (0.75, 3.25)  # the run's epochs, not a zoom on one point
     assert [ln.get_label() for ln in knn.get_lines()] == ["kNN", "random init: 0.210"]
+    metrics[-1]["knn_chance"] = 0.1
+    run = load_run(make_run("with-chance", metrics=metrics))
+    knn = panels_figure(run, "losses", loss_panels(run), 100).axes[1]
+    chance = [ln for ln in knn.get_lines() if ln.get_label() == "chance: 1/10"]
+    assert len(chance) == 1 and chance[0].get_ydata()[0] == 0.1
     assert knn.get_lines()[0].get_marker() == "o"
 
 
