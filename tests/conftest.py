@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+#: NASIAM_TEST_DEPTH=4 runs the generated-input tests on 4x their examples (a long run
+#: before a release); the default keeps the suite within CI's time
+TEST_DEPTH = float(os.environ.get("NASIAM_TEST_DEPTH", "1"))
+
+
+def examples(n: int) -> int:
+    """How many generated examples a property test draws: `n`, times NASIAM_TEST_DEPTH."""
+    return max(1, round(n * TEST_DEPTH))
+
 
 TINY_SPACE = """\
 space tiny for simsiam {

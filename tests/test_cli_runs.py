@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from nasiam_dsl.cli import main
+from nasiam_dsl.show.figures import FIGURE_DPI
 from nasiam_dsl.show.plots import grid_size, heatmap_size, panel_size
 from tests.conftest import TINY_SPACE
 
@@ -72,9 +73,9 @@ def test_show_writes_non_empty_pngs(searched):
     result = CliRunner().invoke(main, ["show", str(run_dir)])
     assert result.exit_code == 0, result.output
     expected = {
-        "probabilities-projector.png": heatmap_size(2, 2),  # op and act choices, 2 each
-        "probabilities-predictor.png": heatmap_size(1, 2),  # the width choice
-        "choices.png": grid_size(3),
+        "probabilities-projector.png": heatmap_size(2, 2, FIGURE_DPI),  # op and act, 2 each
+        "probabilities-predictor.png": heatmap_size(1, 2, FIGURE_DPI),  # the width choice
+        "choices.png": grid_size(3, FIGURE_DPI),
     }
     for name in (
         "probabilities-projector.png",
@@ -90,7 +91,8 @@ def test_show_writes_non_empty_pngs(searched):
             if name in expected:
                 assert img.size == expected[name], name
             else:
-                assert img.height == panel_size(1)[1] and img.width % panel_size(1)[0] == 0
+                width, height = panel_size(1, FIGURE_DPI)
+                assert img.height == height and img.width % width == 0
     assert (run_dir / "genotype.dot").read_text().startswith("digraph")
 
 
@@ -192,26 +194,20 @@ def test_unknown_config_key_names_key_and_file(searched):
 
 def test_search_per_seed_then_win_counts(searched):
     tmp, _, _ = searched
-    result = CliRunner().invoke(
-        main,
-        [
-            "search",
-            str(tmp / "tiny.nas"),
-            "--config",
-            str(tmp / "tiny.toml"),
-            "--epochs",
-            "1",
-            "--out",
-            str(tmp / "seeds"),
-            "--seeds",
-            "0,1",
-            "--quiet",
-        ],
-    )
+    args = ["search", str(tmp / "tiny.nas"), "--config", str(tmp / "tiny.toml"), "--epochs",
+            "1", "--out", str(tmp / "seeds"), "--seeds", "0,1", "--quiet"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     for seed in (0, 1):
         assert (tmp / "seeds" / "seeds-tiny" / f"seed{seed}" / "genotype.nas").is_file()
     assert "projector.h.op" in result.output  # the win table names every choice
+    shown = CliRunner().invoke(main, ["show", str(tmp / "seeds" / "seeds-tiny")])
+    assert shown.exit_code == 0 and "winners over 2 runs (seeds 0, 1)" in shown.output
+    assert "`nasiam show" in shown.output and "shows one" in shown.output
+    again = CliRunner().invoke(main, [*args[:-2], "0", "--quiet"])  # unnamed: a new folder
+    assert again.exit_code == 0, again.output
+    assert (tmp / "seeds" / "seeds-tiny-2" / "seed0" / "genotype.nas").is_file()
+    assert "One run: agreement across seeds" in again.output
 
 
 def test_seeds_must_be_integers(searched):

@@ -19,10 +19,21 @@ from nasiam_dsl.evaluate.collapse import rankme
 from nasiam_dsl.evaluate.features import extract_features
 from nasiam_dsl.evaluate.knn import knn_accuracy
 from nasiam_dsl.evaluate.subset import limited
+from nasiam_dsl.usage import UsageProblem
 
 TEMPERATURE = 0.1
 #: RankMe is logged when the bank holds this many images per feature dimension
 RANKME_IMAGES_PER_DIM = 4
+
+
+class NonFiniteFeatures(UsageProblem):
+    """The backbone's features of some image are NaN or infinite: its weights diverged."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the backbone's features are not finite (NaN or inf): its weights diverged",
+            "lower the learning rate (--lr / --arch-lr) or check the data",
+        )
 
 
 @dataclass(frozen=True)
@@ -38,11 +49,14 @@ class Features:
 def features_of(
     embed: Callable[[Tensor], Tensor], bank: Any, test: Any, device: str | torch.device
 ) -> Features:
-    """The features of every bank and test image (the caller sets the model's mode)."""
+    """The features of every bank and test image (the caller sets the model's mode);
+    `NonFiniteFeatures` when any is NaN or infinite."""
     from nasiam_dsl.data import make_loader
 
     bank_f, bank_y = extract_features(embed, make_loader(bank, 256, shuffle=False), device)
     test_f, test_y = extract_features(embed, make_loader(test, 256, shuffle=False), device)
+    if not (torch.isfinite(bank_f).all() and torch.isfinite(test_f).all()):
+        raise NonFiniteFeatures()
     return Features(bank_f, bank_y, test_f, test_y)
 
 

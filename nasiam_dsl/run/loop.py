@@ -34,10 +34,8 @@ class Interrupted(Exception):
 
 
 class NonFinite(Exception):
-    """A step log (a loss) became NaN or infinite."""
-
-    def __init__(self, key: str, value: float):
-        super().__init__(f"{key} became {value}")
+    """A step log (a loss) or the backbone's features became NaN or infinite; the message
+    says which."""
 
 
 class Signals:
@@ -115,15 +113,20 @@ def epoch_record(
 
 
 def read_monitor(r: Run, ui: Any = None) -> dict[str, float] | None:
-    """The kNN monitor on the backbone as it is now (a phase `ui` names while it runs)."""
+    """The kNN monitor on the backbone as it is now (a phase `ui` names while it runs);
+    features that are not finite stop the run as a non-finite loss does."""
     from nasiam_dsl.evaluate import KnnMonitor
+    from nasiam_dsl.evaluate.monitor import NonFiniteFeatures
 
     c = r.config
     phase = getattr(ui, "phase", None)  # a user's UI may not name phases
     if phase is not None:
         phase(r, f"kNN monitor (k={c.knn_k}) …")
     monitor = KnnMonitor(c.data.dataset, c.data.data_dir, r.streams.info, k=c.knn_k, seed=c.seed)
-    return monitor.read(r.framework, r.framework.embed, r.device)
+    try:
+        return monitor.read(r.framework, r.framework.embed, r.device)
+    except NonFiniteFeatures as e:
+        raise NonFinite(f"{e} (the kNN monitor read them after epoch {r.epoch})") from None
 
 
 def read_random_init(r: Run, ui: Any = None) -> None:
@@ -169,7 +172,7 @@ def train_loop(r: Run, sinks: Sinks, max_steps: int | None = None) -> None:
                 r.progress.step += 1
                 for k, v in step_logs.items():
                     if not math.isfinite(v):
-                        raise NonFinite(k, v)
+                        raise NonFinite(f"the loss is not finite ({k} became {v})")
                     logs.setdefault(k, []).append(v)
                 ui.step_done(r, step_logs)
                 budget_spent = max_steps is not None and r.step >= max_steps
@@ -186,7 +189,7 @@ def train_loop(r: Run, sinks: Sinks, max_steps: int | None = None) -> None:
 
 def after_non_finite(r: Run, error: Exception) -> str:
     """Go back to the last good checkpoint (if any) and write its genotype; say what is kept."""
-    stopped = f"the loss is not finite ({error}) at step {r.step}; stopped."
+    stopped = f"{error} at step {r.step}; stopped."
     path = RunFiles(r.run_dir).checkpoint
     if not path.exists():
         return f"{stopped} No checkpoint was written before it (none after epoch 1 yet)."

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from nasiam_dsl.lang import parse, print_document
+from tests.conftest import examples
 from tests.lang.strategies import documents
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +28,7 @@ def test_shipped_files_round_trip(path: Path):
     assert printed == text, "shipped files are kept in canonical form (run `nasiam fmt`)"
 
 
-@settings(max_examples=1200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_generated_documents_round_trip(doc):
     printed = print_document(doc)

@@ -44,10 +44,11 @@ from nasiam_dsl.membership.chosen import align_genotype
 from nasiam_dsl.pin import PinError, candidate_texts, pin
 from nasiam_dsl.reference import TooManyMembers, architectures, enumerate_members
 from nasiam_dsl.usage import UsageProblem
+from tests.conftest import examples
 from tests.reference.generator import BACKBONE_DIM, spaces
 
 MAX_MEMBERS = 400
-SPACES_PER_RUN = 500
+SPACES_PER_RUN = examples(250)  # 1,000 with NASIAM_TEST_DEPTH=4
 SETTINGS = settings(
     max_examples=SPACES_PER_RUN,
     deadline=None,

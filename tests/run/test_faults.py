@@ -288,7 +288,8 @@ def test_sigterm_mid_epoch_leaves_a_checkpoint_and_a_genotype_then_resume_comple
 def nan_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
     """lr 1e30 (with weight decay) makes the weights overflow after the first step: step 1 is
     finite (its loss is taken before any update), so epoch 1 (one step) checkpoints, then
-    step 2's loss is NaN."""
+    step 2's loss is NaN. The kNN monitor reads at the end only (it would see the diverged
+    features after epoch 1: the next test)."""
     tmp_path = tmp_path_factory.mktemp("nan")
     space, config = tiny_files(tmp_path, epochs=3, steps=1)
     done = nasiam(
@@ -300,10 +301,27 @@ def nan_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
         "nan",
         "--lr",
         "1e30",
+        "--knn-every",
+        "0",
         "--quiet",
         cwd=tmp_path,
     )
     return done, tmp_path / "runs" / "nan"
+
+
+def test_features_that_diverge_before_the_loss_stop_the_run_at_the_monitor(tmp_path):
+    space, config = tiny_files(tmp_path, epochs=3, steps=1)
+    done = nasiam(
+        "search", str(space), "--config", str(config), "--name", "nan", "--lr", "1e30",
+        "--knn-every", "1", "--quiet", cwd=tmp_path,
+    )  # fmt: skip
+    assert_clean_failure(done)
+    assert "error: the backbone's features are not finite" in done.stderr
+    assert "after epoch 1" in done.stderr and "at step 1" in done.stderr
+    assert "lower the learning rate" in done.stderr
+    # the weights of epoch 1 are the diverged ones: no checkpoint claims to be good
+    assert not (tmp_path / "runs" / "nan" / "checkpoint.pt").exists()
+    assert "No checkpoint was written" in done.stderr
 
 
 def test_a_non_finite_loss_exits_2_with_a_message_and_keeps_the_last_good_checkpoint(nan_run):

@@ -15,6 +15,7 @@ from nasiam_dsl.run.build import build
 
 
 def _printed(*words: str, tmp_path: Path) -> dict:
+    words = (*words, "--data-dir", str(tmp_path))  # cifar10 reads a folder
     result = CliRunner().invoke(main, ["search", str(tmp_path / "s.nas"), *words, "--print-config"])
     assert result.exit_code == 0, result.output
     return tomllib.loads(result.output)
@@ -68,6 +69,7 @@ def test_a_changed_crop_scale_and_image_size_reach_the_views(tiny_config, tmp_pa
     ],
 )
 def test_bad_augmentation_values_name_their_flag(words, named, tmp_path) -> None:
+    words = (*words, "--data-dir", str(tmp_path))  # cifar10 reads a folder
     result = CliRunner().invoke(main, ["search", str(tmp_path / "s.nas"), *words, "--print-config"])
     assert result.exit_code == 2
     assert named in " ".join(result.output.split()) and "Traceback" not in result.output
