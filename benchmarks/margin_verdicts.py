@@ -28,7 +28,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from nasiam_dsl.run.layout import RunFiles  # noqa: E402
-from nasiam_dsl.search.margins import choice_margin  # noqa: E402
 from nasiam_dsl.show.decisions import run_margins  # noqa: E402
 from nasiam_dsl.show.rundir import load_run  # noqa: E402
 
@@ -117,7 +116,9 @@ def main() -> None:
     for runs in groups.values():
         print("  " + ", ".join(str(r) for r in runs))
     print()
-    print("| rule | decided | verdict flips across seeds | false decided (pairs) | missed agreement |")
+    print(
+        "| rule | decided | verdict flips across seeds | false decided (pairs) | missed agreement |"
+    )
     print("|---|---|---|---|---|")
     for row in measure(groups):
         print(

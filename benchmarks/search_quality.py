@@ -420,6 +420,45 @@ def _interval(v: list[float]) -> str:
     return f"{_pct(mean)} [{_pct(low)}, {_pct(high)}]"
 
 
+def _ranking(setting: str) -> dict:
+    """The kept ranking of a setting (`benchmarks/search_ranking.py`), {} when not measured."""
+    path = KEPT / setting / "ranking.json"
+    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+
+
+def _tau(t: dict) -> str:
+    return f"{t['value']:+.2f} [{t['low']:+.2f}, {t['high']:+.2f}] p={t['p_value']:.2g}"
+
+
+def ranking_table(results: list[dict]) -> list[str]:
+    """Does the search rank? τ between each kept search run's scores and the measured means
+    of the members of its space, the found genotype's rank and its regret."""
+    lines = [
+        "Does the search rank what it chooses among as retraining does? For each setting whose",
+        "search runs are kept: Kendall τ between the run's scores (the score that orders",
+        "`genotype.nas` and the top-k files) and the measured means of the members of its space",
+        "that were retrained (95 % bootstrap interval, permutation p), the found genotype's",
+        "measured rank among them, and its regret against the best of them (paired, points).",
+        "",
+        "| setting | search run | members | τ kNN | τ probe | found's rank kNN / probe | "
+        "regret kNN | regret probe |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    measured = False
+    for r in results:
+        for seed, run in sorted(_ranking(r["setting"]).get("runs", {}).items()):
+            measured = True
+            tau, rank, regret = run["kendall_tau"], run["found_rank"], run["regret"]
+            members = tau["knn"]["members"]
+            lines.append(
+                f"| {r['setting']} | seed {seed} | {members} | {_tau(tau['knn'])} | "
+                f"{_tau(tau['linear_probe'])} | {rank['knn']} / {rank['linear_probe']} of "
+                f"{members} | {_interval([regret['knn'][k] for k in ('mean', 'low', 'high')])} | "
+                f"{_interval([regret['linear_probe'][k] for k in ('mean', 'low', 'high')])} |"
+            )
+    return [*lines, ""] if measured else []
+
+
 def report_markdown(root: Path, docs: Path) -> str:
     lines = [
         "# Does the search pay? Search quality, measured",
@@ -457,6 +496,7 @@ def report_markdown(root: Path, docs: Path) -> str:
                 f"{'yes' if j['wins'][found] else 'no'} |"
             )
     lines.append("")
+    lines += ranking_table(results)
     for r in results:
         name, cmp_ = r["setting"], r["compare"]
         lines += [f"## {name}", "", r["note"], ""]
@@ -516,6 +556,10 @@ def report_markdown(root: Path, docs: Path) -> str:
             )
         lines += ["", "The comparison's own verdict:", ""]
         lines += [f"> {line}" for line in cmp_["verdict"]]
+        for seed, run in sorted(_ranking(name).get("runs", {}).items()):
+            how = "(`benchmarks/search_ranking.py`, as `nasiam compare --search`)"
+            lines += ["", f"How search seed {seed}'s scores rank the members {how}:", ""]
+            lines += [f"> {line}" for line in run["lines"]]
         png = root / name / "compare" / "compare.png"
         target = docs / "img" / f"search-quality-{name}.png"
         if png.exists():

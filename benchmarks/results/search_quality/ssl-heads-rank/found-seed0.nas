@@ -13,26 +13,26 @@ genotype ssl_heads_derived for simsiam {
     decided = 6
     undecided = 1
     decided_margin = 0.05
-    margin_projector_h1_norm = "projector.h1.norm: bn 0.89 vs none 0.11: +0.79 over the runner-up, +0.39 over chance (0.50), decided"
-    margin_projector_h1_act = "projector.h1.act: relu 0.90 vs gelu 0.08: +0.82 over the runner-up, +0.56 over chance (0.33), decided"
+    margin_projector_h1_norm = "projector.h1.norm: bn 0.90 vs none 0.10: +0.79 over the runner-up, +0.40 over chance (0.50), decided"
+    margin_projector_h1_act = "projector.h1.act: relu 0.89 vs gelu 0.08: +0.82 over the runner-up, +0.56 over chance (0.33), decided"
     margin_projector_h2_op = "projector.h2.op: identity(h1) 0.96 vs linear(h1, 512, bias=false) | norm{bn, none} | act(acts) 0.04: +0.92 over the runner-up, +0.46 over chance (0.50), decided"
-    margin_projector_z_norm = "projector.z.norm: bn(affine=false) 0.90 vs none 0.10: +0.79 over the runner-up, +0.40 over chance (0.50), decided"
-    margin_predictor_h_width = "predictor.h.width: 256 0.39 vs 16 0.32: +0.07 over the runner-up, +0.06 over chance (0.33), decided"
-    margin_predictor_h_norm = "predictor.h.norm: bn 0.55 vs none 0.45: +0.10 over the runner-up, +0.05 over chance (0.50), decided"
-    margin_predictor_h_act = "predictor.h.act: tanh 0.37 vs gelu 0.33: +0.04 over the runner-up, +0.03 over chance (0.33), undecided"
+    margin_projector_z_norm = "projector.z.norm: bn(affine=false) 0.90 vs none 0.10: +0.80 over the runner-up, +0.40 over chance (0.50), decided"
+    margin_predictor_h_width = "predictor.h.width: 256 0.40 vs 16 0.30: +0.11 over the runner-up, +0.07 over chance (0.33), decided"
+    margin_predictor_h_norm = "predictor.h.norm: bn 0.54 vs none 0.46: +0.07 over the runner-up, +0.04 over chance (0.50), decided"
+    margin_predictor_h_act = "predictor.h.act: tanh 0.36 vs gelu 0.33: +0.03 over the runner-up, +0.03 over chance (0.33), undecided"
   }
 
   let acts = {relu, gelu, tanh}
   let dim = 256
 
   head projector(x: backbone) {
-    h1 = linear(x, 512, bias=false) | norm{bn @0.8942} | act{relu @0.8976}
-    h2 = choose(identity(h1) @0.9618)
-    z = linear(h2, dim, bias=frozen) | norm{bn(affine=false) @0.8972}
+    h1 = linear(x, 512, bias=false) | norm{bn @0.8959} | act{relu @0.894}
+    h2 = choose(identity(h1) @0.962)
+    z = linear(h2, dim, bias=frozen) | norm{bn(affine=false) @0.902}
   }
 
   head predictor(z: projector) {
-    h = linear(z, width{256 @0.389}, bias=false) | norm{bn @0.5475} | act{tanh @0.3663}
+    h = linear(z, width{256 @0.4044}, bias=false) | norm{bn @0.5356} | act{tanh @0.3589}
     p = linear(h, dim)
   }
 }
