@@ -231,7 +231,7 @@ def start_run(
     from nasiam_dsl.run.runner import start
     from nasiam_dsl.ui import RichUI
 
-    ui = ui if ui is not None else RichUI(quiet=True)
+    ui = ui if ui is not None else RichUI(quiet=True, warn=True)
     return start(
         config,
         ui,
@@ -242,13 +242,18 @@ def start_run(
 
 
 def export(
-    run_dir: str | os.PathLike[str], to: str | os.PathLike[str], *, overwrite: bool = False
+    run_dir: str | os.PathLike[str],
+    to: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    program: bool = False,
 ) -> ExportResult:
     """Write a finished run's backbone, normalisation and heads to the folder `to` as plain
-    PyTorch, as `nasiam export` does (docs/export.md)."""
+    PyTorch, as `nasiam export` does (docs/export.md); `program`: the backbone as a
+    `torch.export` program (inference only) instead of trainable weights."""
     from nasiam_dsl.export import export_run
 
-    return export_run(Path(run_dir), Path(to), overwrite=overwrite)
+    return export_run(Path(run_dir), Path(to), overwrite=overwrite, program=program)
 
 
 def _start(command: str, config: Any, overrides: Mapping[str, Any]):
@@ -276,6 +281,18 @@ def run_config(
     from nasiam_dsl.run.resolve import base_mapping
 
     return build_config(command, base_mapping(config), overrides, origin=origin)
+
+
+def backbone_dim(config: RunConfig) -> int:
+    """The width of the features `config`'s backbone gives (built on the meta device: no
+    memory, no weights), what a head written `backbone` reads.
+
+    >>> backbone_dim(run_config("search", {"spec": "-"}))
+    128
+    """
+    from nasiam_dsl.run.build import backbone_dim as built_dim
+
+    return built_dim(config)
 
 
 def _read(path: Path) -> str | None:

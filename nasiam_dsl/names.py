@@ -18,6 +18,7 @@ from typing import Any
 
 __all__ = [
     "UnknownNameError",
+    "declared_classes",
     "declared_names",
     "import_builtins",
     "import_module",
@@ -129,6 +130,33 @@ def declared_names(package: str, registrar: str) -> tuple[str, ...]:
             ):
                 found.update(_class_name(node))
     return tuple(sorted(found))
+
+
+@functools.cache
+def declared_classes(package: str, registrar: str) -> dict[str, dict[str, Any]]:
+    """The literal class attributes (`name`, `head_slots`, ...) of the classes registered with
+    `@registrar` in `nasiam_dsl.<package>`, by registered name, read from source like
+    `declared_names` (attributes a class inherits are not seen)."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted((PACKAGE / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            decorators = [d.func if isinstance(d, ast.Call) else d for d in node.decorator_list]
+            if not any(_calls(d, registrar) for d in decorators):
+                continue
+            attributes = {}
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                    target = stmt.targets[0]
+                    if isinstance(target, ast.Name):
+                        try:
+                            attributes[target.id] = ast.literal_eval(stmt.value)
+                        except ValueError:
+                            continue
+            if isinstance(attributes.get("name"), str):
+                found[attributes["name"]] = attributes
+    return found
 
 
 def _calls(func: ast.expr, registrar: str) -> bool:

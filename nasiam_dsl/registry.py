@@ -77,6 +77,7 @@ class OpSpec:
     zero: bool = False  # outputs exactly 0: a choice may skip computing it
     params: Count = _nothing  # parameters at `width` features
     flops: Count | None = None  # FLOPs per sample; None: 1 per feature (act), 0 (others)
+    known_as: tuple[str, ...] = ()  # other names users write for it ("batchnorm" for bn)
 
     def __post_init__(self) -> None:
         if self.factory is not None:  # a user op: count its module, 1 FLOP per feature
@@ -117,6 +118,23 @@ def get_op(name: str) -> OpSpec | None:
     return _OPS.get(name)
 
 
+def also_called(spec: OpSpec) -> set[str]:
+    """The names other than `spec.name` that mean this op, lower-cased: its `known_as` and
+    the PyTorch class it builds or exports (`batchnorm1d` for bn)."""
+    classes = [path.rpartition(":")[2] for path in (spec.builds, spec.exports) if path]
+    return {n.lower() for n in (*spec.known_as, *classes)} - {spec.name}
+
+
+def meant_op(name: str) -> str | None:
+    """The op a user most likely means by a name the language does not know: one another
+    name of which (any case) is `name`, or None."""
+    lowered = name.lower()
+    if lowered in _OPS:
+        return lowered
+    meant = [s.name for s in all_ops() if lowered in also_called(s)]
+    return meant[0] if len(meant) == 1 else None
+
+
 def op_names(kind: OpKind | None = None) -> list[str]:
     return sorted(n for n, s in _OPS.items() if kind is None or s.kind == kind)
 
@@ -143,6 +161,7 @@ for _spec in (
         {"bias": Option((bool, str), True, (True, False, "frozen"), "frozen: kept at init")},
         takes_width=True,
         param_free=False,
+        known_as=("fc", "dense"),
     ),
     OpSpec(
         "identity",
@@ -150,6 +169,7 @@ for _spec in (
         "passes its input through (a skip connection)",
         builds="torch.nn:Identity",
         per_feature=True,
+        known_as=("skip",),
     ),
     OpSpec(
         "zero",
@@ -166,6 +186,7 @@ for _spec in (
         {"kernel": _WINDOW},
         builds="nasiam_dsl.compile.ops:AvgPool",
         flops=_window,
+        known_as=("avg_pool", "avgpool1d", "avg_pool1d"),
     ),
     OpSpec(
         "maxpool",
@@ -174,6 +195,7 @@ for _spec in (
         {"kernel": _WINDOW},
         builds="nasiam_dsl.compile.ops:MaxPool",
         flops=_window,
+        known_as=("max_pool", "maxpool1d", "max_pool1d"),
     ),
     OpSpec(
         "bn",
@@ -185,6 +207,7 @@ for _spec in (
         per_feature=True,
         params=_affine,
         flops=_per_feature(2),  # a scale and a shift: its inference form
+        known_as=("batchnorm", "batch_norm", "batchnorm1d", "bn1d"),
     ),
     OpSpec(
         "layernorm",
@@ -196,6 +219,7 @@ for _spec in (
         renamed={"affine": "elementwise_affine"},
         params=_affine,
         flops=_per_feature(5),  # statistics, scale, shift
+        known_as=("ln", "layer_norm"),
     ),
     OpSpec(
         NO_NORM,
@@ -213,7 +237,9 @@ for _spec in (
         builds="torch.nn:GELU",
         per_feature=True,
     ),
-    OpSpec("silu", "act", "SiLU (swish)", builds="torch.nn:SiLU", per_feature=True),
+    OpSpec(
+        "silu", "act", "SiLU (swish)", builds="torch.nn:SiLU", per_feature=True, known_as=("swish",)
+    ),
     OpSpec(
         "elu",
         "act",
@@ -223,7 +249,14 @@ for _spec in (
         exports="torch.nn:ELU",
         per_feature=True,
     ),
-    OpSpec("hardswish", "act", "Hardswish", builds="torch.nn:Hardswish", per_feature=True),
+    OpSpec(
+        "hardswish",
+        "act",
+        "Hardswish",
+        builds="torch.nn:Hardswish",
+        per_feature=True,
+        known_as=("hard_swish",),
+    ),
     OpSpec(
         "leaky_relu",
         "act",
@@ -231,6 +264,7 @@ for _spec in (
         {"negative_slope": Option(float, 0.01)},
         builds="torch.nn:LeakyReLU",
         per_feature=True,
+        known_as=("leakyrelu", "lrelu"),
     ),
     OpSpec("mish", "act", "Mish", builds="torch.nn:Mish", per_feature=True),
     OpSpec("tanh", "act", "Tanh", builds="torch.nn:Tanh", per_feature=True),

@@ -53,9 +53,12 @@ class RichUI:
     """A bar per epoch (steps, the step metrics, the run's ETA; the kNN monitor as a named
     phase) over the leading candidates; one plain line per finished epoch."""
 
-    def __init__(self, console: Console | None = None, quiet: bool = False) -> None:
+    def __init__(
+        self, console: Console | None = None, quiet: bool = False, *, warn: bool = False
+    ) -> None:
         self.console = console or Console()
         self.quiet = quiet
+        self.warn = warn  # notes as Python warnings (the API's UI), not printed lines
         self.live: Live | None = None
         self.progress: Progress | None = None
         self.task = None
@@ -123,12 +126,14 @@ class RichUI:
             self.live.update(self._live_view(run))
 
     def note(self, text: str) -> None:
-        """A plain warning about the run (a stretched lr schedule on resume); a quiet UI (the
-        API's) raises it as a Python warning instead."""
-        if self.quiet:
+        """A plain warning about the run (a stretched lr schedule on resume), printed on
+        stderr even when quiet; the API's UI raises it as a Python warning instead."""
+        if self.warn:
             warnings.warn(text, UserWarning, stacklevel=2)
             return
-        self.console.print(text, style="yellow", markup=False, highlight=False, soft_wrap=True)
+        Console(stderr=True).print(
+            f"warning: {text}", style="yellow", markup=False, highlight=False, soft_wrap=True
+        )
 
     def phase(self, run, text: str) -> None:
         """A named pause of the steps (the kNN monitor): said on the bar, whose elapsed time

@@ -124,16 +124,20 @@ def test_the_declared_names_are_the_registries_names() -> None:
     torch); importing the registries finds exactly those names."""
     import subprocess
 
-    from nasiam_dsl.backbones import available_backbones
-    from nasiam_dsl.data import list_datasets
-    from nasiam_dsl.frameworks.registry import available_frameworks
-    from nasiam_dsl.names import declared_names
-    from nasiam_dsl.search.samplers import available_samplers
-
-    assert declared_names("frameworks", "register_framework") == tuple(available_frameworks())
-    assert declared_names("backbones", "register_backbone") == tuple(available_backbones())
-    assert declared_names("data", "register_dataset") == tuple(list_datasets())
-    assert declared_names("search", "register_sampler") == tuple(available_samplers())
+    # a fresh process: tests before this one may register names of their own
+    same = (
+        "from nasiam_dsl.backbones import available_backbones as b; "
+        "from nasiam_dsl.data import list_datasets as d; "
+        "from nasiam_dsl.frameworks.registry import available_frameworks as f; "
+        "from nasiam_dsl.names import declared_names as n; "
+        "from nasiam_dsl.search.samplers import available_samplers as s; "
+        "print(n('frameworks', 'register_framework') == tuple(f()), "
+        "n('backbones', 'register_backbone') == tuple(b()), "
+        "n('data', 'register_dataset') == tuple(d()), "
+        "n('search', 'register_sampler') == tuple(s()))"
+    )
+    out = subprocess.run([sys.executable, "-c", same], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True"] * 4
     check = (
         "import sys; from nasiam_dsl.run.resolve import problems_of; "
         "p = problems_of({'command': 'search', 'spec': 'x', 'framework': 'simsam', "
@@ -203,6 +207,8 @@ def test_resume_needs_no_space_and_extends_the_epochs(searched) -> None:
     (run,) = copy.iterdir()
     result = invoke("search", "--resume", copy, "--epochs", "2", "--quiet", "--device", "cpu")
     assert result.exit_code == 0, result.output
+    # --quiet hides progress, not the warning; a line of its own, no Python warning
+    assert "warning: --epochs 2 stretches this 1-epoch run's cosine lr schedule" in result.stderr
     summary = json.loads((run / "summary.json").read_text())
     assert summary["epochs"] == 2 and summary["steps"] == 4
     assert RunConfig.model_validate_json((run / "config.json").read_text()).epochs == 2
@@ -336,9 +342,19 @@ def test_pin_then_check_then_diff_ignoring_probabilities(tmp_path: Path) -> None
     assert invoke("check", pinned, "--space", "demo").exit_code == 0
     derived = {p: tmp_path / f"{p}.nas" for p in ("0.7", "0.6")}
     for p, path in derived.items():  # as two searches derive the same decision
-        path.write_text(pinned.read_text().replace("| silu", f"| act{{silu @{p}}}"))
+        text = pinned.read_text().replace("| silu", f"| act{{silu @{p}}}")
+        searched = (  # and the meta a search writes from its probabilities
+            f"meta {{\n    rank = 2\n    score = {p}\n    decided = 1\n    undecided = 3\n"
+            f'    decided_ratio = 2.0\n    margin_projector_h1_act = "silu {p} vs relu 0.1"\n'
+        )
+        path.write_text(text.replace("meta {\n", searched, 1))
+    assert "score = 0.7" in derived["0.7"].read_text()
     assert invoke("diff", *derived.values()).exit_code == 1
     assert invoke("diff", *derived.values(), "--ignore-probs").exit_code == 0
+    other = tmp_path / "other.nas"  # another decision still differs
+    other.write_text(derived["0.6"].read_text().replace("silu @0.6", "relu @0.6"))
+    differs = invoke("diff", derived["0.7"], other, "--ignore-probs")
+    assert differs.exit_code == 1 and "projector.h1.act" in differs.output
 
 
 def test_import_nasiam_writes_a_member_of_the_seed_space(tmp_path: Path) -> None:
@@ -361,7 +377,9 @@ def test_export_a_run_from_its_out_folder(searched, tmp_path: Path) -> None:
     assert (tmp_path / "x" / "heads.py").is_file()
     again = invoke("export", out1, "--to", tmp_path / "x")
     assert again.exit_code == 2 and "is not empty" in again.output
+    assert "--force" in again.output  # the hint names the flag that allows it
     assert invoke("export", out1, "--to", tmp_path / "x", "--force").exit_code == 0
+    assert "backbone_model.py" in result.output  # small_cnn: trainable source
 
 
 # ---- logs -------------------------------------------------------------------------------------
@@ -402,3 +420,36 @@ def test_epoch_lines_do_not_wrap_under_a_pipe(tmp_path: Path) -> None:
     (epoch,) = [line for line in done.stdout.splitlines() if line.startswith("epoch 1/1")]
     assert "  loss " in epoch and epoch.endswith("s") and len(epoch) > 80
     assert f"run directory: {deep}" in done.stdout
+
+
+def test_every_option_of_every_command_says_what_it_does() -> None:
+    import click
+
+    from nasiam_dsl.cli import main
+
+    ctx = click.Context(main)
+    silent = []
+
+    def walk(command, path):
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                walk(command.get_command(ctx, name), [*path, name])
+            return
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden and not param.help:
+                silent.append(f"nasiam {' '.join(path)} {param.opts[0]}")
+
+    walk(main, [])
+    assert not silent, "options without help: " + ", ".join(silent)
+
+
+def test_the_framework_a_file_names_is_the_runs_unless_a_flag_says_otherwise(tmp_path) -> None:
+    moco = invoke("search", "nasiam_moco", "--print-config")
+    assert moco.exit_code == 0, moco.output
+    assert tomllib.loads(moco.output)["framework"] == "mocov2"  # `space ... for mocov2`
+    flag = invoke("search", "nasiam_moco", "--framework", "byol", "--print-config")
+    assert tomllib.loads(flag.output)["framework"] == "byol"
+    genotype = tmp_path / "g.nas"
+    genotype.write_text((ROOT / "spaces" / "standard" / "byol.nas").read_text())
+    trained = invoke("train", genotype, "--print-config")
+    assert tomllib.loads(trained.output)["framework"] == "byol"

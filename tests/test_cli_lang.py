@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "spaces").rglob("*.nas"))
 
 CANONICAL = """# a small space
-space s for simsiam {
+space s for mocov2 {
   head projector(x: backbone) {  # the head
     h = linear(x, 512) | bn | relu
     z = linear(h, 128)  # output
@@ -25,7 +25,7 @@ space s for simsiam {
 }
 """
 MESSY = """# a small space
-space s for simsiam{
+space s for mocov2{
     head projector( x : backbone ){   # the head
         h=linear(x,512)|bn|relu
       z = linear(h,128)   # output
@@ -173,6 +173,32 @@ def test_check_errors_lists_all_and_exits_2(tmp_path: Path):
     ]
     assert "did you mean 'gelu'" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_check_refuses_a_document_its_framework_cannot_use(tmp_path: Path):
+    """What `search` and `train` refuse about `for FRAMEWORK`, `check` refuses first."""
+    missing = write(tmp_path, "missing.nas", CANONICAL.replace("for mocov2", "for simsiam"))
+    extra = write(
+        tmp_path,
+        "extra.nas",
+        CANONICAL.replace("head projector", "head predictor(x: projector) { p = linear(x, 8) }\n"
+                          "  head projector"),
+    )  # fmt: skip
+    unknown = write(tmp_path, "unknown.nas", CANONICAL.replace("for mocov2", "for simsam"))
+    result = run("check", str(missing), str(extra), str(unknown))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert (
+        f"{missing}:3:3: error: space 's': no head 'predictor', which framework simsiam needs "
+        "(slots: projector, predictor)"
+    ) in result.stderr
+    assert "help: add `head predictor(...) { ... }`, or pick another framework" in result.stderr
+    assert (
+        f"{extra}:3:3: error: space 's': head 'predictor' is not a slot of framework mocov2 "
+        "(slots: projector)"
+    ) in result.stderr
+    assert f"{unknown}:1:1: error: unknown framework 'simsam'; did you mean 'simsiam'?" in (
+        result.stderr
+    )
 
 
 def test_check_goes_on_after_a_bad_file(tmp_path: Path):

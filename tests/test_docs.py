@@ -41,7 +41,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 def blocks(page: str, lang: str | None = None) -> list[tuple[str, int, str]]:
     """(language, line, body) of the fenced blocks of a page, optionally of one language."""
-    text = (DOCS / page).read_text("utf-8")
+    text = (ROOT / page if page == "README.md" else DOCS / page).read_text("utf-8")
     found = []
     for m in FENCE.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
@@ -174,16 +174,21 @@ def tutorial_space() -> str:
 
 
 def commands(page: str) -> list[list[str]]:
-    """The `nasiam ...` command lines of a page's bash blocks (continuations joined)."""
+    """The `nasiam ...` command lines of a page's bash and sh blocks (continuations
+    joined; a `nasiam` after `&&` counts too)."""
     found = []
-    for _, _, body in blocks(page, "bash"):
+    for _, _, body in blocks(page, "bash") + blocks(page, "sh"):
         for line in body.replace("\\\n", " ").splitlines():
-            words = shlex.split(line, comments=True)
-            while words and "=" in words[0] and not words[0].startswith("-"):
-                words = words[1:]  # VAR=value prefixes
-            if words and words[0] == "nasiam":
-                found.append(words[1:])
+            for part in line.split("&&"):
+                words = shlex.split(part, comments=True)
+                while words and "=" in words[0] and not words[0].startswith("-"):
+                    words = words[1:]  # VAR=value prefixes
+                if words and words[0].rsplit("/", 1)[-1] == "nasiam" and "$" not in part:
+                    found.append(words[1:])
     return found
+
+
+EVERY_PAGE = ["README.md", *sorted(p.name for p in DOCS.glob("*.md"))]
 
 
 def test_tutorial_space_is_canonical_and_checks() -> None:
@@ -192,10 +197,9 @@ def test_tutorial_space_is_canonical_and_checks() -> None:
     assert not check(parse(text)).errors
 
 
-@pytest.mark.parametrize("page", ["tutorial.md", "frameworks.md"])
+@pytest.mark.parametrize("page", [p for p in EVERY_PAGE if commands(p)])
 def test_commands_parse_with_the_cli_options(page: str) -> None:
     found = commands(page)
-    assert found
     for args in found:
         ctx = main.make_context("nasiam", list(args), resilient_parsing=True)
         command = main.get_command(ctx, args[0])
@@ -223,6 +227,40 @@ def test_tutorial_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         ran.add(name)
     assert ran == {"check", "fmt", "compile", "search", "train"}
     assert Path("my_space.nas").read_text() == tutorial_space()  # fmt changed nothing
+
+
+@pytest.mark.parametrize("page", [p for p in EVERY_PAGE if commands(p)])
+def test_every_documented_run_resolves_to_a_config(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every `nasiam search/train` a page shows gives a config the run accepts (names, the
+    options' values, a dataset's folder), from a folder holding the files it names."""
+    monkeypatch.chdir(tmp_path)
+    Path("my_space.nas").write_text(tutorial_space())
+    runner = CliRunner()
+    runs = [a for a in commands(page) if a[0] in ("search", "train") and "--resume" not in a]
+    for args in runs:
+        args = [_file(a) for a in args]
+        result = runner.invoke(main, [*args, "--print-config"])
+        assert result.exit_code == 0, f"{page}: nasiam {shlex.join(args)}\n{result.output}"
+
+
+def _file(arg: str) -> str:
+    """A `.nas` argument as a file that exists here: the repository's own (spaces/...), or
+    a stand-in for a run's result a fresh folder lacks."""
+    if not arg.endswith(".nas") or "/" not in arg or Path(arg).exists():
+        return arg
+    if (ROOT / arg).exists():
+        return str(ROOT / arg)
+    return _stand_in(arg)
+
+
+def _stand_in(path: str) -> str:
+    """A genotype a documented command names but a fresh folder lacks (a run's result)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text((ROOT / "spaces/standard/simsiam.nas").read_text())
+    return path
 
 
 def test_tutorial_python_uses_the_api() -> None:

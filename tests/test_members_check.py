@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from nasiam_dsl.compile.derive import genotype_document
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.check import check
+from nasiam_dsl.lang.infer import plan_document
 from nasiam_dsl.lang.parser import parse, parse_file
-from nasiam_dsl.lang.plan import plan_document
 from nasiam_dsl.lang.printer import print_document
 
 SPACES = sorted((Path(__file__).resolve().parents[1] / "spaces").rglob("*.nas"))

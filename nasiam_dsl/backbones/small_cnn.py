@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import torch
@@ -16,11 +17,26 @@ __all__ = ["SmallCNN"]
 class SmallCNN(nn.Module):
     """Four `Conv3x3-BN-ReLU` blocks (widths w, 2w, 4w, 4w; the last three stride 2), then
     global average pooling: (N, C, H, W) -> (N, 4w). About 0.2 M parameters at w = 32.
+
+    Written with torch alone: `nasiam export` copies this class's source (with the imports
+    `SOURCE_IMPORTS` names) as the exported backbone, a plain module one can fine-tune.
+    `norm` builds each BatchNorm (nasiam passes its split BatchNorm for shuffle-BN on one
+    device; its weights and buffers are a BatchNorm2d's).
     """
 
-    def __init__(self, in_channels: int = 3, width: int = 32, bn_splits: int = 1) -> None:
+    SOURCE_IMPORTS = (
+        "from collections.abc import Callable",
+        "import torch",
+        "from torch import Tensor, nn",
+    )
+
+    def __init__(
+        self,
+        in_channels: int = 3,
+        width: int = 32,
+        norm: Callable[[int], nn.Module] = nn.BatchNorm2d,
+    ) -> None:
         super().__init__()
-        norm = partial(SplitBatchNorm2d, num_splits=bn_splits)
         widths = (width, 2 * width, 4 * width, 4 * width)
         strides = (1, 2, 2, 2)
         layers: list[nn.Module] = []
@@ -47,4 +63,5 @@ class SmallCNN(nn.Module):
 @register_backbone("small_cnn")
 def build_small_cnn(in_channels: int = 3, width: int = 32, bn_splits: int = 1) -> SmallCNN:
     """`SmallCNN`; feature_dim = 4 * width (128 by default)."""
-    return SmallCNN(in_channels=in_channels, width=width, bn_splits=bn_splits)
+    norm = partial(SplitBatchNorm2d, num_splits=bn_splits) if bn_splits > 1 else nn.BatchNorm2d
+    return SmallCNN(in_channels=in_channels, width=width, norm=norm)

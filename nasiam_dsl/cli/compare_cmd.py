@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from nasiam_dsl.cli.app import located_run, main, out, user_errors
+from nasiam_dsl.cli.eval_options import evaluation_options, probe_settings
 from nasiam_dsl.cli.run_common import config_dict, run_options, validated_config
 from nasiam_dsl.resources import spec_path
 from nasiam_dsl.usage import UsageProblem
@@ -28,7 +29,9 @@ from nasiam_dsl.usage import UsageProblem
 @click.option(
     "--space", type=click.Path(path_type=Path), default=None, help="The space --random draws from."
 )
-@click.option("--random-seed", type=int, default=0, show_default=True)
+@click.option(
+    "--random-seed", type=int, default=0, show_default=True, help="Seed of the --random draws."
+)
 @click.option(
     "--reference", default=None, help="The candidate the others are compared with (default: first)."
 )
@@ -47,17 +50,7 @@ from nasiam_dsl.usage import UsageProblem
     help="Run only cell I (a cluster job array); --list-cells numbers them.",
 )
 @click.option("--list-cells", is_flag=True, help="List the cells and whether each is done.")
-@click.option("--k", type=click.IntRange(min=1), default=200, show_default=True)
-@click.option(
-    "--protocol",
-    type=click.Choice(["fast", "standard"]),
-    default="fast",
-    show_default=True,
-    help="Linear probe: fast (frozen features, no augmentation) or standard.",
-)
-@click.option("--probe-epochs", type=click.IntRange(min=1), default=100, show_default=True)
-@click.option("--probe-lr", type=float, default=None, help="Default: 0.01 fast, 0.1 standard.")
-@click.option("--probe-batch-size", type=click.IntRange(min=1), default=256, show_default=True)
+@evaluation_options
 @click.option(
     "--search",
     "search_run",
@@ -83,7 +76,6 @@ def compare(candidates: tuple[str, ...], **kw: Any) -> None:
 def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
     from nasiam_dsl import compare as cmp
     from nasiam_dsl.compare.table import rich_table
-    from nasiam_dsl.run.evaluation import ProbeSettings
 
     for flag in ("seed", "name", "resume"):
         if click.get_current_context().get_parameter_source(flag).name == "COMMANDLINE":
@@ -104,7 +96,9 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
     root = Path(kw["out"] if out_given else "runs/compare").resolve()
     for key in ("command", "out", "name", "spec", "seed"):
         base.pop(key, None)
-    framework = base.get("framework", "simsiam")
+    # one framework for every cell: --framework, else the first file that names one
+    framework = base.get("framework") or _declared_framework(names, kw["space"]) or "simsiam"
+    base["framework"] = framework
     found, repeats = cmp.same_heads(cmp.genotype_candidates(list(names), framework))
     for name, same in repeats.items():
         out.print(f"{name} has the same heads as {same}: trained once, as {same}", markup=False)
@@ -119,12 +113,7 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
             f"--reference {reference!r} is not a candidate",
             f"candidates: {', '.join(c.name for c in found)}",
         )
-    probe = ProbeSettings(
-        protocol=kw["protocol"],
-        epochs=kw["probe_epochs"],
-        lr=kw["probe_lr"],
-        batch_size=kw["probe_batch_size"],
-    )
+    probe = probe_settings(kw)
     comparison = cmp.Comparison(
         root=str(root),
         candidates=found + cmp.baseline_candidates(),
@@ -190,6 +179,19 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
         out.print(f"wrote {path}", markup=False, soft_wrap=True)
 
 
+def _declared_framework(names: tuple[str, ...], space: Path | None) -> str | None:
+    """The framework the first candidate file (or --space) names with `for FRAMEWORK`."""
+    from nasiam_dsl.compare.candidates import NAMED
+    from nasiam_dsl.lang.parser import declared_framework
+
+    for given in names:
+        named = NAMED.fullmatch(given) if not Path(given).exists() else None
+        found = declared_framework(spec_path(named.group(2) if named else given))
+        if found is not None:
+            return found
+    return declared_framework(spec_path(space)) if space is not None else None
+
+
 def _seed_list(text: str) -> list[int]:
     try:
         seeds = [int(x) for x in text.split(",") if x.strip()]
@@ -201,17 +203,6 @@ def _seed_list(text: str) -> list[int]:
 
 
 def _backbone_dim(base: dict[str, Any], kw: dict[str, Any]) -> int:
-    from nasiam_dsl.backbones import build_backbone
-    from nasiam_dsl.names import UnknownNameError
-    from nasiam_dsl.run.evaluation import config_dataset_info
+    from nasiam_dsl.api import backbone_dim
 
-    config = validated_config({**base, "spec": "-"}, kw)
-    try:
-        backbone = build_backbone(
-            config.backbone,
-            in_channels=config_dataset_info(config).channels,
-            **config.backbone_options,
-        )
-    except UnknownNameError as e:
-        raise UsageProblem(f"--backbone: {e}") from None
-    return int(backbone.feature_dim)
+    return backbone_dim(validated_config({**base, "spec": "-"}, kw))

@@ -17,6 +17,7 @@ from nasiam_dsl.files import atomic_write_text
 from nasiam_dsl.lang import DSLError, ast, check, parse_file, print_document
 from nasiam_dsl.lang.errors import Diagnostic
 from nasiam_dsl.lang.parser import read_source
+from nasiam_dsl.names import is_dotted_path
 from nasiam_dsl.resources import header_line, shipped_spaces, spec_path
 
 
@@ -70,8 +71,17 @@ def backbone_dim_option(default: int | None, purpose: str) -> Callable[[F], F]:
         type=click.IntRange(min=1),
         default=default,
         show_default=default is not None,
-        help=f"Width of the backbone feature (512: ResNet-18, 2048: ResNet-50), {purpose}.",
+        help=f"Width of the backbone feature (512: ResNet-18, 2048: ResNet-50), {purpose}"
+        + ("" if default is not None else "; default: that of the backbone a run uses by default")
+        + ".",
     )
+
+
+def default_backbone_dim() -> int:
+    """The feature width of the backbone a run uses when none is named (small_cnn: 128)."""
+    from nasiam_dsl.api import backbone_dim, run_config
+
+    return backbone_dim(run_config("search", {"spec": "-"}))
 
 
 @main.command(name="check")
@@ -100,10 +110,9 @@ def check_cmd(
             continue
         source = read_source(path)
         result = check(doc, backbone_dim=backbone_dim)
-        print_diagnostics(
-            sorted([*result.errors, *result.warnings], key=_position), source, str(path)
-        )
-        failed = result.errors or (strict and result.warnings)
+        errors = list(result.errors) or framework_problems(doc)
+        print_diagnostics(sorted([*errors, *result.warnings], key=_position), source, str(path))
+        failed = errors or (strict and result.warnings)
         if not failed and space is not None:
             failed = not member_of_space(doc, path, space, backbone_dim)
         if failed:
@@ -115,6 +124,28 @@ def check_cmd(
             f"{path}: ok, {doc.kind} '{doc.name}'{member}{note}", markup=False, soft_wrap=True
         )
     sys.exit(worst)
+
+
+def framework_problems(doc: ast.Document) -> list[Diagnostic]:
+    """A valid document written `for FRAMEWORK`: the framework is known and its heads fill
+    the framework's slots (what `search` and `train` would refuse)."""
+    from nasiam_dsl.run.known_names import head_slot_problem, head_slots, name_problem
+
+    if doc.framework is None or is_dotted_path(doc.framework):
+        return []
+    first = doc.heads[0].pos if doc.heads else None
+    slots = head_slots(doc.framework)
+    if slots is None:
+        unknown = (
+            name_problem(("framework",), doc.framework) or f"unknown framework {doc.framework!r}"
+        )
+        return [Diagnostic(unknown, None, code="framework")]
+    problem = head_slot_problem([h.name for h in doc.heads], doc.framework, slots)
+    if problem is None:
+        return []
+    message, hint, about = problem
+    pos = next((h.pos for h in doc.heads if h.name == about), first)
+    return [Diagnostic(f"{doc.kind} '{doc.name}': {message}", pos, hint=hint, code="framework")]
 
 
 def _position(d: Diagnostic) -> tuple[int, int]:
@@ -142,13 +173,14 @@ def _show_default(value: Any) -> str:
 
 @main.command(name="compile")
 @click.argument("file", type=click.Path(path_type=Path))
-@backbone_dim_option(512, "for its widths, parameters and FLOPs")
+@backbone_dim_option(None, "for its widths, parameters and FLOPs")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @user_errors
-def compile_cmd(file: Path, backbone_dim: int, as_json: bool) -> None:
+def compile_cmd(file: Path, backbone_dim: int | None, as_json: bool) -> None:
     """Compile a space (supernet) or genotype (fixed net) and report its size."""
     from nasiam_dsl.compile.report import build_report, render_report
 
+    backbone_dim = backbone_dim or default_backbone_dim()
     file = spec_path(file)  # a path, or a shipped space by name
     doc = parse_file(file)
     try:
@@ -163,8 +195,17 @@ def compile_cmd(file: Path, backbone_dim: int, as_json: bool) -> None:
 
 @main.command()
 @click.argument("space", type=click.Path(path_type=Path))
-@click.option("-n", "count", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="How many distinct members to draw.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the draws (reproducible)."
+)
 @click.option(
     "--out",
     "out_dir",
@@ -172,9 +213,11 @@ def compile_cmd(file: Path, backbone_dim: int, as_json: bool) -> None:
     default=None,
     help="Write DIR/sample-01.nas ... (default: print them).",
 )
-@backbone_dim_option(512, "for `backbone` widths and params/FLOPs constraints")
+@backbone_dim_option(None, "for `backbone` widths and params/FLOPs constraints")
 @user_errors
-def sample(space: Path, count: int, seed: int, out_dir: Path | None, backbone_dim: int) -> None:
+def sample(
+    space: Path, count: int, seed: int, out_dir: Path | None, backbone_dim: int | None
+) -> None:
     """Draw N distinct members of SPACE as genotype files, uniformly and reproducibly.
 
     Each visible decision is drawn uniformly (a choice inside an unchosen candidate is not
@@ -184,6 +227,7 @@ def sample(space: Path, count: int, seed: int, out_dir: Path | None, backbone_di
     from nasiam_dsl.api import load
     from nasiam_dsl.compile.sample import sample_members
 
+    backbone_dim = backbone_dim or default_backbone_dim()
     members = sample_members(
         load(spec_path(space), backbone_dim=backbone_dim), count, seed, backbone_dim=backbone_dim
     )

@@ -58,7 +58,13 @@ def _search_seeds(config: dict[str, Any], kw: dict[str, Any]) -> None:
     if not seeds:
         raise UsageProblem("--seeds: no seed given")
     runs = []
-    base = config.get("name") or f"seeds-{Path(config['spec']).stem}"
+    base = config.get("name")
+    if base is None:  # a folder of its own for this set of seeds, as a run's default name
+        from nasiam_dsl.run.config import RunConfig
+        from nasiam_dsl.run.rundir import free_name
+
+        out_dir = Path(config.get("out") or RunConfig.model_fields["out"].default)
+        base = free_name(out_dir, f"seeds-{Path(config['spec']).stem}")
     for seed in seeds:
         out.print(f"[bold]seed {seed}[/bold]")
         run = execute({**config, "seed": seed, "name": f"{base}/seed{seed}"}, kw, "search")

@@ -37,7 +37,11 @@ def run_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., An
             hidden=True,
             help="Stop (as if interrupted) after N steps.",
         ),
-        click.option("--quiet", is_flag=True),
+        click.option(
+            "--quiet",
+            is_flag=True,
+            help="No progress bar and no epoch lines (errors and the result are printed).",
+        ),
         click.option(
             "--config",
             type=click.Path(path_type=Path),

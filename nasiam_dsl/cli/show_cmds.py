@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def show(target: Path, no_plots: bool, fmt: str, dpi: int) -> None:
         graph = _graph(doc, target.with_suffix(".dot"), target.with_suffix(f".{fmt}"), None, dpi)
         out.print(f"graph: {graph}", markup=False, soft_wrap=True)
         return
+    if _summarised_folder(target):
+        return
     target = located_run(target)
     run = load_run(target)
     if run.genotype is not None:
@@ -66,6 +69,70 @@ def show(target: Path, no_plots: bool, fmt: str, dpi: int) -> None:
         out.print(f"wrote {path}", markup=False, soft_wrap=True)
 
 
+def _summarised_folder(folder: Path) -> bool:
+    """A `nasiam compare` folder or a `--seeds` folder: print its summary (the comparison's
+    table and verdict, or the seeds' agreement) instead of asking for one run."""
+    from nasiam_dsl.compare.cells import PLAN
+    from nasiam_dsl.run.locate import is_run_dir
+    from nasiam_dsl.show import load_run
+
+    if not folder.is_dir() or is_run_dir(folder):
+        return False
+    if (folder / PLAN).is_file():
+        _show_comparison(folder)
+        return True
+    seeds = sorted(
+        p for p in folder.iterdir() if re.fullmatch(r"seed\d+", p.name) and is_run_dir(p)
+    )
+    if len(seeds) < 2 or any(load_run(p).config.get("command") != "search" for p in seeds):
+        return False
+    from nasiam_dsl.show import seed_table, seeds_rich_table
+
+    out.print(seeds_rich_table(seed_table(seeds)))  # its caption: which choices agree
+    out.print(
+        f"{len(seeds)} search runs of one --seeds set; `nasiam show {seeds[0]}` shows one",
+        markup=False,
+        soft_wrap=True,
+    )
+    return True
+
+
+def _show_comparison(folder: Path) -> None:
+    """The table and verdict of a comparison (how many cells are missing, when some are)."""
+    import json
+
+    from rich.console import Console
+
+    from nasiam_dsl.compare.cells import PLAN, Comparison
+    from nasiam_dsl.compare.study import finished_results
+    from nasiam_dsl.compare.summary import summarise
+    from nasiam_dsl.compare.table import rich_table
+    from nasiam_dsl.compare.verdict import verdict_lines
+
+    comparison = Comparison.model_validate_json((folder / PLAN).read_text("utf-8"))
+    results, missing = finished_results(comparison)
+    if missing:
+        out.print(
+            f"{folder}: a comparison with {len(results)} of {len(results) + len(missing)} "
+            "cells done; the `nasiam compare` command that started it (same --out) finishes it",
+            markup=False,
+            soft_wrap=True,
+        )
+    if comparison.reference not in {r.candidate for r in results}:
+        return
+    order = [c.name for c in comparison.candidates]
+    summary = summarise(results, order, comparison.reference, comparison.probe.describe())
+    table = rich_table(summary, title=f"comparison in {folder}")
+    (out if out.is_terminal else Console(width=160, highlight=False)).print(table)  # logs: wide
+    report = folder / "compare.json"
+    stored = json.loads(report.read_text("utf-8")) if report.is_file() and not missing else {}
+    for line in stored.get("verdict") or verdict_lines(summary):
+        out.print(line, markup=False, soft_wrap=True)
+    for name in ("compare.csv", "compare.json", "compare.png", "compare.pdf"):
+        if (folder / name).is_file():
+            out.print(f"{folder / name}", markup=False, soft_wrap=True)
+
+
 def _graph(doc, dot: Path, picture: Path, title: str | None, dpi: int) -> Path:
     """Write the heads' DOT text to `dot` and their picture to `picture`: by Graphviz's
     `dot` when it is installed, else drawn with matplotlib."""
@@ -83,17 +150,18 @@ def _graph(doc, dot: Path, picture: Path, title: str | None, dpi: int) -> Path:
 @click.option(
     "--ignore-probs",
     is_flag=True,
-    help="Compare the decisions only: `@p` probabilities of derived genotypes are dropped.",
+    help="Compare the decisions only: drop what a search's probabilities wrote into derived "
+    "genotypes (`@p`, margins, decided counts, rank, score).",
 )
 @user_errors
 def diff(a: Path, b: Path, ignore_probs: bool) -> None:
     """What differs between two genotypes or spaces, choice by choice (exit 1 if any)."""
-    from nasiam_dsl.lang.tree import strip_probs
     from nasiam_dsl.show import diff_documents, diff_table
+    from nasiam_dsl.show.diff import decisions_only
 
     docs = [parse_file(spec_path(path)) for path in (a, b)]
     if ignore_probs:
-        docs = [strip_probs(doc) for doc in docs]
+        docs = [decisions_only(doc) for doc in docs]
     differences = diff_documents(*docs)
     out.print(diff_table(differences, str(a), str(b)))
     sys.exit(1 if differences else 0)

@@ -19,8 +19,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from nasiam_dsl.files import atomic_write_text
-from nasiam_dsl.run.evaluation import ProbeSettings
 from nasiam_dsl.run.layout import RunFiles
+from nasiam_dsl.run.probe import KNN_K, ProbeSettings
 from nasiam_dsl.usage import UsageProblem
 
 RESULT = "result.json"
@@ -70,7 +70,7 @@ class Comparison(BaseModel):
     candidates: list[Candidate]
     seeds: list[int] = Field(min_length=1)
     reference: str
-    k: int = Field(200, gt=0)
+    k: int = Field(KNN_K, gt=0)
     probe: ProbeSettings = ProbeSettings()
     base: dict[str, Any] = Field(description="the RunConfig every training cell shares")
 
@@ -291,16 +291,12 @@ def _evaluate(comparison: Comparison, cell: Cell, config, directory: Path):
 
 def head_cost(config) -> tuple[int, int]:
     """Parameters and FLOPs per sample of every head of the cell's genotype."""
-    from nasiam_dsl.backbones import build_backbone
     from nasiam_dsl.compile.count import Tally, genotype_tallies
     from nasiam_dsl.lang import parse_file
-    from nasiam_dsl.lang.plan import plan_document
-    from nasiam_dsl.run.evaluation import config_dataset_info
+    from nasiam_dsl.lang.infer import plan_document
+    from nasiam_dsl.run.build import backbone_dim
 
     doc = parse_file(Path(config.spec))
-    channels = config_dataset_info(config).channels
-    backbone = build_backbone(config.backbone, in_channels=channels, **config.backbone_options)
-    feature_dim = int(backbone.feature_dim)
-    tallies = genotype_tallies(plan_document(doc, feature_dim), {})
+    tallies = genotype_tallies(plan_document(doc, backbone_dim(config)), {})
     total = sum((t for nodes in tallies.values() for t in nodes.values()), Tally())
     return total.params, total.flops

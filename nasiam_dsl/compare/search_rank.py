@@ -121,7 +121,7 @@ def search_scores(run_dir: Path, candidates: Sequence[Candidate]) -> dict[str, S
 def _param_free_candidates(space) -> dict[str, set[int]]:
     """Op-choice key -> the indices of its parameter-free candidates, as the plan declares
     them (from the registry; widths do not matter, so any backbone width plans it)."""
-    from nasiam_dsl.lang.plan import plan_document
+    from nasiam_dsl.lang.infer import plan_document
 
     plan = plan_document(space, 1)
     return {

@@ -26,7 +26,8 @@ from nasiam_dsl.compile.transfer import (
     load_chosen_weights,
     match_genotype,
 )
-from nasiam_dsl.lang.plan import Plan, plan_document
+from nasiam_dsl.lang.infer import plan_document
+from nasiam_dsl.lang.plan import Plan
 
 __all__ = [
     "ArchParameters",

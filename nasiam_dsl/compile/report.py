@@ -16,7 +16,7 @@ from rich.tree import Tree
 from nasiam_dsl.compile.count import count_plan
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.check import check_or_raise
-from nasiam_dsl.lang.plan import plan_document
+from nasiam_dsl.lang.infer import plan_document
 from nasiam_dsl.lang.walk import candidate_count, is_open, node_choices
 
 __all__ = [

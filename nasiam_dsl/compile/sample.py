@@ -21,6 +21,7 @@ from nasiam_dsl.compile.constraints import constraint_groups, constraint_value, 
 from nasiam_dsl.compile.count import Tally, count_architectures, genotype_tallies
 from nasiam_dsl.compile.derive import genotype_document
 from nasiam_dsl.lang import ast
+from nasiam_dsl.lang.infer import plan_document
 from nasiam_dsl.lang.members import is_depth_node, signature
 from nasiam_dsl.lang.plan import (
     Choose,
@@ -30,7 +31,6 @@ from nasiam_dsl.lang.plan import (
     Pipeline,
     Plan,
     SetChoice,
-    plan_document,
 )
 from nasiam_dsl.lang.printer import format_constraint_body
 from nasiam_dsl.lang.reach import hidden_nodes

@@ -8,6 +8,7 @@ from nasiam_dsl.data.datasets import (
     list_datasets,
     pretrain_split,
     register_dataset,
+    root_problem,
 )
 from nasiam_dsl.data.embedded import EMBEDDED_PATH, EmbeddedDataset
 from nasiam_dsl.data.errors import DatasetError
@@ -43,6 +44,7 @@ __all__ = [
     "normalize_batch",
     "pretrain_split",
     "register_dataset",
+    "root_problem",
     "set_loader_epoch",
     "split_dataset",
     "split_indices",

@@ -14,7 +14,9 @@ def _cifar(cls_name: str, folder: str, name: str):
         import torchvision.datasets as tvd
 
         if root is None:
-            raise DatasetError(f"{name}: a root directory is required (where {folder}/ lives)")
+            raise DatasetError(
+                f"{name}: a root directory is required (--data-dir, where {folder}/ lives)"
+            )
         if not download and not (root / folder).is_dir():
             raise DatasetError(
                 f"{root}: {name} not found (expected {root / folder}/ as written by torchvision; "
@@ -40,6 +42,7 @@ register_dataset(
     DatasetEntry(
         _cifar("CIFAR10", "cifar-10-batches-py", "cifar10"),
         fixed_info(DatasetInfo("cifar10", 10, 3, 32, CIFAR10_MEAN, CIFAR10_STD)),
+        needs_root="holding cifar-10-batches-py/, or where --download writes it",
     ),
 )
 register_dataset(
@@ -47,5 +50,6 @@ register_dataset(
     DatasetEntry(
         _cifar("CIFAR100", "cifar-100-python", "cifar100"),
         fixed_info(DatasetInfo("cifar100", 100, 3, 32, CIFAR100_MEAN, CIFAR100_STD)),
+        needs_root="holding cifar-100-python/, or where --download writes it",
     ),
 )

@@ -41,6 +41,8 @@ class DatasetEntry:
     info: Callable[[Path | None], DatasetInfo]
     splits: tuple[str, ...] = SPLITS
     pretrain_split: str = "train"
+    #: what `--data-dir` must hold, for a dataset that cannot be read without one
+    needs_root: str | None = None
 
 
 _REGISTRY: dict[str, DatasetEntry] = {}
@@ -103,6 +105,15 @@ def dataset_info(name: str = "embedded", root: str | Path | None = None) -> Data
     """Class count, channels, training image size and normalisation of dataset ``name``."""
     path = Path(root).expanduser() if root is not None else None
     return _entry(name).info(path)
+
+
+def root_problem(name: str, root: str | Path | None) -> str | None:
+    """Why dataset `name` cannot be read from `root` before a file is opened: it needs a
+    folder and none is given (None when there is no such problem)."""
+    needs = _entry(name).needs_root
+    if needs is None or root is not None:
+        return None
+    return f"--dataset {name} needs --data-dir DIR: the folder {needs}"
 
 
 def run_dataset_info(

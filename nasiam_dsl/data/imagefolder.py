@@ -47,11 +47,17 @@ def _imagefolder_info(root: Path | None) -> DatasetInfo:
     return DatasetInfo("imagefolder", len(classes), 3, 224, IMAGENET_MEAN, IMAGENET_STD, 256)
 
 
-register_dataset("imagefolder", DatasetEntry(_load_imagefolder, _imagefolder_info))
+register_dataset(
+    "imagefolder",
+    DatasetEntry(
+        _load_imagefolder, _imagefolder_info, needs_root="of class/image folders (or train/, val/)"
+    ),
+)
 register_dataset(
     "imagenet",
     DatasetEntry(
         _load_imagefolder,
         fixed_info(DatasetInfo("imagenet", 1000, 3, 224, IMAGENET_MEAN, IMAGENET_STD, 256)),
+        needs_root="holding train/ and val/, one folder per class",
     ),
 )

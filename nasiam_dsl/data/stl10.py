@@ -218,6 +218,7 @@ def _entry(name: str, image_size: int) -> DatasetEntry:
         fixed_info(stl10_info(name, image_size)),
         splits=SPLITS,
         pretrain_split=PRETRAIN_SPLIT,
+        needs_root=f"holding {FOLDER}/, or where --download writes it",
     )
 
 

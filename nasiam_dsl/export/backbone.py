@@ -4,9 +4,12 @@ The ResNets are torchvision's with documented surgery: `conv1` rebuilt for the C
 (3x3, stride 1, padding 1) or for a channel count other than 3, `maxpool` -> Identity for the
 CIFAR stem, `fc` -> Identity always. Their export is a plain `state_dict` whose keys are those
 of `torchvision.models.resnetXX()` after that surgery, plus `backbone.json`, the recipe.
-Other backbones (`small_cnn`, `module:Class` plugins) are exported as a `torch.export`
-program (`backbone.pt2`), traced in eval mode on an example batch of the training image
-shape with a dynamic batch dimension.
+A backbone whose class is written with torch alone (it declares `SOURCE_IMPORTS`, as
+`small_cnn` does) is exported as that class's source (`backbone_model.py`) and a plain
+`state_dict`: an ordinary module, trainable like the ResNets. Others (`module:Class`
+plugins), or any backbone when asked (`program=True`), become a `torch.export` program
+(`backbone.pt2`), traced in eval mode on an example batch of the training image shape with
+a dynamic batch dimension: fast inference, but not trainable.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ __all__ = ["BackboneExport", "export_backbone", "nasiam_backbone", "rebuild_torc
 
 STATE_DICT = "backbone_state_dict.pt"
 PROGRAM = "backbone.pt2"
+SOURCE = "backbone_model.py"
 
 # nasiam backbone name -> torchvision constructor name
 TORCHVISION_RESNETS: dict[str, str] = {
@@ -101,6 +105,32 @@ def _as_torchvision(
     return BackboneExport({STATE_DICT: _saved(state)}, recipe, recipe["feature_dim"])
 
 
+def _as_source(
+    backbone: nn.Module, options: dict[str, Any], channels: int, image_size: int
+) -> BackboneExport:
+    """The backbone's own class as a module of its own, with its weights as a state dict."""
+    import inspect
+
+    cls = type(backbone)
+    head = '"""The exported backbone\'s class, written with torch alone (from nasiam)."""\n\n'
+    text = head + "\n".join(cls.SOURCE_IMPORTS) + "\n\n\n" + inspect.getsource(cls)
+    kwargs = {"in_channels": channels, **{k: v for k, v in options.items() if k != "bn_splits"}}
+    recipe: dict[str, Any] = {
+        "format": "source",
+        "module": SOURCE,
+        "class": cls.__name__,
+        "kwargs": kwargs,
+        "feature_dim": int(backbone.feature_dim),  # type: ignore[arg-type]
+        "input_shape": [channels, image_size, image_size],
+        "state_dict": STATE_DICT,
+    }
+    return BackboneExport(
+        {SOURCE: text.encode(), STATE_DICT: _saved(backbone.state_dict())},
+        recipe,
+        recipe["feature_dim"],
+    )
+
+
 def _as_program(backbone: nn.Module, channels: int, image_size: int) -> BackboneExport:
     example = torch.zeros(2, channels, image_size, image_size)
     try:
@@ -130,13 +160,23 @@ def _as_program(backbone: nn.Module, channels: int, image_size: int) -> Backbone
 
 
 def export_backbone(
-    record: RunRecord, state: dict[str, Tensor], channels: int, image_size: int
+    record: RunRecord,
+    state: dict[str, Tensor],
+    channels: int,
+    image_size: int,
+    *,
+    program: bool = False,
 ) -> BackboneExport:
-    """The run's backbone as torchvision weights plus recipe, or as a `torch.export` program."""
+    """The run's backbone as torchvision weights plus recipe, as its own class's source plus
+    weights, or (`program`, or a backbone neither fits) as a `torch.export` program."""
     backbone = nasiam_backbone(record, state, channels)
     arch = TORCHVISION_RESNETS.get(record.backbone)
-    if arch is not None:
+    if program:
+        export = _as_program(backbone, channels, image_size)
+    elif arch is not None:
         export = _as_torchvision(backbone, arch, channels, image_size)
+    elif hasattr(type(backbone), "SOURCE_IMPORTS"):
+        export = _as_source(backbone, dict(record.backbone_options), channels, image_size)
     else:
         export = _as_program(backbone, channels, image_size)
     export.recipe["nasiam_backbone"] = record.backbone

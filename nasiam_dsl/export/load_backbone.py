@@ -5,7 +5,9 @@
 
 `backbone.json` says how: a torchvision ResNet with `conv1` replaced when given, `maxpool`
 replaced by Identity when it says so and `fc` by Identity, loading `backbone_state_dict.pt`
-strictly; or a `torch.export` program (`backbone.pt2`, eval-mode semantics, any batch size).
+strictly; the class in `backbone_model.py` built with the recipe's arguments, loading the
+same file; or a `torch.export` program (`backbone.pt2`, eval-mode semantics, any batch
+size). The first two return an ordinary module in eval mode: call `.train()` to fine-tune.
 Run this file to print the backbone's output shape on a batch of zeros.
 """
 
@@ -38,12 +40,24 @@ def _torchvision(recipe: dict, folder: Path) -> nn.Module:
     return model.eval()
 
 
+def _source(recipe: dict, folder: Path) -> nn.Module:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("backbone_model", folder / recipe["module"])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = getattr(module, recipe["class"])(**recipe["kwargs"])
+    state = torch.load(folder / recipe["state_dict"], map_location="cpu", weights_only=True)
+    model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
 def _program(recipe: dict, folder: Path) -> nn.Module:
     # an exported program has eval-mode semantics baked in; its module refuses .eval()
     return torch.export.load(folder / recipe["program"]).module()
 
 
-LOADERS = {"torchvision": _torchvision, "torch.export": _program}
+LOADERS = {"torchvision": _torchvision, "source": _source, "torch.export": _program}
 
 
 def load_backbone(folder: Path = HERE) -> nn.Module:

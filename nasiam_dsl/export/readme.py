@@ -8,24 +8,53 @@ from nasiam_dsl.export.loader_source import LOADER_FILE
 
 __all__ = ["readme"]
 
-_BACKBONE_FILES: dict[str, tuple[str, str]] = {
+_BACKBONE_FILES: dict[str, tuple[tuple[str, str], ...]] = {
     "torchvision": (
-        "backbone_state_dict.pt",
-        "the backbone's weights: a plain `state_dict` of `torchvision.models.{arch}()` after the "
-        "changes `backbone.json` lists (`torch.load(..., weights_only=True)`)",
+        (
+            "backbone_state_dict.pt",
+            "the backbone's weights: a plain `state_dict` of `torchvision.models.{arch}()` after "
+            "the changes `backbone.json` lists (`torch.load(..., weights_only=True)`)",
+        ),
+    ),
+    "source": (
+        (
+            "backbone_model.py",
+            "the backbone's class `{cls}`, written with torch alone: an ordinary module, to "
+            "fine-tune or change",
+        ),
+        (
+            "backbone_state_dict.pt",
+            "its weights: a plain `state_dict` (`torch.load(..., weights_only=True)`)",
+        ),
     ),
     "torch.export": (
-        "backbone.pt2",
-        "the backbone as a `torch.export` program in eval mode (`torch.export.load(...).module()`"
-        "), traced on a batch of shape {example}; the batch size is free",
+        (
+            "backbone.pt2",
+            "the backbone as a `torch.export` program in eval mode (`torch.export.load(...)"
+            ".module()`), traced on a batch of shape {example}; the batch size is free; it "
+            "cannot be trained",
+        ),
     ),
 }
 
 
-def _backbone_row(recipe: dict[str, Any]) -> str:
-    name, text = _BACKBONE_FILES[recipe["format"]]
-    detail = text.format(arch=recipe.get("arch"), example=recipe.get("example_input_shape"))
-    return f"| `{name}` | {detail} |"
+def _backbone_rows(recipe: dict[str, Any]) -> list[str]:
+    rows = []
+    for name, text in _BACKBONE_FILES[recipe["format"]]:
+        detail = text.format(
+            arch=recipe.get("arch"),
+            example=recipe.get("example_input_shape"),
+            cls=recipe.get("class"),
+        )
+        rows.append(f"| `{name}` | {detail} |")
+    return rows
+
+
+_RECIPE_FIELDS = {
+    "torchvision": "torchvision architecture, `conv1` replacement (or null), `maxpool`, `fc`, ",
+    "source": "the class and its arguments, ",
+    "torch.export": "program file, example input shape, ",
+}
 
 
 def readme(
@@ -39,13 +68,9 @@ def readme(
     rows = [
         "| file | what it is |",
         "|---|---|",
-        _backbone_row(recipe),
+        *_backbone_rows(recipe),
         "| `backbone.json` | how to rebuild the backbone: format, "
-        + (
-            "torchvision architecture, `conv1` replacement (or null), `maxpool`, `fc`, "
-            if recipe["format"] == "torchvision"
-            else "program file, example input shape, "
-        )
+        + _RECIPE_FIELDS[recipe["format"]]
         + f"feature dimension ({recipe['feature_dim']}), input shape |",
         f"| `{LOADER_FILE}` | `load_backbone()`: the backbone rebuilt with torch and torchvision "
         "alone; run it to print the output shape |",
@@ -53,8 +78,8 @@ def readme(
         f"({norm['image_size']}) and the evaluation transform in words: feed the backbone "
         "images prepared this way |",
         "| `heads.py` | one plain `nn.Module` class per head, `HEADS` and `build_heads()` |",
-        "| `heads_state_dict.pt` | the heads' trained weights; `build_heads()` loads them with "
-        "`strict=True` |",
+        "| `heads_state_dict.pt` | the heads' trained weights, for `build_heads()`'s modules "
+        "(`load_state_dict(..., strict=True)`, as below) |",
         "| `genotype.nas` | the genotype the heads were built from (nasiam's language) |",
     ]
     calls = []

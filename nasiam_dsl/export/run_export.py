@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from nasiam_dsl.export.backbone import PROGRAM, STATE_DICT, export_backbone
+from nasiam_dsl.export.backbone import PROGRAM, SOURCE, STATE_DICT, export_backbone
 from nasiam_dsl.export.heads_source import heads_source
 from nasiam_dsl.export.loader_source import LOADER_FILE, LOADER_SOURCE
 from nasiam_dsl.export.normalization import normalization
@@ -33,6 +33,7 @@ GENOTYPE = RunFiles(Path()).genotype.name  # the run's genotype, copied under it
 # every name an export may write (a re-export removes those it no longer writes)
 EXPORT_FILES = (
     STATE_DICT,
+    SOURCE,
     PROGRAM,
     "backbone.json",
     LOADER_FILE,
@@ -68,7 +69,8 @@ def _prepare(to: Path, overwrite: bool) -> None:
         raise UsageProblem(f"{to} exists and is not a directory")
     if to.is_dir() and any(to.iterdir()) and not overwrite:
         raise UsageProblem(
-            f"{to} is not empty", "choose a new folder, or allow overwriting an earlier export"
+            f"{to} is not empty",
+            "choose a new folder, or overwrite an earlier export (--force; overwrite=True)",
         )
     try:
         to.mkdir(parents=True, exist_ok=True)
@@ -86,9 +88,11 @@ def _torch_bytes(state: dict[str, torch.Tensor]) -> bytes:
     return buffer.getvalue()
 
 
-def export_run(run_dir: Path, to: Path, *, overwrite: bool = False) -> ExportResult:
+def export_run(
+    run_dir: Path, to: Path, *, overwrite: bool = False, program: bool = False
+) -> ExportResult:
     """Export the run in `run_dir` into the folder `to` (created; must be empty unless
-    `overwrite`).
+    `overwrite`); `program`: the backbone as a `torch.export` program whatever it is.
 
     Raises `UsageProblem` naming the path for a missing or foreign run directory, a run
     without final weights, a backbone torch.export cannot trace, or a head op that is not a
@@ -97,7 +101,9 @@ def export_run(run_dir: Path, to: Path, *, overwrite: bool = False) -> ExportRes
     run_dir, to = Path(run_dir), Path(to)
     files = read_run(run_dir)
     info = _dataset_info(files.record)
-    backbone = export_backbone(files.record, files.backbone_state, info.channels, info.image_size)
+    backbone = export_backbone(
+        files.record, files.backbone_state, info.channels, info.image_size, program=program
+    )
     net = trained_heads(files, backbone.feature_dim)
     doc = files.genotype
     title = f"Heads of genotype '{doc.name}' from {files.record.framework} run {run_dir.name}."

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nasiam_dsl import registry
 from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.errors import did_you_mean
+from nasiam_dsl.lang.errors import did_you_mean, op_hint
 from nasiam_dsl.lang.feasible import Bounds, Refusal, feasibility
 from nasiam_dsl.lang.infer import Inference, names_backbone
 from nasiam_dsl.lang.printer import format_bound, format_constraint_body
@@ -29,7 +29,7 @@ def check_constraints(doc: ast.Document, report: Reporter) -> None:
     for c in doc.constraints:
         for op in c.ops:
             if registry.get_op(op) is None:
-                report.error(f"unknown op '{op}' in constraint", c.pos, did_you_mean(op, ops))
+                report.error(f"unknown op '{op}' in constraint", c.pos, op_hint(op, ops))
         for name in constraint_heads(c):
             if name not in heads:
                 report.error(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from nasiam_dsl import registry
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.check_options import OptionChecks, kw_value, pipeline_text
-from nasiam_dsl.lang.errors import did_you_mean
+from nasiam_dsl.lang.errors import did_you_mean, op_hint
 from nasiam_dsl.lang.infer import BACKBONE, MAX_WIDTH
 from nasiam_dsl.lang.walk import node_choices
 
@@ -139,8 +139,7 @@ class NodeChecks(OptionChecks):
             self.error(
                 f"unknown op '{call.name}'",
                 call.pos,
-                did_you_mean(call.name, registry.op_names())
-                or "`nasiam ops` lists the ops, norms and activations",
+                op_hint(call.name) or "`nasiam ops` lists the ops, norms and activations",
             )
             return
         if spec.name == registry.NO_NORM:

@@ -11,7 +11,7 @@ from typing import Any
 
 from nasiam_dsl import registry
 from nasiam_dsl.lang import ast
-from nasiam_dsl.lang.errors import did_you_mean
+from nasiam_dsl.lang.errors import did_you_mean, op_hint
 from nasiam_dsl.lang.printer import format_pipeline, format_set_item
 from nasiam_dsl.lang.report import Reporter
 from nasiam_dsl.lang.walk import resolve_set
@@ -98,7 +98,7 @@ class OptionChecks:
                 self.error(
                     f"unknown {what} '{item.name}'",
                     report_pos or item.pos,
-                    did_you_mean(item.name, allowed) or f"{what}s: {', '.join(sorted(allowed))}",
+                    op_hint(item.name, allowed) or f"{what}s: {', '.join(sorted(allowed))}",
                 )
                 continue
             self.check_kwargs(spec, list(item.kwargs), report_pos or item.pos)

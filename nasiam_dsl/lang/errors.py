@@ -96,3 +96,16 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     if not close:
         return None
     return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def op_hint(name: str, allowed: Iterable[str] | None = None) -> str | None:
+    """'did you mean ...?' for an unknown op name among `allowed` (default: every op): the
+    op another name of which it is (`batchnorm`: bn), else the closest spellings; None when
+    nothing is close."""
+    from nasiam_dsl import registry
+
+    allowed = list(registry.op_names() if allowed is None else allowed)
+    meant = registry.meant_op(name)
+    if meant is not None and meant in allowed:
+        return f"did you mean '{meant}'?"
+    return did_you_mean(name, allowed)

@@ -40,6 +40,7 @@ __all__ = [
     "infer",
     "is_param_free",
     "names_backbone",
+    "plan_document",
 ]
 
 BACKBONE = "backbone"
@@ -375,3 +376,8 @@ def names_backbone(doc: ast.Document) -> bool:
         )
 
     return any(h.source == BACKBONE or any(in_pipeline(n.expr) for n in h.nodes) for h in doc.heads)
+
+
+def plan_document(doc: ast.Document, backbone_dim: int) -> Plan:
+    """Resolve a checked document into a `Plan` (assumes `check` found no errors)."""
+    return infer(doc, backbone_dim).plan

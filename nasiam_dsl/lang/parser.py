@@ -77,10 +77,23 @@ def parse_file(path: str | Path, **kwargs: Any) -> ast.Document:
     return parse(read_text_strictly(path), str(path), **kwargs)
 
 
+def declared_framework(path: str | Path) -> str | None:
+    """The framework a space or genotype file names (`space NAME for FRAMEWORK`); None when
+    it names none, or is not a file that parses (whoever reads it next says why)."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        return parse_file(path).framework
+    except DSLError:
+        return None
+
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "MAX_DIGITS",
     "MAX_NESTING",
+    "declared_framework",
     "keywords",
     "parse",
     "parse_file",

@@ -13,14 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Protocol, Union
 
 from nasiam_dsl import registry
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.walk import ChoiceSite, is_open, kind_of, node_choices, resolve_set
 
-if TYPE_CHECKING:
-    from nasiam_dsl.lang.infer import Inference
+
+class PlanFacts(Protocol):
+    """What the planner reads of an inference (`infer.Inference`): the document, the backbone
+    width, the heads in dependency order and every width."""
+
+    doc: ast.Document
+    backbone_dim: int | None
+    order: tuple[ast.Head, ...]
+    input_widths: dict[str, Any]
+    node_widths: dict[tuple[str, str], Any]
+
 
 BACKBONE = "backbone"
 LINEAR = "linear"
@@ -36,7 +45,6 @@ __all__ = [
     "Ref",
     "SetChoice",
     "build_plan",
-    "plan_document",
 ]
 
 
@@ -196,20 +204,13 @@ class Plan:
         raise KeyError(name)
 
 
-def plan_document(doc: ast.Document, backbone_dim: int) -> Plan:
-    """Resolve a checked document into a `Plan` (assumes `check` found no errors)."""
-    from nasiam_dsl.lang.infer import infer
-
-    return infer(doc, backbone_dim).plan
-
-
-def build_plan(facts: Inference) -> Plan:
+def build_plan(facts: PlanFacts) -> Plan:
     """The plan of a checked document, in the inference's head order, with its widths."""
     return _Planner(facts).run()
 
 
 class _Planner:
-    def __init__(self, facts: Inference) -> None:
+    def __init__(self, facts: PlanFacts) -> None:
         assert facts.backbone_dim is not None
         self.facts = facts
         self.doc = facts.doc

@@ -229,7 +229,9 @@ class SearchSide(NoSearch):
             meta = self.provenance(epoch, step)
             ranked = top_k(self.supernet, self.doc, self.config.search.top_k, meta=meta)
             for i, member in enumerate(ranked[1:], 2):
-                ranked_doc = with_meta(member.genotype, rank=i, score=round(member.probability, 6))
+                ranked_doc = with_meta(
+                    member.genotype, rank=i, score=round(member.probability, 6)
+                )  # PROBABILITY_META
                 ranked_doc = genotype_with_margins(
                     self.doc, ranked_doc, probs, normalised=normalised
                 )

@@ -179,25 +179,33 @@ def backbone_of(config: RunConfig, channels: int) -> nn.Module:
         raise UsageProblem(f"--backbone: {e}") from None
 
 
+def config_dataset_info(config: RunConfig):
+    """The `DatasetInfo` of a run config's dataset (a missing dataset is a usage problem)."""
+    from nasiam_dsl.data.datasets import run_dataset_info
+
+    data = config.data
+    return run_dataset_info(data.dataset, data.data_dir, data.image_size)
+
+
+def backbone_dim(config: RunConfig) -> int:
+    """The width of the features `config`'s backbone gives on its dataset (built on the meta
+    device: nothing is allocated)."""
+    channels = config_dataset_info(config).channels
+    with torch.device("meta"):
+        return int(backbone_of(config, channels).feature_dim)
+
+
 def heads_for(
     doc: ast.Document, fw_cls, supernet, path: str, backbone_dim: int
 ) -> dict[str, nn.Module]:
     """The supernet's heads in the framework's slots; missing, extra or misfed heads are
     messages naming the slot."""
-    names = [h.name for h in doc.heads]
-    missing = [s for s in fw_cls.head_slots if s not in names]
-    extra = [n for n in names if n not in fw_cls.head_slots]
-    if missing:
-        raise UsageProblem(
-            f"{path}: {doc.kind} '{doc.name}' has no head {', '.join(map(repr, missing))}, "
-            f"which framework {fw_cls.name} needs (slots: {', '.join(fw_cls.head_slots)})",
-            f"add `head {missing[0]}(...) {{ ... }}`, or pick another --framework",
-        )
-    if extra:
-        raise UsageProblem(
-            f"{path}: head {', '.join(map(repr, extra))} is not a slot of framework "
-            f"{fw_cls.name} (slots: {', '.join(fw_cls.head_slots)})"
-        )
+    from nasiam_dsl.run.known_names import head_slot_problem
+
+    problem = head_slot_problem([h.name for h in doc.heads], fw_cls.name, fw_cls.head_slots)
+    if problem is not None:
+        message, hint, _ = problem
+        raise UsageProblem(f"{path}: {doc.kind} '{doc.name}': {message}", hint)
     heads = {slot: supernet.heads[slot] for slot in fw_cls.head_slots}
     # the framework feeds its first slot the backbone's features, each later slot the output
     # of the slot before: a head written with an explicit width must agree

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nasiam_dsl.run.probe import KNN_K
 from nasiam_dsl.search.engine_config import SEARCH_ONLY, EngineConfig
 
 
@@ -269,7 +270,7 @@ class RunConfig(BaseModel):
             return self.knn_every
         return max(1, round(self.epochs / MONITOR_READINGS))
 
-    knn_k: int = Field(200, gt=0, description="Neighbours of the kNN monitor.")
+    knn_k: int = Field(KNN_K, gt=0, description="Neighbours of the kNN monitor.")
     knn_random_init: bool = Field(
         True,
         description="Skip the kNN monitor's reading of the backbone at random init, before the "

@@ -2,9 +2,11 @@
 
 Defaults < a base (a TOML file, a run's config.json, a mapping) < overrides, merged by
 `resolve`, then validated with every problem named by its flag. What the run will use is
-then written out, so that `config.json` and `--print-config` say it: a `train` run without
+then written out, so that `config.json` and `--print-config` say it: a run without
+`--framework` takes the one its file names (`space NAME for FRAMEWORK`), a `train` run without
 heads gets its framework's standard genotype, the framework's options their defaults, and
-the augmentation the framework's recipe where the config leaves it unset.
+the augmentation the framework's recipe where the config leaves it unset. A dataset that
+needs a folder and has none is refused here, before a run directory exists.
 """
 
 from __future__ import annotations
@@ -28,14 +30,24 @@ def build_config(
 ) -> RunConfig:
     """The config of a `command` run (`origin`: the file `base` was read from, for messages)."""
     data = resolve(command, base, overrides or {})
+    if data.get("framework") is None and data.get("spec") is not None:
+        from nasiam_dsl.lang.parser import declared_framework
+
+        declared = declared_framework(str(data["spec"]))
+        if declared is not None:  # `space NAME for FRAMEWORK`, when --framework is not given
+            data["framework"] = declared
     if command == "train" and data.get("spec") is None:
         validated({**data, "spec": "-"}, origin)  # every other problem said before torch
         standard = _standard_heads(data.get("framework", "simsiam"))
         if standard is not None:
             data["spec"] = standard
     config = validated(data, origin)
-    from nasiam_dsl.run.streams import with_augmentation  # torch, once the names are good
+    from nasiam_dsl.data import root_problem  # torch, once the names are good
+    from nasiam_dsl.run.streams import with_augmentation
 
+    problem = root_problem(config.data.dataset, config.data.data_dir)
+    if problem is not None:
+        raise UsageProblem(problem, "give the folder (created if missing with --download)")
     return with_augmentation(with_framework_options(config))
 
 

@@ -12,44 +12,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
+from nasiam_dsl.run.build import backbone_of, config_dataset_info
 from nasiam_dsl.run.checkpoint import load_checkpoint
 from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.run.layout import RunFiles
+from nasiam_dsl.run.probe import KNN_K, ProbeSettings
 from nasiam_dsl.usage import UsageProblem
-
-Protocol = Literal["fast", "standard"]
-DEFAULT_LR: dict[str, float] = {"fast": 1e-2, "standard": 0.1}
-
-
-class ProbeSettings(BaseModel):
-    """How the linear classifier is trained (`lr`: None takes the protocol's default)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    protocol: Protocol = "fast"
-    epochs: int = Field(100, gt=0)
-    lr: float | None = Field(None, gt=0)
-    batch_size: int = Field(256, gt=0)
-
-    @property
-    def learning_rate(self) -> float:
-        return self.lr if self.lr is not None else DEFAULT_LR[self.protocol]
-
-    def describe(self) -> str:
-        """What the probe number is, in words (tables and verdicts print it)."""
-        if self.protocol == "fast":
-            return f"linear probe on frozen features, {self.epochs} epochs, no augmentation"
-        return (
-            f"standard linear protocol: frozen backbone, random resized crop + flip, "
-            f"SGD momentum 0.9, lr {self.learning_rate:g}, cosine, {self.epochs} epochs, "
-            f"batch {self.batch_size}"
-        )
 
 
 @dataclass
@@ -86,26 +58,26 @@ def evaluate_run(
     run_dir: Path,
     *,
     random_init: bool = False,
-    k: int = 200,
-    probe_epochs: int = 100,
+    k: int = KNN_K,
+    probe_epochs: int | None = None,
     max_train: int | None = None,
     device: str = "cpu",
     probe: ProbeSettings | None = None,
 ) -> EvalResult:
     """kNN and linear-probe accuracy of the run's final backbone (or a random init).
 
-    `probe` chooses the linear protocol (default: the fast probe with `probe_epochs`)."""
-    from nasiam_dsl.backbones import build_backbone
-
+    `probe` chooses the linear protocol (default: the fast probe, `probe_epochs` epochs when
+    given)."""
     run_dir = Path(run_dir)
     config = load_run_config(run_dir)
     channels = config_dataset_info(config).channels
     torch.manual_seed(config.seed)
-    backbone = build_backbone(config.backbone, in_channels=channels, **config.backbone_options)
+    backbone = backbone_of(config, channels)
     source = "random init"
     if not random_init:
         source = _load_weights(backbone, run_dir)
-    probe = probe or ProbeSettings(epochs=probe_epochs)
+    if probe is None:
+        probe = ProbeSettings(epochs=probe_epochs) if probe_epochs else ProbeSettings()
     return evaluate_backbone(
         config, backbone, source, k=k, probe=probe, max_train=max_train, device=device
     )
@@ -114,7 +86,7 @@ def evaluate_run(
 def evaluate_pixels(
     config: RunConfig,
     *,
-    k: int = 200,
+    k: int = KNN_K,
     probe: ProbeSettings | None = None,
     max_train: int | None = None,
     device: str = "cpu",
@@ -199,14 +171,6 @@ def _standard_probe(config, backbone, info, probe: ProbeSettings, max_train, tes
         device=device,
         on_epoch=lambda epoch: set_loader_epoch(loader, epoch),
     )
-
-
-def config_dataset_info(config: RunConfig):
-    """The `DatasetInfo` of a run config's dataset (a missing dataset is a usage problem)."""
-    from nasiam_dsl.data.datasets import run_dataset_info
-
-    data = config.data
-    return run_dataset_info(data.dataset, data.data_dir, data.image_size)
 
 
 def _split(config: RunConfig, split: str, transform, max_train: int | None):

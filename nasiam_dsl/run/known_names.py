@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from nasiam_dsl.names import declared_names, is_dotted_path, suggest
+from nasiam_dsl.names import declared_classes, declared_names, is_dotted_path, suggest
 
 #: config path -> (what it names, the package that registers it, its registrar, the live
 #: registry module and its function listing the names)
@@ -71,3 +71,39 @@ def name_problem(path: tuple[str, ...], value: object) -> str | None:
         f"did you mean {' or '.join(map(repr, close))}?" if close else f"one of: {', '.join(names)}"
     )
     return f"unknown {kind} {value!r}; {hint}"
+
+
+def head_slots(framework: str) -> tuple[str, ...] | None:
+    """The heads framework `framework` needs, in order, without importing torch when its
+    registry is not loaded (the built-in classes' declarations, read from source); None for
+    a name no declaration or loaded registry knows."""
+    live = sys.modules.get(ENTRIES[("framework",)][3])
+    if live is not None and framework in live.available_frameworks():
+        return tuple(live.get_framework(framework).head_slots)
+    slots = declared_classes("frameworks", "register_framework").get(framework, {})
+    found = slots.get("head_slots")
+    return tuple(found) if isinstance(found, tuple) else None
+
+
+def head_slot_problem(
+    heads: list[str], framework: str, slots: tuple[str, ...]
+) -> tuple[str, str | None, str | None] | None:
+    """Why heads named `heads` do not fill framework `framework`'s `slots`: (message, hint,
+    the head the message is about), or None when they do. `build` and `check` both ask."""
+    missing = [s for s in slots if s not in heads]
+    extra = [n for n in heads if n not in slots]
+    listed = f"slots: {', '.join(slots)}"
+    if missing:
+        return (
+            f"no head {', '.join(map(repr, missing))}, which framework {framework} needs "
+            f"({listed})",
+            f"add `head {missing[0]}(...) {{ ... }}`, or pick another framework",
+            None,
+        )
+    if extra:
+        return (
+            f"head {', '.join(map(repr, extra))} is not a slot of framework {framework} ({listed})",
+            None,
+            extra[0],
+        )
+    return None

@@ -62,4 +62,5 @@ def find_run_dir(given: str | Path, purpose: str = "RUN_DIR") -> FoundRun:
     listed = "\n".join(f"    {run}" for run in runs)
     raise UsageProblem(
         f"{purpose} {path} holds {len(runs)} runs; name one of them:\n{listed}",
+        f"`nasiam show {path}` summarises a comparison's folder or a --seeds folder",
     )

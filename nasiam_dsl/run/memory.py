@@ -205,7 +205,7 @@ def check_memory(
     the supernet is built); return the estimate otherwise."""
     from nasiam_dsl.data import with_image_size
     from nasiam_dsl.frameworks.registry import get_framework
-    from nasiam_dsl.lang.plan import plan_document
+    from nasiam_dsl.lang.infer import plan_document
     from nasiam_dsl.names import UnknownNameError
     from nasiam_dsl.optim import resolve_precision
 

@@ -18,19 +18,33 @@ from nasiam_dsl.files import atomic_write_bytes, atomic_write_text
 from nasiam_dsl.run.build import Run
 from nasiam_dsl.run.config import RunConfig
 from nasiam_dsl.run.layout import RunFiles
+from nasiam_dsl.usage import UsageProblem
 
 
 def new_run_dir(config: RunConfig) -> Path:
-    """`out/name`, or `out/<command>-<spec stem>-<time>`; `-2`, `-3`... when taken."""
+    """`out/name`, refused when it exists (a script reading `out/name/genotype.nas` would read
+    the older run's); without a name `out/<command>-<spec stem>-<time>`, `-2`... when taken."""
     root = Path(config.out)
+    if config.name is not None:
+        path = root / config.name
+        if path.exists():
+            raise UsageProblem(
+                f"--name {config.name}: {path} already exists",
+                f"`nasiam {config.command} --resume {path}` goes on with that run; pick "
+                "another --name, or move the old run away",
+            )
+        return path
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    name = config.name or f"{config.command}-{Path(config.spec).stem}-{stamp}"
-    path = root / name
-    i = 1
-    while path.exists():
+    return root / free_name(root, f"{config.command}-{Path(config.spec).stem}-{stamp}")
+
+
+def free_name(root: Path, name: str) -> str:
+    """`name`, or `name-2`, `name-3`... the first that `root` does not hold."""
+    taken, i = name, 1
+    while (root / taken).exists():
         i += 1
-        path = root / f"{name}-{i}"
-    return path
+        taken = f"{name}-{i}"
+    return taken
 
 
 def spec_copy(run_dir: Path, config: RunConfig) -> Path:

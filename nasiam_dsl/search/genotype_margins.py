@@ -19,6 +19,7 @@ from nasiam_dsl.search.margins import DECIDED_RATIO, Margin, count_verdicts, mar
 
 __all__ = [
     "MARGIN_PREFIX",
+    "PROBABILITY_META",
     "document_margins",
     "genotype_with_margins",
     "meta_verdicts",
@@ -27,6 +28,9 @@ __all__ = [
 ]
 
 MARGIN_PREFIX = "margin_"
+#: meta entries a search writes from its probabilities, besides the `margin_*` ones
+#: (`decided_margin` is the absolute-lead rule genotypes of earlier versions carry)
+PROBABILITY_META = ("decided", "undecided", "decided_ratio", "decided_margin", "rank", "score")
 
 
 def picks(space: ast.Document) -> dict[str, int]:

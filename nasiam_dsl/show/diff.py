@@ -206,3 +206,20 @@ def diff_table(diffs: Iterable[Difference], a_label: str = "a", b_label: str = "
     if not rows:
         table.caption = "no differences"
     return table
+
+
+def decisions_only(doc: ast.Document) -> ast.Document:
+    """`doc` without what a search's probabilities wrote into it: `@p` annotations, margins,
+    verdict counts, rank and score (`diff --ignore-probs`). Two genotypes with the same
+    decisions and provenance are then equal."""
+    from nasiam_dsl.search.genotype_margins import MARGIN_PREFIX, PROBABILITY_META
+
+    doc = strip_probs(doc)
+    if doc.meta is None:
+        return doc
+    kept = tuple(
+        e
+        for e in doc.meta.entries
+        if e.key not in PROBABILITY_META and not e.key.startswith(MARGIN_PREFIX)
+    )
+    return doc.model_copy(update={"meta": doc.meta.model_copy(update={"entries": kept})})

@@ -138,9 +138,11 @@ def seed_table(runs: Sequence[RunDir | str | Path]) -> SeedTable:
 def agreement_sentence(table: SeedTable) -> str:
     """Which choices agree across the runs and which do not, in plain words."""
     n = len(table.runs)
+    if n < 2:
+        return "One run: agreement across seeds needs two or more (--seeds 0,1,2)."
     firm, weak, split = [], [], []
     for key in table.candidates:
-        if not table.decided.get(key):
+        if table.decided.get(key, 0) < 2:  # one run agrees with no other
             continue
         if not table.agrees(key):
             split.append(f"{key} ({_split_text(table, key)})")

@@ -131,6 +131,17 @@ def test_csv_json_plot_and_verdict(study: Path) -> None:
     assert "8 left, about" in output and "every cell done" in output
 
 
+def test_show_on_the_comparisons_folder_prints_its_table_and_verdict(study: Path) -> None:
+    shown = CliRunner().invoke(main, ["show", str(study)])
+    assert shown.exit_code == 0, shown.output
+    assert f"comparison in {study}" in shown.output
+    verdict = json.loads((study / "compare.json").read_text())["verdict"]
+    assert all(line in shown.output for line in verdict)
+    assert str(study / "compare.png") in shown.output
+    exported = CliRunner().invoke(main, ["export", str(study), "--to", str(study / "x")])
+    assert exported.exit_code == 2 and f"`nasiam show {study}` summarises" in exported.output
+
+
 def test_candidates_named_on_the_command_line(files) -> None:
     out = files / "named"
     argv = ["compare", f"mine={files / 'relu.nas'}", f"theirs={files / 'silu.nas'}"]

@@ -20,6 +20,7 @@ from nasiam_dsl.compile import compile_space, count_plan, derive, derive_decisio
 from nasiam_dsl.compile.ranking import Options
 from nasiam_dsl.compile.sample import violated_constraints
 from nasiam_dsl.lang.check import check
+from nasiam_dsl.lang.infer import plan_document
 from nasiam_dsl.lang.parser import parse
 from nasiam_dsl.lang.plan import (
     Choose,
@@ -28,7 +29,6 @@ from nasiam_dsl.lang.plan import (
     Pipeline,
     Plan,
     SetChoice,
-    plan_document,
 )
 from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.search.samplers import SigmoidSampler

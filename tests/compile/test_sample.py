@@ -12,7 +12,7 @@ from nasiam_dsl.api import load
 from nasiam_dsl.cli import main
 from nasiam_dsl.compile.sample import sample_members, violated_constraints
 from nasiam_dsl.lang import print_document
-from nasiam_dsl.lang.plan import plan_document
+from nasiam_dsl.lang.infer import plan_document
 from nasiam_dsl.usage import UsageProblem
 
 SPACE = """\

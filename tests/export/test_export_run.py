@@ -63,7 +63,7 @@ def test_cifar_resnet18_loads_into_plain_torchvision(
     result = export_run(run_dir, tmp_path / "export")
     out = result.folder
     assert result.backbone_format == "torchvision"
-    assert set(result.files) == set(EXPORT_FILES) - {"backbone.pt2"}
+    assert set(result.files) == set(EXPORT_FILES) - {"backbone.pt2", "backbone_model.py"}
     recipe = json.loads((out / "backbone.json").read_text())
     # grey 28x28 images: the CIFAR stem takes one channel
     assert recipe["conv1"] == {
@@ -109,22 +109,49 @@ def test_cifar_resnet18_loads_into_plain_torchvision(
     assert all(f"`{name}`" in readme for name in result.files if name != "README.md")
 
 
-def test_small_cnn_exports_a_program_and_dag_heads(tiny_config, tmp_path, one_thread):
+def test_small_cnn_exports_trainable_source_or_a_program_and_dag_heads(
+    tiny_config, tmp_path, one_thread
+):
     run_dir = train_run(tiny_config, tmp_path, DAG_GENOTYPE)
     result = export_run(run_dir, tmp_path / "export")
     out = result.folder
     recipe = json.loads((out / "backbone.json").read_text())
-    assert (result.backbone_format, recipe["program"]) == ("torch.export", "backbone.pt2")
-    assert recipe["example_input_shape"] == [2, 1, 28, 28]
-    assert not (out / "backbone_state_dict.pt").exists()
+    assert (result.backbone_format, recipe["module"], recipe["class"]) == (
+        "source",
+        "backbone_model.py",
+        "SmallCNN",
+    )
+    assert recipe["kwargs"] == {"in_channels": 1, "width": 4}
+    source = (out / "backbone_model.py").read_text()
+    imports = [ln for ln in source.splitlines() if ln.startswith(("import ", "from "))]
+    assert imports and not any("nasiam" in ln for ln in imports)  # torch alone
+    assert not (out / "backbone.pt2").exists()
 
-    x = torch.randn(3, 1, 28, 28)  # another batch size than the example's
+    x = torch.randn(3, 1, 28, 28)
     with torch.no_grad():
         expected = _nasiam_backbone(run_dir, "small_cnn", width=4)(x)
-        program = torch.export.load(out / "backbone.pt2").module()
-        torch.testing.assert_close(program(x), expected)
-        loader = import_by_path(out / "load_backbone.py", "load_backbone")
-        torch.testing.assert_close(loader.load_backbone(out)(x), expected)
+    loader = import_by_path(out / "load_backbone.py", "load_backbone")
+    backbone = loader.load_backbone(out)
+    with torch.no_grad():
+        torch.testing.assert_close(backbone(x), expected)
+    # an ordinary module: it fine-tunes (BatchNorm in training mode, gradients, a step)
+    backbone.train()
+    before = backbone.features[0].weight.detach().clone()
+    optimizer = torch.optim.SGD(backbone.parameters(), lr=0.1)
+    backbone(x).pow(2).mean().backward()
+    optimizer.step()
+    assert not torch.equal(before, backbone.features[0].weight)
+
+    program = export_run(run_dir, tmp_path / "program", program=True).folder
+    recipe = json.loads((program / "backbone.json").read_text())
+    assert (recipe["format"], recipe["program"]) == ("torch.export", "backbone.pt2")
+    assert recipe["example_input_shape"] == [2, 1, 28, 28]
+    assert not (program / "backbone_model.py").exists()
+    with torch.no_grad():  # another batch size than the example's
+        torch.testing.assert_close(
+            torch.export.load(program / "backbone.pt2").module()(x), expected
+        )
+        torch.testing.assert_close(loader.load_backbone(program)(x), expected)
 
     heads = _exported_heads(out, "heads_dag")
     assert result.sequential == {"projector": False, "predictor": True}

@@ -114,6 +114,43 @@ def test_unknown_op_suggests_registry_names():
     assert the_error(space("z = layernrm(x)")).hint == "did you mean 'layernorm'?"
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("batchnorm", "bn"),
+        ("BatchNorm1d", "bn"),
+        ("LayerNorm", "layernorm"),
+        ("ReLU", "relu"),
+        ("swish", "silu"),
+        ("LeakyReLU", "leaky_relu"),
+        ("Linear(x, 8)", "linear"),
+        ("AvgPool1d", "avgpool"),
+    ],
+)
+def test_an_op_called_by_its_pytorch_or_common_name_suggests_the_languages_name(written, meant):
+    call = written if "(" in written else f"{written}(x)"
+    assert the_error(space(f"z = {call}")).hint == f"did you mean '{meant}'?"
+
+
+def test_other_names_in_choices_and_constraints_suggest_the_languages_name():
+    d = the_error(space("z = linear(x, 8) | norm{batchnorm, none}"))
+    assert (d.message, d.hint) == ("unknown norm 'batchnorm'", "did you mean 'bn'?")
+    d = the_error(space("z = linear(x, 8) | act{relu, swish}"))
+    assert (d.message, d.hint) == ("unknown activation 'swish'", "did you mean 'silu'?")
+    # an activation's other name is not offered where a norm is wanted
+    d = the_error(space("z = linear(x, 8) | norm{ReLU, none}"))
+    assert d.hint != "did you mean 'relu'?"
+
+
+def test_every_other_name_means_one_op():
+    for spec in registry.all_ops():
+        for name in registry.also_called(spec) - set(registry.op_names()):  # a name wins
+            assert registry.meant_op(name) == spec.name, name
+            assert registry.meant_op(name.upper()) == spec.name, name
+    assert registry.meant_op("Identity") == "identity"  # though `none` builds nn.Identity
+    assert registry.meant_op("dropout") is None
+
+
 def test_unknown_op_without_close_match_points_at_nasiam_ops():
     assert the_error(space("z = quux(x)")).hint == (
         "`nasiam ops` lists the ops, norms and activations"

@@ -34,8 +34,8 @@ from nasiam_dsl.compile.derive import rank_members
 from nasiam_dsl.compile.sample import sample_members
 from nasiam_dsl.lang import ast
 from nasiam_dsl.lang.check import check
+from nasiam_dsl.lang.infer import plan_document
 from nasiam_dsl.lang.parser import parse
-from nasiam_dsl.lang.plan import plan_document
 from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.lang.same import architecture_text
 from nasiam_dsl.lang.walk import is_open, iter_choices
@@ -48,7 +48,7 @@ from tests.conftest import examples
 from tests.reference.generator import BACKBONE_DIM, spaces
 
 MAX_MEMBERS = 400
-SPACES_PER_RUN = examples(250)  # 1,000 with NASIAM_TEST_DEPTH=4
+SPACES_PER_RUN = examples(500)  # 2,000 with NASIAM_TEST_DEPTH=4
 SETTINGS = settings(
     max_examples=SPACES_PER_RUN,
     deadline=None,

@@ -11,7 +11,7 @@ from nasiam_dsl.compile.derive import rank_members
 from nasiam_dsl.compile.sample import sample_members
 from nasiam_dsl.lang import DSLError, parse
 from nasiam_dsl.lang.check import check
-from nasiam_dsl.lang.plan import plan_document
+from nasiam_dsl.lang.infer import plan_document
 from nasiam_dsl.lang.printer import print_document
 from nasiam_dsl.lang.same import architecture_text
 from nasiam_dsl.membership import membership

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from nasiam_dsl.cli import main
 from nasiam_dsl.lang import parse
-from nasiam_dsl.lang.plan import plan_document
+from nasiam_dsl.lang.infer import plan_document
 from nasiam_dsl.run.memory import MemoryEstimate, Part, estimate_memory, gib, refusal
 
 WIDE = 1_000_000

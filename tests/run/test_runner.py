@@ -222,3 +222,29 @@ def test_no_knn_skips_the_monitor_entirely(tiny_config, monkeypatch):
     again = start(tiny_config(name="monitored"), QuietUI())
     last = json.loads((again.run_dir / "metrics.jsonl").read_text().splitlines()[-1])
     assert "knn" in last  # by default the monitor reads the final backbone
+
+
+def test_a_taken_name_is_refused_before_any_work(tiny_config):
+    """A script that reads `out/NAME/genotype.nas` after the run must read this run's."""
+    from nasiam_dsl.run.rundir import free_name, new_run_dir
+
+    config = tiny_config(name="taken")
+    taken = Path(config.out) / "taken"
+    taken.mkdir(parents=True)
+    (taken / "genotype.nas").write_text("kept")
+    with pytest.raises(UsageProblem, match=r"--name taken: .*taken already exists") as info:
+        start(config, QuietUI())
+    assert f"nasiam search --resume {taken}" in info.value.hint
+    assert sorted(p.name for p in taken.iterdir()) == ["genotype.nas"]  # nothing touched
+    assert sorted(p.name for p in Path(config.out).iterdir()) == ["taken"]
+    # an unnamed run's folder is its own (a time stamp, `-2` when taken)
+    assert new_run_dir(tiny_config(name=None)).name.startswith("search-")
+    assert free_name(Path(config.out), "taken") == "taken-2"
+
+
+def test_the_api_gives_the_stretched_schedule_as_a_python_warning(tiny_config):
+    from nasiam_dsl.api import start_run
+
+    first = start_run(tiny_config(name="api-short", epochs=1))
+    with pytest.warns(UserWarning, match="stretches this 1-epoch run's cosine lr schedule"):
+        start_run(tiny_config(), resume=first.run_dir, changes={"epochs": 2})

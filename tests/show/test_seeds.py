@@ -126,6 +126,8 @@ def test_agreement_and_decisiveness(runs: list[Path]) -> None:
         "agreement may be chance: predictor.h.norm (decided in 2 of 3)." in sentence
     )
     assert "Do not agree across runs: projector.h1.act (relu 1/3, gelu 2/3)" in sentence
+    one = agreement_sentence(seed_table(runs[:1]))
+    assert one == "One run: agreement across seeds needs two or more (--seeds 0,1,2)."
     console = Console(width=200, record=True, color_system=None)
     console.print(seeds_rich_table(table))
     text = console.export_text()
