@@ -8,6 +8,10 @@ from typing import Any
 
 import pytest
 
+if os.environ.get("PYTEST_XDIST_WORKER"):  # `pytest -n 2`: one torch thread per worker
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
+
 #: NASIAM_TEST_DEPTH=4 runs the generated-input tests on 4x their examples (a long run
 #: before a release); the default keeps the suite within CI's time
 TEST_DEPTH = float(os.environ.get("NASIAM_TEST_DEPTH", "1"))
