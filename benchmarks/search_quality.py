@@ -420,6 +420,39 @@ def _interval(v: list[float]) -> str:
     return f"{_pct(mean)} [{_pct(low)}, {_pct(high)}]"
 
 
+def kept_summary(record: dict):
+    """The comparison of a kept `result.json` as a `compare.Summary` (rows and reference;
+    enough to rank members and to draw the figure)."""
+    from nasiam_dsl.compare.summary import Row, Summary
+
+    rows = [
+        Row(
+            r["candidate"],
+            r["kind"],
+            {m: {int(k): v for k, v in r["values"][m].items()} for m in ("knn", "linear_probe")},
+            r.get("head_params"),
+            r.get("head_flops"),
+            r.get("wall_s") or 0.0,
+        )
+        for r in record["compare"]["candidates"]
+    ]
+    compare = record["compare"]
+    return Summary(rows, compare["reference"], {}, compare.get("linear_probe", ""),
+                   compare.get("test_images", 0))  # fmt: skip
+
+
+def draw_kept(record: dict, target: Path) -> list[Path]:
+    """The setting's comparison figure (PNG and PDF), drawn by `nasiam compare`'s plot."""
+    from nasiam_dsl.compare.plot import plot_comparison
+
+    search = " ".join(f for f in record["search_flags"] if f not in ("--device", "cpu"))
+    title = (
+        f"{record['setting']}: {record['framework']}, {record['space']}; search {search}; "
+        f"pretraining {' '.join(record['pretrain_flags'])}, seeds {record['train_seeds']}"
+    )
+    return plot_comparison(kept_summary(record), target, title)
+
+
 def _ranking(setting: str) -> dict:
     """The kept ranking of a setting (`benchmarks/search_ranking.py`), {} when not measured."""
     path = KEPT / setting / "ranking.json"
@@ -560,13 +593,9 @@ def report_markdown(root: Path, docs: Path) -> str:
             how = "(`benchmarks/search_ranking.py`, as `nasiam compare --search`)"
             lines += ["", f"How search seed {seed}'s scores rank the members {how}:", ""]
             lines += [f"> {line}" for line in run["lines"]]
-        png = root / name / "compare" / "compare.png"
         target = docs / "img" / f"search-quality-{name}.png"
-        if png.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(png, target)
-        if target.exists():  # from this run, or kept from the run that made the numbers
-            lines += ["", f"![{name}](img/{target.name})"]
+        draw_kept(r, target)  # today's figure, from the numbers this page reports
+        lines += ["", f"![{name}](img/{target.name}) ([PDF](img/{target.stem}.pdf))"]
         lines.append("")
     return "\n".join(lines)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.search_quality import KEPT, SETTINGS, run_searches  # noqa: E402
+from benchmarks.search_quality import KEPT, SETTINGS, kept_summary, run_searches  # noqa: E402
 
 SEARCH_FILES = ("config.json", "alphas.jsonl", "genotype.nas", "summary.json")
 
@@ -68,11 +68,10 @@ def _members(name: str, record: dict, scratch: Path):
     from nasiam_dsl.api import load
     from nasiam_dsl.backbones import build_backbone
     from nasiam_dsl.compare import Candidate
-    from nasiam_dsl.compare.summary import Row, Summary
     from nasiam_dsl.compile.count import genotype_tallies
     from nasiam_dsl.compile.sample import sample_members
     from nasiam_dsl.lang import parse_file, print_document
-    from nasiam_dsl.lang.plan import plan_document
+    from nasiam_dsl.lang.infer import plan_document
     from nasiam_dsl.lang.same import architecture_hash
 
     s = SETTINGS[name]
@@ -102,18 +101,7 @@ def _members(name: str, record: dict, scratch: Path):
             continue
         doc = parse_file(path)
         candidates.append(Candidate(name=cand, spec=str(path), architecture=architecture_hash(doc)))
-    summary_rows = [
-        Row(
-            r["candidate"],
-            r["kind"],
-            {m: {int(k): v for k, v in r["values"][m].items()} for m in ("knn", "linear_probe")},
-            r.get("head_params"),
-            r.get("head_flops"),
-            r.get("wall_s") or 0.0,
-        )
-        for r in rows
-    ]
-    summary = Summary(summary_rows, record["compare"]["reference"], {}, "", 0)
+    summary = kept_summary(record)
     return candidates, summary, problems
 
 
