@@ -128,9 +128,10 @@ def _show_comparison(folder: Path) -> None:
     stored = json.loads(report.read_text("utf-8")) if report.is_file() and not missing else {}
     for line in stored.get("verdict") or verdict_lines(summary):
         out.print(line, markup=False, soft_wrap=True)
-    for name in ("compare.csv", "compare.json", "compare.png", "compare.pdf"):
-        if (folder / name).is_file():
-            out.print(f"{folder / name}", markup=False, soft_wrap=True)
+    names = ("compare.csv", "compare.json", "compare.png", "compare.pdf")
+    files = [str(folder / name) for name in names if (folder / name).is_file()]
+    if files:
+        out.print("files: " + ", ".join(files), markup=False, soft_wrap=True)
 
 
 def _graph(doc, dot: Path, picture: Path, title: str | None, dpi: int) -> Path:
