@@ -453,17 +453,22 @@ def draw_kept(record: dict, target: Path) -> list[Path]:
     return plot_comparison(kept_summary(record), target, title)
 
 
-def _ranking(setting: str) -> dict:
-    """The kept ranking of a setting (`benchmarks/search_ranking.py`), {} when not measured."""
-    path = KEPT / setting / "ranking.json"
-    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+def _rankings_of(setting: str) -> list[dict]:
+    """The kept rankings (`benchmarks/search_ranking.py`) of the searches whose members the
+    comparison of `setting` retrained: its own, and those of the settings it includes."""
+    found = []
+    for path in sorted(KEPT.glob("*/ranking.json")):
+        ranking = json.loads(path.read_text("utf-8"))
+        if ranking.get("measured_in", ranking["setting"]) == setting:
+            found.append(ranking)
+    return sorted(found, key=lambda r: r["setting"] != setting)  # its own first
 
 
 def _tau(t: dict) -> str:
     return f"{t['value']:+.2f} [{t['low']:+.2f}, {t['high']:+.2f}] p={t['p_value']:.2g}"
 
 
-def ranking_table(results: list[dict]) -> list[str]:
+def ranking_table() -> list[str]:
     """Does the search rank? τ between each kept search run's scores and the measured means
     of the members of its space, the found genotype's rank and its regret."""
     lines = [
@@ -478,16 +483,26 @@ def ranking_table(results: list[dict]) -> list[str]:
         "|---|---|---|---|---|---|---|---|",
     ]
     measured = False
-    for r in results:
-        for seed, run in sorted(_ranking(r["setting"]).get("runs", {}).items()):
+    for path in sorted(KEPT.glob("*/ranking.json")):
+        ranking = json.loads(path.read_text("utf-8"))
+        setting = ranking["setting"]
+        where = ranking.get("measured_in", setting)
+        label = setting if where == setting else f"{setting} (members of {where})"
+        for seed, run in sorted(ranking["runs"].items()):
             measured = True
             tau, rank, regret = run["kendall_tau"], run["found_rank"], run["regret"]
             members = tau["knn"]["members"]
+            if rank is None or rank.get("knn") is None:  # the search found heads not retrained
+                found, losses = "not retrained", ["—", "—"]
+            else:
+                found = f"{rank['knn']} / {rank['linear_probe']} of {members}"
+                losses = [
+                    _interval([regret[m][k] for k in ("mean", "low", "high")])
+                    for m in ("knn", "linear_probe")
+                ]
             lines.append(
-                f"| {r['setting']} | seed {seed} | {members} | {_tau(tau['knn'])} | "
-                f"{_tau(tau['linear_probe'])} | {rank['knn']} / {rank['linear_probe']} of "
-                f"{members} | {_interval([regret['knn'][k] for k in ('mean', 'low', 'high')])} | "
-                f"{_interval([regret['linear_probe'][k] for k in ('mean', 'low', 'high')])} |"
+                f"| {label} | seed {seed} | {members} | {_tau(tau['knn'])} | "
+                f"{_tau(tau['linear_probe'])} | {found} | {losses[0]} | {losses[1]} |"
             )
     return [*lines, ""] if measured else []
 
@@ -529,7 +544,7 @@ def report_markdown(root: Path, docs: Path) -> str:
                 f"{'yes' if j['wins'][found] else 'no'} |"
             )
     lines.append("")
-    lines += ranking_table(results)
+    lines += ranking_table()
     for r in results:
         name, cmp_ = r["setting"], r["compare"]
         lines += [f"## {name}", "", r["note"], ""]
@@ -589,10 +604,12 @@ def report_markdown(root: Path, docs: Path) -> str:
             )
         lines += ["", "The comparison's own verdict:", ""]
         lines += [f"> {line}" for line in cmp_["verdict"]]
-        for seed, run in sorted(_ranking(name).get("runs", {}).items()):
-            how = "(`benchmarks/search_ranking.py`, as `nasiam compare --search`)"
-            lines += ["", f"How search seed {seed}'s scores rank the members {how}:", ""]
-            lines += [f"> {line}" for line in run["lines"]]
+        for ranking in _rankings_of(name):
+            for seed, run in sorted(ranking["runs"].items()):
+                how = "(`benchmarks/search_ranking.py`, as `nasiam compare --search`)"
+                who = f"{ranking['setting']} search seed {seed}"
+                lines += ["", f"How the {who}'s scores rank the members {how}:", ""]
+                lines += [f"> {line}" for line in run["lines"]]
         target = docs / "img" / f"search-quality-{name}.png"
         draw_kept(r, target)  # today's figure, from the numbers this page reports
         lines += ["", f"![{name}](img/{target.name}) ([PDF](img/{target.stem}.pdf))"]

@@ -105,6 +105,17 @@ def _members(name: str, record: dict, scratch: Path):
     return candidates, summary, problems
 
 
+def measured_in(name: str) -> str:
+    """The setting whose comparison retrained `name`'s members: its own, or the setting that
+    includes it (ssl-heads' genotypes were compared in ssl-heads-rank)."""
+    if (KEPT / name / "result.json").is_file():
+        return name
+    for other, s in SETTINGS.items():
+        if name in s.include and (KEPT / other / "result.json").is_file():
+            return other
+    raise SystemExit(f"{name}: no kept comparison measures its members")
+
+
 def rank_setting(name: str) -> dict:
     """Each kept search run's ranking of the setting's measured members."""
     from nasiam_dsl.compare import rank_agreement, search_scores
@@ -112,15 +123,17 @@ def rank_setting(name: str) -> dict:
     from nasiam_dsl.lang import parse_file
     from nasiam_dsl.lang.same import architecture_hash
 
-    record = json.loads((KEPT / name / "result.json").read_text("utf-8"))
-    out: dict = {"setting": name, "runs": {}}
+    measured = measured_in(name)
+    record = json.loads((KEPT / measured / "result.json").read_text("utf-8"))
+    out: dict = {"setting": name, "measured_in": measured, "runs": {}}
+    prefix = "" if measured == name else f"{name}-"  # an included setting's genotypes
     with tempfile.TemporaryDirectory() as tmp:
-        candidates, summary, problems = _members(name, record, Path(tmp))
+        candidates, summary, problems = _members(measured, record, Path(tmp))
         out["problems"] = problems
         for seed, run in kept_runs(name).items():
             scores = search_scores(run, candidates)
             agreement = rank_agreement(summary, scores, f"{name}/search/seed{seed}")
-            kept = KEPT / name / f"found-seed{seed}.nas"
+            kept = KEPT / measured / f"{prefix}found-seed{seed}.nas"
             found = architecture_hash(parse_file(run / "genotype.nas"))
             same = kept.is_file() and architecture_hash(parse_file(kept)) == found
             out["runs"][str(seed)] = {
@@ -137,7 +150,7 @@ def main() -> None:
     parser.add_argument("--search", action="store_true", help="re-run the searches not kept")
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "quality")
     args = parser.parse_args()
-    names = args.setting or sorted(p.name for p in KEPT.iterdir() if (p / "result.json").is_file())
+    names = args.setting or sorted(p.name for p in KEPT.iterdir() if (p / "search").is_dir())
     for name in names:
         if args.search:
             rerun_searches(name, args.out)
