@@ -4,6 +4,7 @@ spans their seeds; one panel per metric, legends beside the axes, a title naming
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from nasiam_dsl.compare.summary import Summary
@@ -11,6 +12,7 @@ from nasiam_dsl.compare.summary import Summary
 PANELS = (("knn", "kNN top-1 accuracy (%)"), ("linear_probe", "linear probe top-1 accuracy (%)"))
 BASELINE_STYLES = {"random-init": ("tab:red", "--"), "raw-pixels": ("tab:gray", ":")}
 DPI = 200
+TITLE_CHARS_PER_INCH = 11  # a title's line at "medium" size fits the figure's width
 FORMATS = ("png", "pdf")  # a bitmap to look at, a vector figure for a paper
 
 
@@ -46,7 +48,11 @@ def plot_comparison(summary: Summary, path: Path, title: str = "") -> list[Path]
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_xlabel("candidate (reference: " + summary.reference + ")")
     setup = f"{summary.probe}; {summary.test_images:,} test images"
-    fig.suptitle(f"{title}\n{setup}" if title else setup, fontsize="medium")
+    heading = f"{title}\n{setup}" if title else setup
+    wrapped = "\n".join(
+        textwrap.fill(line, int(width * TITLE_CHARS_PER_INCH)) for line in heading.split("\n")
+    )
+    fig.suptitle(wrapped, fontsize="medium")
     path.parent.mkdir(parents=True, exist_ok=True)
     written = []
     for suffix in FORMATS:

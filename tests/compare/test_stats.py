@@ -97,3 +97,30 @@ def test_verdict_warns_when_pretraining_did_not_beat_the_baselines() -> None:
     found = cells("found", [0.31, 0.30, 0.30], [0.35, 0.36, 0.35])
     lines = verdict_lines(summary_of(standard, found, *BASELINES))
     assert lines[-1].startswith("warning: standard is not clearly above the untrained backbone")
+
+
+def test_a_long_figure_title_is_wrapped_to_the_figure(tmp_path, monkeypatch) -> None:
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from nasiam_dsl.compare import plot
+
+    titles: list[str] = []
+    original = Figure.suptitle
+
+    def suptitle(self, text, **kwargs):
+        titles.append(text)
+        return original(self, text, **kwargs)
+
+    monkeypatch.setattr(Figure, "suptitle", suptitle)
+    standard = cells("standard", [0.70, 0.69, 0.71], [0.75, 0.74, 0.76])
+    found = cells("found", [0.71, 0.70, 0.69], [0.74, 0.75, 0.75])
+    title = "simsiam on embedded, " + "a setup with a long description, " * 8
+    written = plot.plot_comparison(
+        summary_of(standard, found, *BASELINES), tmp_path / "c.png", title
+    )
+    assert [p.suffix for p in written] == [".png", ".pdf"]
+    width = 7.5  # inches: the narrowest figure, two candidates
+    lines = titles[0].split("\n")
+    assert len(lines) >= 3
+    assert all(len(line) <= width * plot.TITLE_CHARS_PER_INCH for line in lines)
