@@ -133,9 +133,13 @@ def rank_setting(name: str) -> dict:
         for seed, run in kept_runs(name).items():
             scores = search_scores(run, candidates)
             agreement = rank_agreement(summary, scores, f"{name}/search/seed{seed}")
-            kept = KEPT / measured / f"{prefix}found-seed{seed}.nas"
+            # the heads this seed's search was retrained with: its own file, or the file of the
+            # seed whose heads it shared (the study trains the same heads once)
+            own = f"{prefix}found-seed{seed}"
+            kept_as = record["judgement"].get("same_as", {}).get(own, own)
+            kept = KEPT / measured / f"{kept_as}.nas"
             found = architecture_hash(parse_file(run / "genotype.nas"))
-            same = kept.is_file() and architecture_hash(parse_file(kept)) == found
+            same = architecture_hash(parse_file(kept)) == found if kept.is_file() else None
             out["runs"][str(seed)] = {
                 **agreement_record(agreement),
                 "found_the_kept_genotype": same,
@@ -163,8 +167,12 @@ def main() -> None:
         for problem in result["problems"]:
             print(f"  note: {problem}")
         for seed, run in result["runs"].items():
-            same = "the kept genotype" if run["found_the_kept_genotype"] else "other heads"
-            print(f"  search seed {seed} (found {same}):")
+            same = {
+                True: "found the kept genotype",
+                False: "found other heads than the kept genotype",
+                None: "no genotype of this seed was retrained",
+            }[run["found_the_kept_genotype"]]
+            print(f"  search seed {seed} ({same}):")
             for line in run["lines"]:
                 print(f"    {line}")
 
