@@ -453,14 +453,15 @@ def draw_kept(record: dict, target: Path) -> list[Path]:
     return plot_comparison(kept_summary(record), target, title)
 
 
-def _rankings_of(setting: str) -> list[dict]:
-    """The kept rankings (`benchmarks/search_ranking.py`) of the searches whose members the
-    comparison of `setting` retrained: its own, and those of the settings it includes."""
-    found = []
-    for path in sorted(KEPT.glob("*/ranking.json")):
-        ranking = json.loads(path.read_text("utf-8"))
-        if ranking.get("measured_in", ranking["setting"]) == setting:
-            found.append(ranking)
+def kept_rankings() -> list[dict]:
+    """Every kept ranking (`benchmarks/search_ranking.py`), by setting."""
+    return [json.loads(p.read_text("utf-8")) for p in sorted(KEPT.glob("*/ranking.json"))]
+
+
+def _rankings_of(setting: str, rankings: list[dict]) -> list[dict]:
+    """The rankings of the searches whose members the comparison of `setting` retrained: its
+    own, and those of the settings it includes."""
+    found = [r for r in rankings if r.get("measured_in", r["setting"]) == setting]
     return sorted(found, key=lambda r: r["setting"] != setting)  # its own first
 
 
@@ -468,7 +469,7 @@ def _tau(t: dict) -> str:
     return f"{t['value']:+.2f} [{t['low']:+.2f}, {t['high']:+.2f}] p={t['p_value']:.2g}"
 
 
-def ranking_table() -> list[str]:
+def ranking_table(rankings: list[dict]) -> list[str]:
     """Does the search rank? τ between each kept search run's scores and the measured means
     of the members of its space, the found genotype's rank and its regret."""
     lines = [
@@ -483,8 +484,7 @@ def ranking_table() -> list[str]:
         "|---|---|---|---|---|---|---|---|",
     ]
     measured = False
-    for path in sorted(KEPT.glob("*/ranking.json")):
-        ranking = json.loads(path.read_text("utf-8"))
+    for ranking in rankings:
         setting = ranking["setting"]
         where = ranking.get("measured_in", setting)
         label = setting if where == setting else f"{setting} (members of {where})"
@@ -544,7 +544,8 @@ def report_markdown(root: Path, docs: Path) -> str:
                 f"{'yes' if j['wins'][found] else 'no'} |"
             )
     lines.append("")
-    lines += ranking_table()
+    rankings = kept_rankings()
+    lines += ranking_table(rankings)
     for r in results:
         name, cmp_ = r["setting"], r["compare"]
         lines += [f"## {name}", "", r["note"], ""]
@@ -604,7 +605,7 @@ def report_markdown(root: Path, docs: Path) -> str:
             )
         lines += ["", "The comparison's own verdict:", ""]
         lines += [f"> {line}" for line in cmp_["verdict"]]
-        for ranking in _rankings_of(name):
+        for ranking in _rankings_of(name, rankings):
             for seed, run in sorted(ranking["runs"].items()):
                 how = "(`benchmarks/search_ranking.py`, as `nasiam compare --search`)"
                 who = f"{ranking['setting']} search seed {seed}"

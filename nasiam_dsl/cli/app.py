@@ -25,6 +25,13 @@ from nasiam_dsl.version import __version__
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+LOG_WIDTH = 160  # a wide table under a pipe: a log keeps its rows whole
+
+
+def table_console() -> Console:
+    """Where a wide table goes: the terminal as it is, or a wide console under a pipe."""
+    return out if out.is_terminal else Console(width=LOG_WIDTH, highlight=False)
+
 
 EXIT_USAGE = 2
 

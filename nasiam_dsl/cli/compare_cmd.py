@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
-from nasiam_dsl.cli.app import located_run, main, out, user_errors
+from nasiam_dsl.cli.app import located_run, main, out, table_console, user_errors
 from nasiam_dsl.cli.eval_options import evaluation_options, probe_settings
 from nasiam_dsl.cli.run_common import config_dict, run_options, validated_config
 from nasiam_dsl.resources import spec_path
@@ -172,7 +171,7 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
         return
     report = cmp.write_report(comparison, results, kw["search_run"])
     table = rich_table(report.summary, title=f"comparison in {root}", agreement=report.search)
-    (out if out.is_terminal else Console(width=160, highlight=False)).print(table)  # logs: wide
+    table_console().print(table)
     for line in report.verdict:
         out.print(line, markup=False, soft_wrap=True)
     for path in report.written:
@@ -181,12 +180,11 @@ def _compare(names: tuple[str, ...], kw: dict[str, Any]) -> None:
 
 def _declared_framework(names: tuple[str, ...], space: Path | None) -> str | None:
     """The framework the first candidate file (or --space) names with `for FRAMEWORK`."""
-    from nasiam_dsl.compare.candidates import NAMED
+    from nasiam_dsl.compare.candidates import named_spec
     from nasiam_dsl.lang.parser import declared_framework
 
     for given in names:
-        named = NAMED.fullmatch(given) if not Path(given).exists() else None
-        found = declared_framework(spec_path(named.group(2) if named else given))
+        found = declared_framework(spec_path(named_spec(given)[1]))
         if found is not None:
             return found
     return declared_framework(spec_path(space)) if space is not None else None

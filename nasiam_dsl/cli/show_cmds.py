@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
 
 import click
 
-from nasiam_dsl.cli.app import located_run, main, out, user_errors
+from nasiam_dsl.cli.app import located_run, main, out, table_console, user_errors
 from nasiam_dsl.files import atomic_write_text
 from nasiam_dsl.lang import parse_file
 from nasiam_dsl.resources import spec_path
@@ -74,7 +75,6 @@ def _summarised_folder(folder: Path) -> bool:
     table and verdict, or the seeds' agreement) instead of asking for one run."""
     from nasiam_dsl.compare.cells import PLAN
     from nasiam_dsl.run.locate import is_run_dir
-    from nasiam_dsl.show import load_run
 
     if not folder.is_dir() or is_run_dir(folder):
         return False
@@ -84,7 +84,7 @@ def _summarised_folder(folder: Path) -> bool:
     seeds = sorted(
         p for p in folder.iterdir() if re.fullmatch(r"seed\d+", p.name) and is_run_dir(p)
     )
-    if len(seeds) < 2 or any(load_run(p).config.get("command") != "search" for p in seeds):
+    if len(seeds) < 2 or any(_command_of(p) != "search" for p in seeds):
         return False
     from nasiam_dsl.show import seed_table, seeds_rich_table
 
@@ -97,15 +97,15 @@ def _summarised_folder(folder: Path) -> bool:
     return True
 
 
+def _command_of(run_dir: Path) -> str | None:
+    """The command a run directory's config.json says it ran."""
+    return json.loads(RunFiles(run_dir).config.read_text("utf-8")).get("command")
+
+
 def _show_comparison(folder: Path) -> None:
     """The table and verdict of a comparison (how many cells are missing, when some are)."""
-    import json
-
-    from rich.console import Console
-
     from nasiam_dsl.compare.cells import PLAN, Comparison
-    from nasiam_dsl.compare.study import finished_results
-    from nasiam_dsl.compare.summary import summarise
+    from nasiam_dsl.compare.study import comparison_summary, finished_results
     from nasiam_dsl.compare.table import rich_table
     from nasiam_dsl.compare.verdict import verdict_lines
 
@@ -120,10 +120,8 @@ def _show_comparison(folder: Path) -> None:
         )
     if comparison.reference not in {r.candidate for r in results}:
         return
-    order = [c.name for c in comparison.candidates]
-    summary = summarise(results, order, comparison.reference, comparison.probe.describe())
-    table = rich_table(summary, title=f"comparison in {folder}")
-    (out if out.is_terminal else Console(width=160, highlight=False)).print(table)  # logs: wide
+    summary = comparison_summary(comparison, results)
+    table_console().print(rich_table(summary, title=f"comparison in {folder}"))
     report = folder / "compare.json"
     stored = json.loads(report.read_text("utf-8")) if report.is_file() and not missing else {}
     for line in stored.get("verdict") or verdict_lines(summary):

@@ -18,6 +18,13 @@ RANDOM_DIR = "random"
 NAMED = re.compile(r"([A-Za-z0-9_.-]+)=(.+)")
 
 
+def named_spec(given: str) -> tuple[str | None, str]:
+    """A CANDIDATE argument as (its NAME or None, its file or `standard`): `NAME=FILE`
+    names one, unless the whole argument is an existing path."""
+    named = NAMED.fullmatch(given) if not Path(given).exists() else None
+    return (named.group(1), named.group(2)) if named else (None, given)
+
+
 def genotype_candidates(specs: list[str], framework: str) -> list[Candidate]:
     """One candidate per genotype file (`standard`: the framework's standard heads), named
     after the file, or `NAME=FILE` named NAME; file names are made unique with a numeric
@@ -27,11 +34,10 @@ def genotype_candidates(specs: list[str], framework: str) -> list[Candidate]:
 
     found: list[Candidate] = []
     for given in specs:
-        named = NAMED.fullmatch(given) if not Path(given).exists() else None
-        spec = named.group(2) if named else given
-        if named and named.group(1) in {c.name for c in found} | set(BASELINES) | {RANDOM_DIR}:
+        name, spec = named_spec(given)
+        if name is not None and name in {c.name for c in found} | set(BASELINES) | {RANDOM_DIR}:
             raise UsageProblem(
-                f"candidate name {named.group(1)!r} ({given}) is already taken",
+                f"candidate name {name!r} ({given}) is already taken",
                 "give each NAME=FILE its own name (the baselines and `random` are reserved)",
             )
         if spec == STANDARD:
@@ -49,7 +55,7 @@ def genotype_candidates(specs: list[str], framework: str) -> list[Candidate]:
             )
         found.append(
             Candidate(
-                name=named.group(1) if named else _unique(stem, found),
+                name=name or _unique(stem, found),
                 spec=str(path.resolve()),
                 architecture=architecture_hash(doc),
             )

@@ -176,6 +176,14 @@ class Report:
     search: RankAgreement | None = None
 
 
+def comparison_summary(comparison: Comparison, results: list[CellResult]):
+    """The comparison's summary: candidates in their order, then the baselines, each paired
+    with the reference (candidates without results are left out)."""
+    order = [c.name for c in comparison.candidates if c.kind == "candidate"]
+    order += [c.name for c in comparison.candidates if c.kind == "baseline"]
+    return summarise(results, order, comparison.reference, comparison.probe.describe())
+
+
 def write_report(
     comparison: Comparison, results: list[CellResult], search: Path | None = None
 ) -> Report:
@@ -183,9 +191,7 @@ def write_report(
     (a search run whose space the candidates may belong to), how its scores rank them too
     (`search_rank.py`)."""
     root = Path(comparison.root)
-    order = [c.name for c in comparison.candidates if c.kind == "candidate"]
-    order += [c.name for c in comparison.candidates if c.kind == "baseline"]
-    summary = summarise(results, order, comparison.reference, comparison.probe.describe())
+    summary = comparison_summary(comparison, results)
     verdict = verdict_lines(summary)
     agreement = None
     if search is not None:

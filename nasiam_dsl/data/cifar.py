@@ -37,19 +37,28 @@ def _cifar(cls_name: str, folder: str, name: str):
     return load
 
 
+def _entry(cls_name: str, folder: str, info: DatasetInfo) -> DatasetEntry:
+    """A CIFAR dataset read from torchvision's `folder`, which --data-dir must hold."""
+    return DatasetEntry(
+        _cifar(cls_name, folder, info.name),
+        fixed_info(info),
+        needs_root=f"holding {folder}/, or where --download writes it",
+    )
+
+
 register_dataset(
     "cifar10",
-    DatasetEntry(
-        _cifar("CIFAR10", "cifar-10-batches-py", "cifar10"),
-        fixed_info(DatasetInfo("cifar10", 10, 3, 32, CIFAR10_MEAN, CIFAR10_STD)),
-        needs_root="holding cifar-10-batches-py/, or where --download writes it",
+    _entry(
+        "CIFAR10",
+        "cifar-10-batches-py",
+        DatasetInfo("cifar10", 10, 3, 32, CIFAR10_MEAN, CIFAR10_STD),
     ),
 )
 register_dataset(
     "cifar100",
-    DatasetEntry(
-        _cifar("CIFAR100", "cifar-100-python", "cifar100"),
-        fixed_info(DatasetInfo("cifar100", 100, 3, 32, CIFAR100_MEAN, CIFAR100_STD)),
-        needs_root="holding cifar-100-python/, or where --download writes it",
+    _entry(
+        "CIFAR100",
+        "cifar-100-python",
+        DatasetInfo("cifar100", 100, 3, 32, CIFAR100_MEAN, CIFAR100_STD),
     ),
 )

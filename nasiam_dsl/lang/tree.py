@@ -28,22 +28,18 @@ def _fields(cls: type[ast.Node]) -> tuple[str, ...]:
 def rebuild(node: Any, fn: Any) -> Any:
     """`node` with `fn` applied bottom-up to every syntax node below and at it."""
     if isinstance(node, tuple):
-        items = tuple(rebuild(n, fn) if isinstance(n, _INNER) else n for n in node)
+        items = tuple(rebuild(n, fn) for n in node)
         return node if all(a is b for a, b in zip(items, node, strict=True)) else items
     if not isinstance(node, ast.Node):
         return node
     update = {}
     for name in _fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, _INNER):  # leaves (names, numbers) are kept as they are
-            new = rebuild(value, fn)
-            if new is not value:
-                update[name] = new
+        new = rebuild(value, fn)
+        if new is not value:
+            update[name] = new
     node = node.model_copy(update=update) if update else node
     return fn(node)
-
-
-_INNER = (tuple, ast.Node)
 
 
 def descendants(node: Any) -> Iterator[ast.Node]:

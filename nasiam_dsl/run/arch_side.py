@@ -215,7 +215,7 @@ class SearchSide(NoSearch):
     def write_genotypes(self, epoch: int, step: int, doc: ast.Document | None = None) -> str:
         """Write the genotype (`doc`, else derived now) and the top-k; return the best's text."""
         from nasiam_dsl.compile import top_k
-        from nasiam_dsl.search.genotype_margins import genotype_with_margins
+        from nasiam_dsl.search.genotype_margins import RANK, SCORE, genotype_with_margins
 
         probs, normalised = self.probabilities(), self.arch.sampler.normalised
         doc = doc if doc is not None else self.derive(epoch, step)
@@ -230,8 +230,8 @@ class SearchSide(NoSearch):
             ranked = top_k(self.supernet, self.doc, self.config.search.top_k, meta=meta)
             for i, member in enumerate(ranked[1:], 2):
                 ranked_doc = with_meta(
-                    member.genotype, rank=i, score=round(member.probability, 6)
-                )  # PROBABILITY_META
+                    member.genotype, **{RANK: i, SCORE: round(member.probability, 6)}
+                )
                 ranked_doc = genotype_with_margins(
                     self.doc, ranked_doc, probs, normalised=normalised
                 )

@@ -20,6 +20,8 @@ from nasiam_dsl.search.margins import DECIDED_RATIO, Margin, count_verdicts, mar
 __all__ = [
     "MARGIN_PREFIX",
     "PROBABILITY_META",
+    "RANK",
+    "SCORE",
     "document_margins",
     "genotype_with_margins",
     "meta_verdicts",
@@ -28,9 +30,11 @@ __all__ = [
 ]
 
 MARGIN_PREFIX = "margin_"
+DECIDED, UNDECIDED, RATIO = "decided", "undecided", "decided_ratio"  # with_margins' counts
+RANK, SCORE = "rank", "score"  # a top-k genotype's place in the ranking and its score
 #: meta entries a search writes from its probabilities, besides the `margin_*` ones
 #: (`decided_margin` is the absolute-lead rule genotypes of earlier versions carry)
-PROBABILITY_META = ("decided", "undecided", "decided_ratio", "decided_margin", "rank", "score")
+PROBABILITY_META = (DECIDED, UNDECIDED, RATIO, "decided_margin", RANK, SCORE)
 
 
 def picks(space: ast.Document) -> dict[str, int]:
@@ -83,9 +87,9 @@ def with_margins(doc: ast.Document, found: Mapping[str, Margin]) -> ast.Document
     counts = count_verdicts(found)
     taken = {e.key for e in meta.entries}
     extra = [
-        ast.MetaEntry(key="decided", value=counts["decided"]),
-        ast.MetaEntry(key="undecided", value=counts["undecided"]),
-        ast.MetaEntry(key="decided_ratio", value=DECIDED_RATIO),
+        ast.MetaEntry(key=DECIDED, value=counts["decided"]),
+        ast.MetaEntry(key=UNDECIDED, value=counts["undecided"]),
+        ast.MetaEntry(key=RATIO, value=DECIDED_RATIO),
     ]
     extra = [e for e in extra if e.key not in taken]
     taken |= {e.key for e in extra}
