@@ -236,3 +236,13 @@ def test_a_head_width_that_does_not_match_the_backbone(searched):
     assert result.exit_code == 2, result.output
     assert "head 'projector' reads 512 features" in result.output
     assert "backbone's 16 features" in result.output and "Traceback" not in result.output
+
+
+def test_show_on_a_folder_of_unreadable_seed_runs_is_a_message(tmp_path):
+    for seed, text in (("seed0", "garbage"), ("seed1", "{}")):
+        (tmp_path / seed).mkdir()
+        (tmp_path / seed / "config.json").write_text(text)
+    result = CliRunner().invoke(main, ["show", str(tmp_path)])
+    assert result.exit_code == 2 and "holds 2 runs" in result.output
+    assert "internal error" not in result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a crash

@@ -98,8 +98,13 @@ def _summarised_folder(folder: Path) -> bool:
 
 
 def _command_of(run_dir: Path) -> str | None:
-    """The command a run directory's config.json says it ran."""
-    return json.loads(RunFiles(run_dir).config.read_text("utf-8")).get("command")
+    """The command a run directory's config.json says it ran; None when it cannot be read
+    (the run's own reader then says why)."""
+    try:
+        config = json.loads(RunFiles(run_dir).config.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return config.get("command") if isinstance(config, dict) else None
 
 
 def _show_comparison(folder: Path) -> None:
